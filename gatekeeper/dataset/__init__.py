@@ -1,0 +1,1 @@
+"""Datasets: synthetic Korean plates, detector composites, site label datasets (Qt-free)."""

@@ -1,0 +1,141 @@
+"""Typed settings (pydantic, ``extra="forbid"``), stored as JSON in the user's config dir."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gatekeeper.domain.types import Lane
+
+log = logging.getLogger(__name__)
+
+DEMO_SOURCE = "demo"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CameraSettings(_Strict):
+    """One camera: ``source`` is a USB index ("0"), an rtsp/http URL, a video file, or ``demo``."""
+
+    name: str = Field(min_length=1, max_length=64)
+    source: str = Field(min_length=1)
+    lane: Lane = Lane.ENTRY
+    enabled: bool = True
+    loop: bool = True
+
+    @field_validator("name", "source")
+    @classmethod
+    def _strip(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+
+class DetectorSettings(_Strict):
+    """Plate detector: weights path (``.pt`` or ``.onnx``), input size and thresholds."""
+
+    weights: str = "plate_detector.onnx"
+    imgsz: int = Field(default=320, ge=64, le=1280)
+    confidence: float = Field(default=0.25, ge=0.01, le=0.99)
+    iou: float = Field(default=0.5, ge=0.05, le=0.95)
+    motion_gate: bool = True
+
+
+class ReaderSettings(_Strict):
+    """Plate readers: the Korean network and EasyOCR's English model for Latin plates."""
+
+    korean_weights: str = "kr_reader"
+    latin: bool = True
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    recheck_below: float = Field(default=0.8, ge=0.0, le=1.0)
+    upscale_min_width: int = Field(default=160, ge=0, le=1024)
+
+
+class VotingSettings(_Strict):
+    """How reads of one vehicle are combined into one logged pass."""
+
+    min_frames: int = Field(default=2, ge=1, le=100)
+    track_timeout_s: float = Field(default=1.5, gt=0, le=60)
+    max_track_s: float = Field(default=20.0, gt=0, le=600)
+    iou_match: float = Field(default=0.2, gt=0, lt=1)
+    repeat_suppress_s: float = Field(default=30.0, ge=0, le=3600)
+
+
+class RetrainSettings(_Strict):
+    """On-site retraining: how many new labels trigger it and when it may run."""
+
+    labels_trigger: int = Field(default=200, ge=1, le=100000)
+    auto_start: bool = False
+    quiet_hour: int = Field(default=3, ge=0, le=23)
+    low_confidence: float = Field(default=0.7, ge=0, le=1)
+
+
+class Settings(_Strict):
+    """Everything that changes Gatekeeper's behaviour. Window geometry lives in QSettings instead."""
+
+    cameras: list[CameraSettings] = Field(
+        default_factory=lambda: [CameraSettings(name="Demo gate", source=DEMO_SOURCE, lane=Lane.ENTRY)],
+        max_length=4,
+    )
+    detector: DetectorSettings = Field(default_factory=DetectorSettings)
+    reader: ReaderSettings = Field(default_factory=ReaderSettings)
+    voting: VotingSettings = Field(default_factory=VotingSettings)
+    retrain: RetrainSettings = Field(default_factory=RetrainSettings)
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    language: Literal["system", "ko", "en"] = "system"
+    data_dir: str = ""
+    database_url: str = ""
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read ``path``; a missing file gives defaults, a malformed one raises ``SettingsError``."""
+        if not path.exists():
+            return cls()
+        try:
+            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: not valid JSON ({exc})") from exc
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()
+            )
+            raise SettingsError(f"{path}: {problems}") from exc
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file in the same folder, then rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.model_dump_json(indent=2))
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be used, with a message an operator can act on."""
+
+
+def resolve_model_path(value: str, config_dir: Path, weights_dir: Path) -> Path:
+    """Resolve a weights path: absolute as given, else relative to the config dir, else in ``weights/``."""
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p
+    for base in (config_dir, weights_dir):
+        candidate = (base / p).resolve()
+        if candidate.exists():
+            return candidate
+    return (weights_dir / p).resolve()

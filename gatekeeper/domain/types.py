@@ -1,0 +1,113 @@
+"""Value objects shared by every layer."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Lane(str, enum.Enum):
+    """Which way a camera looks."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
+
+
+class Decision(str, enum.Enum):
+    """What the gate decided for one vehicle pass."""
+
+    REGISTERED = "registered"
+    VISITOR = "visitor"
+    UNKNOWN = "unknown"
+    DENIED = "denied"
+
+
+class VehicleCategory(str, enum.Enum):
+    """Category of a vehicle in the site's registry."""
+
+    RESIDENT = "resident"
+    STAFF = "staff"
+    VISITOR = "visitor"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Axis-aligned box in pixel coordinates of the full frame."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    @property
+    def width(self) -> float:
+        return max(0.0, self.x2 - self.x1)
+
+    @property
+    def height(self) -> float:
+        return max(0.0, self.y2 - self.y1)
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def iou(self, other: Box) -> float:
+        """Intersection over union with ``other``."""
+        iw = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
+        ih = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
+        inter = iw * ih
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlateRead:
+    """One reading of one plate crop."""
+
+    text: str
+    confidence: float
+    char_confidences: tuple[float, ...] = ()
+    plate_format: str = ""
+    reader: str = ""
+
+
+@dataclass(slots=True)
+class Vehicle:
+    """A registered vehicle of the site."""
+
+    plate: str
+    category: VehicleCategory = VehicleCategory.RESIDENT
+    owner: str = ""
+    unit: str = ""
+    phone: str = ""
+    notes: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class PassRecord:
+    """One logged vehicle pass (what the entries log shows)."""
+
+    plate_read: str
+    confidence: float
+    time_utc: datetime
+    camera: str
+    lane: Lane
+    decision: Decision
+    corrected_plate: str | None = None
+    frame_path: str = ""
+    crop_path: str = ""
+    model_version: str = ""
+    plate_format: str = ""
+    vehicle_id: int | None = None
+    reads: list[PlateRead] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def plate(self) -> str:
+        """The plate as the site should see it: the operator's correction wins."""
+        return self.corrected_plate or self.plate_read

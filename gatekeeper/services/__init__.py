@@ -1,0 +1,1 @@
+"""Application services: pass logging, registry, evaluation, labeling and retraining (Qt-free)."""

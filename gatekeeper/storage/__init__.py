@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 storage: typed models, repositories returning domain objects, Alembic migrations."""

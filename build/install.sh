@@ -18,6 +18,8 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 pip() { "$VENV/bin/python" -m pip "$@"; }
+# Import checks below must not write ultralytics settings into the user's home.
+export YOLO_OFFLINE=1 YOLO_AUTOINSTALL=False YOLO_CONFIG_DIR="$VENV/ultralytics-config"
 pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
 # torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages.
 pip install -q "torch==$TORCH_VERSION" 2>&1 | grep -v "is ignored" || true

@@ -9,7 +9,8 @@ if (-not (Test-Path ".venv\Scripts\python.exe")) { Invoke-Expression "$py -m ven
 $venvPy = ".venv\Scripts\python.exe"
 $env:YOLO_OFFLINE = "1"; $env:YOLO_AUTOINSTALL = "False"; $env:YOLO_CONFIG_DIR = "$PWD\.venv\ultralytics-config"
 & $venvPy -m pip install --upgrade pip
-& $venvPy -m pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+# PyPI's Windows torch wheel is the CPU build.
+& $venvPy -m pip install "torch==2.13.0"
 & $venvPy -m pip install -r build\requirements.txt -r build\requirements-package.txt
 & $venvPy -m pip install --no-deps "ultralytics==8.4.190" "easyocr==1.7.2"
 # torchvision: keep the real CPU wheel only if it runs ops.nms; otherwise the project's stand-in.

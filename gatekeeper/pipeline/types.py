@@ -59,6 +59,7 @@ class FrameResult:
     stage_ms: dict[str, float] = field(default_factory=dict)
     analysed_fps: float = 0.0
     dropped_frames: int = 0
+    captured_at: float = 0.0  # time.time() when the frame was captured (end-to-end latency)
 
 
 class PlateDetector(Protocol):

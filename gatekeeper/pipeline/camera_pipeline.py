@@ -1,0 +1,139 @@
+"""Per-camera analysis: (motion gate) -> detect -> track -> read the tracks that need it -> vote."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.pipeline.recognizer import CROP_MARGIN, crop_plate, read_crop
+from gatekeeper.pipeline.tracker import PlateTracker
+from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservation, PlatePass, PlateReader
+
+log = logging.getLogger(__name__)
+
+
+def _default_motion_gate() -> Any | None:
+    try:
+        from gatekeeper.pipeline.detector import MotionGate
+    except ImportError:
+        log.warning("motion gate unavailable; detecting on every frame")
+        return None
+    return MotionGate()
+
+
+def _has_motion(gate: Any, frame: np.ndarray) -> bool:
+    """Ask the motion gate (``MotionGate.__call__``/``has_motion``/``check``) whether the frame changed."""
+    for name in ("has_motion", "check", "update"):
+        fn = getattr(gate, name, None)
+        if callable(fn):
+            return bool(fn(frame))
+    return bool(gate(frame))
+
+
+class CameraPipeline:
+    """Turns frames of one camera into observations and, via voting, one ``PlatePass`` per vehicle.
+
+    Reads are spent only where useful: a track is read until it is decided (or ``max_reads_per_track``),
+    plates narrower than ``min_read_width`` pixels are not read at all, and with ``motion_gate`` the
+    detector is skipped on still frames when no track is open.
+    """
+
+    def __init__(
+        self,
+        camera: str,
+        detector: PlateDetector,
+        reader: PlateReader,
+        voting: VotingSettings,
+        *,
+        motion_gate: bool | Any = True,
+        upscale_min_width: int = 160,
+        min_confidence: float = 0.0,
+        min_read_width: int = 24,
+        max_reads_per_track: int = 12,
+        early_reads: int = 3,
+        early_confidence: float = 0.8,
+    ) -> None:
+        self.camera = camera
+        self._lock = threading.Lock()
+        self._detector = detector
+        self._reader = reader
+        self.voting = voting
+        if motion_gate is True:
+            self.motion_gate = _default_motion_gate()
+        else:
+            self.motion_gate = motion_gate or None
+        self.upscale_min_width = upscale_min_width
+        self.min_confidence = min_confidence
+        self.min_read_width = min_read_width
+        self.tracker = PlateTracker(camera, voting, early_reads=early_reads, early_confidence=early_confidence,
+                                    max_reads_per_track=max_reads_per_track)
+        self.frames = 0
+        self.detector_skipped = 0
+        self.reads = 0
+
+    @property
+    def detector(self) -> PlateDetector:
+        return self._detector
+
+    @property
+    def reader(self) -> PlateReader:
+        return self._reader
+
+    def set_models(self, detector: PlateDetector | None = None, reader: PlateReader | None = None) -> None:
+        """Swap models between two frames (thread-safe); ``None`` keeps the current one."""
+        with self._lock:
+            if detector is not None:
+                self._detector = detector
+            if reader is not None:
+                self._reader = reader
+        log.info("%s: models swapped (detector=%s, reader=%s)", self.camera,
+                 getattr(self._detector, "name", "?"), getattr(self._reader, "name", "?"))
+
+    def process(self, frame: np.ndarray, timestamp: float, *, decode_ms: float = 0.0) -> FrameResult:
+        """Analyse one frame; ``decode_ms`` is the capture/decode time measured by the caller."""
+        with self._lock:
+            detector, reader = self._detector, self._reader
+        self.frames += 1
+        t0 = time.perf_counter()
+        if self.motion_gate is not None and not self.tracker.tracks and not _has_motion(self.motion_gate, frame):
+            detections = []
+            self.detector_skipped += 1
+        else:
+            detections = detector.detect(frame)
+        t1 = time.perf_counter()
+        ids = self.tracker.update(detections, timestamp)
+        observations = []
+        for det, tid in zip(detections, ids):
+            obs = PlateObservation(detection=det, track_id=tid)
+            if det.box.width >= self.min_read_width and self.tracker.needs_read(tid):
+                crop = crop_plate(frame, det.box, CROP_MARGIN)
+                read = read_crop(reader, crop, self.upscale_min_width)
+                self.reads += 1
+                if read is not None and read.confidence >= self.min_confidence:
+                    obs.read = read
+                    obs.crop = crop
+                    self.tracker.add_read(tid, read, crop, frame, det.box, timestamp)
+            observations.append(obs)
+        t2 = time.perf_counter()
+        passes = self.tracker.step(timestamp)
+        t3 = time.perf_counter()
+        for p in passes:
+            log.info("%s: pass %s (%.2f, %d reads)", self.camera, p.text, p.confidence, len(p.reads))
+        return FrameResult(
+            camera=self.camera,
+            frame=frame,
+            timestamp=timestamp,
+            observations=observations,
+            passes=passes,
+            stage_ms={"decode": decode_ms, "detect": (t1 - t0) * 1e3, "read": (t2 - t1) * 1e3,
+                      "vote": (t3 - t2) * 1e3},
+        )
+
+    def flush(self) -> list[PlatePass]:
+        """End every open track (end of stream or shutdown) and return their passes."""
+        return self.tracker.flush()

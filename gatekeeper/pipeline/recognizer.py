@@ -1,0 +1,130 @@
+"""Still-image recognition (detect, crop, upscale, read, grammar check) and the crop helpers it shares."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from gatekeeper.domain import plates
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
+
+log = logging.getLogger(__name__)
+
+CROP_MARGIN = 0.08  # fraction of the box size added on every side
+WHOLE_IMAGE_MAX_SIDE = 640  # larger images are scenes, not plate crops
+WHOLE_IMAGE_ASPECT = (1.5, 6.0)
+
+
+def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
+    """The box plus ``margin`` on each side, clipped to the frame (a view, not a copy)."""
+    h, w = frame.shape[:2]
+    mx, my = box.width * margin, box.height * margin
+    x1 = int(max(0, np.floor(box.x1 - mx)))
+    y1 = int(max(0, np.floor(box.y1 - my)))
+    x2 = int(min(w, np.ceil(box.x2 + mx)))
+    y2 = int(min(h, np.ceil(box.y2 + my)))
+    return frame[y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)]
+
+
+def upscale(crop: np.ndarray, min_width: int) -> np.ndarray:
+    """Enlarge crops narrower than ``min_width`` (cubic), keeping the aspect ratio."""
+    h, w = crop.shape[:2]
+    if min_width <= 0 or w >= min_width or w == 0 or h == 0:
+        return crop
+    scale = min_width / w
+    return cv2.resize(crop, (min_width, max(1, round(h * scale))), interpolation=cv2.INTER_CUBIC)
+
+
+def looks_like_plate_crop(image: np.ndarray) -> bool:
+    """A small image with a plate's aspect ratio (crop-only eval sets)."""
+    h, w = image.shape[:2]
+    if h == 0 or max(h, w) > WHOLE_IMAGE_MAX_SIDE:
+        return False
+    return WHOLE_IMAGE_ASPECT[0] <= w / h <= WHOLE_IMAGE_ASPECT[1]
+
+
+def grammar_checked(read: PlateRead) -> PlateRead:
+    """Normalise the text; an invalid one is replaced by ``correct_plate`` when that yields a valid plate."""
+    text = plates.normalize_plate(read.text)
+    if not plates.is_valid_plate(text):
+        fixed = plates.correct_plate(text) if text else None
+        if fixed and plates.is_valid_plate(fixed):
+            log.debug("corrected %r -> %r", text, fixed)
+            text = fixed
+    fmt = plates.plate_format(text) if plates.is_valid_plate(text) else read.plate_format
+    return replace(read, text=text, plate_format=fmt or "")
+
+
+def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> PlateRead | None:
+    """Upscale if small, read, grammar-check; ``None`` when the reader finds nothing."""
+    if crop.size == 0:
+        return None
+    read = reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width)))
+    if read is None or not read.text:
+        return None
+    return grammar_checked(read)
+
+
+def _better(a: PlateRead | None, b: PlateRead | None) -> PlateRead | None:
+    """Prefer a grammar-valid read, then the more confident one."""
+    if a is None or b is None:
+        return a or b
+    ka = (plates.is_valid_plate(a.text), a.confidence)
+    kb = (plates.is_valid_plate(b.text), b.confidence)
+    return a if ka >= kb else b
+
+
+class Recognizer:
+    """Reads every plate in one still image; used by ``gatekeeper read`` and ``gatekeeper eval``.
+
+    A read below ``recheck_below`` is re-read from a wider crop and the better of the two kept; reads below
+    ``min_confidence`` are dropped (the observation stays, with ``read=None``).
+    """
+
+    def __init__(
+        self,
+        detector: PlateDetector | None,
+        reader: PlateReader,
+        *,
+        upscale_min_width: int = 160,
+        recheck_below: float = 0.8,
+        min_confidence: float = 0.0,
+        margin: float = CROP_MARGIN,
+    ) -> None:
+        self.detector = detector
+        self.reader = reader
+        self.upscale_min_width = upscale_min_width
+        self.recheck_below = recheck_below
+        self.min_confidence = min_confidence
+        self.margin = margin
+
+    def read_box(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
+        """Read one known box: (read or None, the crop that gave it)."""
+        crop = crop_plate(image, box, self.margin)
+        read = read_crop(self.reader, crop, self.upscale_min_width)
+        if read is None or read.confidence < self.recheck_below or not plates.is_valid_plate(read.text):
+            wide = crop_plate(image, box, self.margin * 2.5)
+            second = read_crop(self.reader, wide, self.upscale_min_width)
+            if _better(second, read) is second and second is not None:
+                read, crop = second, wide
+        if read is not None and read.confidence < self.min_confidence:
+            read = None
+        return read, crop
+
+    def recognize(self, image: np.ndarray) -> list[PlateObservation]:
+        """One observation per detected plate (best first); a plate-shaped image without detections is read whole."""
+        if image is None or image.ndim != 3 or image.size == 0:
+            raise ValueError("expected a BGR image (HxWx3)")
+        detections = self.detector.detect(image) if self.detector is not None else []
+        if not detections and looks_like_plate_crop(image):
+            h, w = image.shape[:2]
+            detections = [Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)]
+        out = []
+        for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
+            read, crop = self.read_box(image, det.box)
+            out.append(PlateObservation(detection=det, track_id=i, read=read, crop=crop.copy()))
+        return out

@@ -1,0 +1,292 @@
+"""Plate tracking across frames and voting over each track's reads: one ``PlatePass`` per vehicle."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gatekeeper.domain import plates
+from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.types import Detection, PlatePass
+
+log = logging.getLogger(__name__)
+
+CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate counts a little less
+TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """Outcome of voting over one track's reads."""
+
+    text: str
+    confidence: float
+    valid: bool
+    support: int
+    plate_format: str = ""
+
+
+def canonical_text(read: PlateRead) -> tuple[str, bool, float]:
+    """(normalised text, grammar-valid, weight factor) for one read; invalid reads get ``correct_plate``."""
+    text = plates.normalize_plate(read.text)
+    if text and plates.is_valid_plate(text):
+        return text, True, 1.0
+    corrected = plates.correct_plate(text) if text else None
+    if corrected and corrected != text and plates.is_valid_plate(corrected):
+        return corrected, True, CORRECTED_WEIGHT
+    return text, False, 1.0
+
+
+def _char_vote(texts: list[str], weights: list[float]) -> str:
+    """Per-position weighted majority over texts of one length."""
+    out = []
+    for i in range(len(texts[0])):
+        score: dict[str, float] = defaultdict(float)
+        for t, w in zip(texts, weights):
+            score[t[i]] += w
+        out.append(max(score.items(), key=lambda kv: (kv[1], kv[0]))[0])
+    return "".join(out)
+
+
+def vote(reads: list[PlateRead]) -> Vote | None:
+    """Cluster reads by normalised text, weight by confidence, prefer grammar-valid texts.
+
+    Ties between near-equal candidates are broken by per-character voting across all reads of the same
+    length and plate format.
+    """
+    weight: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    conf: dict[str, list[float]] = defaultdict(list)
+    valid: dict[str, bool] = {}
+    for r in reads:
+        text, ok, factor = canonical_text(r)
+        if not text:
+            continue
+        weight[text] += max(r.confidence, 1e-3) * factor
+        count[text] += 1
+        conf[text].append(r.confidence)
+        valid[text] = ok
+    if not weight:
+        return None
+    pool = [t for t in weight if valid[t]] or list(weight)
+    best = max(pool, key=lambda t: (weight[t], count[t], t))
+    ties = [t for t in pool if weight[t] >= weight[best] * (1 - TIE_MARGIN)]
+    if len(ties) > 1:
+        fmt = plates.plate_format(best) if valid[best] else ""
+        same = [t for t in pool if len(t) == len(best) and (not fmt or plates.plate_format(t) == fmt)]
+        consensus = _char_vote(same, [weight[t] for t in same])
+        if consensus in ties:
+            best = consensus
+    total = sum(weight[t] for t in pool)
+    share = weight[best] / total if total > 0 else 0.0
+    mean_conf = float(np.mean(conf[best]))
+    return Vote(
+        text=best,
+        confidence=mean_conf * (0.5 + 0.5 * share),
+        valid=valid[best],
+        support=count[best],
+        plate_format=plates.plate_format(best) if valid[best] else "",
+    )
+
+
+@dataclass(slots=True)
+class _ReadRecord:
+    read: PlateRead
+    text: str
+    box: Box
+    timestamp: float
+
+
+@dataclass(slots=True)
+class _Best:
+    confidence: float
+    crop: np.ndarray
+    frame: np.ndarray
+    box: Box
+    timestamp: float
+
+
+@dataclass(slots=True)
+class Track:
+    """One plate followed across frames."""
+
+    id: int
+    box: Box
+    first_seen: float
+    last_seen: float
+    boxes: list[Box] = field(default_factory=list)
+    records: list[_ReadRecord] = field(default_factory=list)
+    best: dict[str, _Best] = field(default_factory=dict)
+    decided: bool = False
+    passed_text: str = ""
+
+    def vote(self) -> Vote | None:
+        return vote([r.read for r in self.records])
+
+
+def _match_score(track: Box, det: Box, iou_match: float) -> float:
+    """IoU when it passes ``iou_match``; else a small score for nearby boxes of similar size (fast cars)."""
+    iou = track.iou(det)
+    if iou >= iou_match:
+        return iou
+    size = max(track.width, track.height, det.width, det.height, 1.0)
+    dx = (track.x1 + track.x2 - det.x1 - det.x2) / 2
+    dy = (track.y1 + track.y2 - det.y1 - det.y2) / 2
+    dist = (dx * dx + dy * dy) ** 0.5 / size
+    ratio = (det.area + 1.0) / (track.area + 1.0)
+    if dist < 1.5 and 0.4 < ratio < 2.5:
+        return 0.01 * (1.5 - dist)
+    return 0.0
+
+
+class PlateTracker:
+    """Assigns track ids to detections, collects reads and emits exactly one ``PlatePass`` per vehicle.
+
+    A track is decided early (while the vehicle is still at the gate) once ``early_reads`` reads agree on a
+    grammar-valid plate with mean confidence >= ``early_confidence``; otherwise when it ends (no detection
+    for ``track_timeout_s`` or older than ``max_track_s``). After a decision the track is still followed
+    but no longer read, and the same plate within ``repeat_suppress_s`` gives no second pass.
+    """
+
+    def __init__(
+        self,
+        camera: str,
+        voting: VotingSettings,
+        *,
+        early_reads: int = 3,
+        early_confidence: float = 0.8,
+        max_reads_per_track: int = 12,
+    ) -> None:
+        self.camera = camera
+        self.voting = voting
+        self.early_reads = early_reads
+        self.early_confidence = early_confidence
+        self.max_reads_per_track = max_reads_per_track
+        self.tracks: dict[int, Track] = {}
+        self._next_id = 1
+        self._recent: dict[str, float] = {}
+        self.suppressed = 0
+
+    def update(self, detections: list[Detection], timestamp: float) -> list[int]:
+        """Match detections to live tracks (greedy by score); returns the track id of each detection."""
+        ids: list[int | None] = [None] * len(detections)
+        pairs = []
+        for tid, tr in self.tracks.items():
+            for j, d in enumerate(detections):
+                s = _match_score(tr.box, d.box, self.voting.iou_match)
+                if s > 0:
+                    pairs.append((s, tid, j))
+        used: set[int] = set()
+        for _s, tid, j in sorted(pairs, key=lambda p: -p[0]):
+            if tid in used or ids[j] is not None:
+                continue
+            used.add(tid)
+            ids[j] = tid
+        for j, d in enumerate(detections):
+            tid = ids[j]
+            if tid is None:
+                tid = self._next_id
+                self._next_id += 1
+                self.tracks[tid] = Track(id=tid, box=d.box, first_seen=timestamp, last_seen=timestamp)
+                ids[j] = tid
+            tr = self.tracks[tid]
+            tr.box = d.box
+            tr.last_seen = timestamp
+            tr.boxes.append(d.box)
+        return [i for i in ids if i is not None]
+
+    def needs_read(self, track_id: int) -> bool:
+        """Whether reading this track's crop again can still change the outcome."""
+        tr = self.tracks.get(track_id)
+        return tr is not None and not tr.decided and len(tr.records) < self.max_reads_per_track
+
+    def add_read(self, track_id: int, read: PlateRead, crop: np.ndarray, frame: np.ndarray, box: Box,
+                 timestamp: float) -> None:
+        """Record one read; keeps the crop and a copy of the frame only if it is the best of its text."""
+        tr = self.tracks.get(track_id)
+        if tr is None:
+            return
+        text, _ok, _f = canonical_text(read)
+        if not text:
+            return
+        tr.records.append(_ReadRecord(read, text, box, timestamp))
+        best = tr.best.get(text)
+        if best is None or read.confidence > best.confidence:
+            tr.best[text] = _Best(read.confidence, crop.copy(), frame.copy(), box, timestamp)
+
+    def step(self, timestamp: float) -> list[PlatePass]:
+        """Early decisions plus tracks that ended by ``timestamp``; call once per analysed frame."""
+        passes: list[PlatePass] = []
+        for tid in list(self.tracks):
+            tr = self.tracks[tid]
+            ended = (timestamp - tr.last_seen > self.voting.track_timeout_s
+                     or timestamp - tr.first_seen > self.voting.max_track_s)
+            if not tr.decided:
+                v = tr.vote()
+                if v is not None and (ended or self._confident(v)):
+                    p = self._emit(tr, v)
+                    if p is not None:
+                        passes.append(p)
+            if ended:
+                if tr.passed_text:  # a vehicle that stood at the gate: suppress from when it left
+                    self._recent[tr.passed_text] = max(self._recent.get(tr.passed_text, 0.0), tr.last_seen)
+                del self.tracks[tid]
+        return passes
+
+    def flush(self) -> list[PlatePass]:
+        """End every open track now (end of stream); returns their passes."""
+        passes: list[PlatePass] = []
+        for tr in list(self.tracks.values()):
+            if not tr.decided:
+                v = tr.vote()
+                if v is not None:
+                    p = self._emit(tr, v)
+                    if p is not None:
+                        passes.append(p)
+        self.tracks.clear()
+        return passes
+
+    def _confident(self, v: Vote) -> bool:
+        return (self.early_reads > 0 and v.valid and v.support >= max(self.early_reads, self.voting.min_frames)
+                and v.confidence >= self.early_confidence)
+
+    def _emit(self, tr: Track, v: Vote) -> PlatePass | None:
+        tr.decided = True
+        if not v.valid or len(tr.records) < self.voting.min_frames:
+            log.debug("track %d ended without a valid plate (%s, %d reads)", tr.id, v.text, len(tr.records))
+            return None
+        last = self._recent.get(v.text)
+        self._recent[v.text] = tr.last_seen
+        tr.passed_text = v.text
+        if last is not None and tr.first_seen - last < self.voting.repeat_suppress_s:
+            self.suppressed += 1
+            log.info("%s: %s seen again within %g s, not logged twice", self.camera, v.text,
+                     self.voting.repeat_suppress_s)
+            return None
+        self._prune_recent(tr.last_seen)
+        best = tr.best[v.text]
+        winners = [r for r in tr.records if r.text == v.text]
+        return PlatePass(
+            track_id=tr.id,
+            camera=self.camera,
+            text=v.text,
+            confidence=v.confidence,
+            plate_format=v.plate_format or winners[0].read.plate_format,
+            first_seen=tr.first_seen,
+            last_seen=tr.last_seen,
+            best_crop=best.crop,
+            best_frame=best.frame,
+            best_box=best.box,
+            reads=[r.read for r in tr.records],
+            boxes=list(tr.boxes),
+            frame_timestamp=best.timestamp,
+        )
+
+    def _prune_recent(self, now: float) -> None:
+        horizon = self.voting.repeat_suppress_s
+        for text in [t for t, ts in self._recent.items() if now - ts > horizon]:
+            del self._recent[text]

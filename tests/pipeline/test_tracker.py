@@ -1,0 +1,127 @@
+"""Tracking and voting with scripted detections and reads (pure algorithm tests)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.tracker import PlateTracker, vote
+from gatekeeper.pipeline.types import Detection
+
+FRAME = np.zeros((72, 128, 3), np.uint8)
+CROP = np.zeros((10, 30, 3), np.uint8)
+
+
+def R(text: str, conf: float = 0.9) -> PlateRead:
+    return PlateRead(text=text, confidence=conf)
+
+
+def det(x: float, y: float = 50.0, w: float = 60.0, h: float = 20.0) -> Detection:
+    return Detection(Box(x, y, x + w, y + h), 0.9)
+
+
+def feed(tracker: PlateTracker, t: float, boxes: list[Detection], reads: list[PlateRead | None]) -> list:
+    ids = tracker.update(boxes, t)
+    for tid, d, r in zip(ids, boxes, reads):
+        if r is not None and tracker.needs_read(tid):
+            tracker.add_read(tid, r, CROP, FRAME, d.box, t)
+    return tracker.step(t)
+
+
+def test_vote_prefers_valid_and_confident() -> None:
+    v = vote([R("12가3456", 0.6), R("12기3456", 0.95), R("12가3456", 0.7)])
+    assert v is not None and v.text == "12가3456" and v.valid and v.support == 2
+    assert v.plate_format == "kr_private"
+
+
+def test_vote_corrects_invalid_reads() -> None:
+    v = vote([R("l2가3456", 0.9), R("l2가3456", 0.9)])
+    assert v is not None and v.text == "12가3456" and v.valid
+
+
+def test_vote_without_valid_read_is_invalid() -> None:
+    v = vote([R("12기3456"), R("12가345")])
+    assert v is not None and not v.valid
+
+
+def test_vote_tie_broken_by_character_voting() -> None:
+    reads = [R("12가3456", 0.9), R("12가3458", 0.9), R("17가3456", 0.9)]
+    v = vote(reads)
+    assert v is not None and v.text == "12가3456"
+
+
+def test_one_pass_per_vehicle_at_timeout() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=2, track_timeout_s=1.0), early_reads=0)
+    passes = []
+    for i in range(6):  # plate moves right a little each frame
+        passes += feed(tr, i * 0.1, [det(100 + 5 * i)], [R("12가3456", 0.7 + 0.02 * i)])
+    assert passes == [] and len(tr.tracks) == 1
+    passes += feed(tr, 1.0, [], [])
+    assert passes == []
+    passes += feed(tr, 1.6, [], [])
+    assert len(passes) == 1
+    p = passes[0]
+    assert p.text == "12가3456" and p.camera == "gate" and len(p.reads) == 6
+    assert p.best_box == det(125).box  # the most confident read
+    assert p.first_seen == 0.0 and abs(p.last_seen - 0.5) < 1e-9
+    assert not tr.tracks
+
+
+def test_early_decision_and_no_more_reads() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=2), early_reads=3, early_confidence=0.8)
+    out = []
+    for i in range(3):
+        out += feed(tr, i * 0.1, [det(100)], [R("123가4567", 0.9)])
+    assert [p.text for p in out] == ["123가4567"]
+    tid = next(iter(tr.tracks))
+    assert not tr.needs_read(tid)
+    for i in range(3, 10):
+        out += feed(tr, i * 0.1, [det(100)], [R("123가4567", 0.9)])
+    out += feed(tr, 5.0, [], [])
+    assert len(out) == 1
+
+
+def test_too_few_reads_gives_no_pass() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=3))
+    out = feed(tr, 0.0, [det(10)], [R("12가3456")]) + feed(tr, 0.1, [det(10)], [R("12가3456")])
+    out += feed(tr, 5.0, [], [])
+    assert out == []
+
+
+def test_two_vehicles_two_tracks() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=2), early_reads=0)
+    out = []
+    for i in range(4):
+        out += feed(tr, i * 0.1, [det(10 + 3 * i), det(300 - 3 * i)], [R("12가3456"), R("34나5678")])
+    assert len(tr.tracks) == 2
+    out += tr.flush()
+    assert sorted(p.text for p in out) == ["12가3456", "34나5678"]
+    assert len({p.track_id for p in out}) == 2
+
+
+def test_fast_plate_matched_by_centre_distance() -> None:
+    tr = PlateTracker("gate", VotingSettings(iou_match=0.3))
+    a = tr.update([det(100)], 0.0)
+    b = tr.update([det(150)], 0.1)  # no overlap, but within 1.5 box sizes
+    assert a == b
+
+
+def test_repeat_suppressed_on_same_camera() -> None:
+    voting = VotingSettings(min_frames=2, track_timeout_s=0.5, repeat_suppress_s=30)
+    tr = PlateTracker("gate", voting, early_reads=0)
+    out = []
+    for start in (0.0, 10.0, 50.0):  # the same car three times; the second is within 30 s
+        for i in range(3):
+            out += feed(tr, start + i * 0.1, [det(100)], [R("12가3456")])
+        out += feed(tr, start + 2.0, [], [])
+    assert [p.first_seen for p in out] == [0.0, 50.0]
+    assert tr.suppressed == 1
+
+
+def test_max_track_length_ends_track() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=2, max_track_s=1.0, repeat_suppress_s=0), early_reads=0)
+    out = []
+    for i in range(15):
+        out += feed(tr, i * 0.1, [det(100)], [R("12가3456")])
+    assert len(out) == 1 and out[0].last_seen <= 1.1

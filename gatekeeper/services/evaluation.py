@@ -1,0 +1,372 @@
+"""Evaluating the recogniser on a labelled folder: plate accuracy, CER, detection recall/precision, latency.
+
+A folder holds images and ``labels.csv`` (``image,plate,x1,y1,x2,y2``; one row per plate; box empty when
+unknown). :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over
+(recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from gatekeeper.domain.plates import is_korean, normalize_plate, plate_format
+from gatekeeper.domain.types import Box
+
+log = logging.getLogger(__name__)
+
+IOU_THRESHOLD = 0.5
+LABEL_COLUMNS = ("image", "plate", "x1", "y1", "x2", "y2")
+
+
+class LabelsError(ValueError):
+    """A labels.csv that cannot be used, with the file and line at fault."""
+
+
+class ImageRecognizer(Protocol):
+    """What evaluation needs: ``recognize(image) -> list[PlateObservation]``."""
+
+    def recognize(self, image: np.ndarray) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class LabelRow:
+    """One labelled plate: image path (relative to the folder), plate text, box when known."""
+
+    image: str
+    plate: str
+    box: Box | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One recognised plate of one image (text '' when the box could not be read)."""
+
+    box: Box | None
+    text: str
+    confidence: float = 0.0
+    plate_format: str = ""
+    detector_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Match:
+    """A labelled plate and the prediction assigned to it (``None`` when missed)."""
+
+    label: LabelRow
+    prediction: Prediction | None
+    iou: float = 0.0
+
+    @property
+    def predicted_text(self) -> str:
+        return normalize_plate(self.prediction.text) if self.prediction else ""
+
+    @property
+    def correct(self) -> bool:
+        return self.predicted_text == normalize_plate(self.label.plate)
+
+
+# ---------------------------------------------------------------------------------------------- labels
+
+
+def read_labels(path: Path) -> list[LabelRow]:
+    """Parse ``labels.csv``; raises :class:`LabelsError` naming the line for anything malformed."""
+    path = Path(path)
+    if not path.is_file():
+        raise LabelsError(f"{path}: labels file not found (expected image,plate,x1,y1,x2,y2)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LabelsError(f"{path}: not UTF-8 text ({exc})") from exc
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in LABEL_COLUMNS if c not in header]
+    if missing:
+        raise LabelsError(f"{path}: header must be {','.join(LABEL_COLUMNS)}; missing {', '.join(missing)}")
+    reader.fieldnames = header
+    rows = []
+    for line_no, raw in enumerate(reader, start=2):
+        rec = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(rec.values()):
+            continue
+        rows.append(_label_row(path, line_no, rec))
+    return rows
+
+
+def _label_row(path: Path, line_no: int, rec: dict[str, str]) -> LabelRow:
+    where = f"{path}:{line_no}"
+    if not rec.get("image"):
+        raise LabelsError(f"{where}: empty image column")
+    if not normalize_plate(rec.get("plate", "")):
+        raise LabelsError(f"{where}: empty plate text for {rec['image']}")
+    coords = [rec.get(c, "") for c in LABEL_COLUMNS[2:]]
+    if not any(coords):
+        return LabelRow(rec["image"], rec["plate"])
+    if not all(coords):
+        raise LabelsError(f"{where}: box must have all of x1,y1,x2,y2 or none (got {coords})")
+    try:
+        x1, y1, x2, y2 = (float(c) for c in coords)
+    except ValueError as exc:
+        raise LabelsError(f"{where}: box coordinates must be numbers ({exc})") from exc
+    if x2 <= x1 or y2 <= y1:
+        raise LabelsError(f"{where}: box has no area (x2 must exceed x1 and y2 exceed y1): {coords}")
+    return LabelRow(rec["image"], rec["plate"], Box(x1, y1, x2, y2))
+
+
+def group_rows(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
+    """Rows per image, in first-appearance order."""
+    groups: dict[str, list[LabelRow]] = {}
+    for row in rows:
+        groups.setdefault(row.image, []).append(row)
+    return groups
+
+
+def load_image(path: Path) -> np.ndarray:
+    """Read an image as BGR (works with non-ASCII paths); ``ValueError`` when missing or corrupt."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: image not found")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise ValueError(f"{path}: not a readable image")
+    return image
+
+
+# --------------------------------------------------------------------------------------------- metrics
+
+
+def levenshtein(a: str, b: str) -> int:
+    """Edit distance (insertions, deletions, substitutions each cost 1)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def char_error_rate(truth: str, predicted: str) -> float:
+    """Levenshtein(truth, predicted) / len(truth), both normalised; not clipped (extra text can exceed 1)."""
+    t, p = normalize_plate(truth), normalize_plate(predicted)
+    if not t:
+        return 0.0 if not p else 1.0
+    return levenshtein(t, p) / len(t)
+
+
+def match_plates(labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD) -> list[Match]:
+    """Assign predictions one-to-one to labels: boxed labels by best IoU (>= threshold, greedy highest
+    first), then unboxed labels to the remaining prediction with the closest text."""
+    matches: dict[int, Match] = {}
+    used: set[int] = set()
+    pairs = []
+    for li, label in enumerate(labels):
+        if label.box is None:
+            continue
+        for pi, pred in enumerate(predictions):
+            iou = label.box.iou(pred.box) if pred.box is not None else 0.0
+            if iou >= iou_threshold:
+                pairs.append((iou, li, pi))
+    for iou, li, pi in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if li not in matches and pi not in used:
+            matches[li] = Match(labels[li], predictions[pi], iou)
+            used.add(pi)
+    for li, label in enumerate(labels):
+        if label.box is not None:
+            continue
+        free = [pi for pi in range(len(predictions)) if pi not in used]
+        if not free:
+            continue
+        truth = normalize_plate(label.plate)
+        best = min(
+            free,
+            key=lambda pi: (levenshtein(truth, normalize_plate(predictions[pi].text)), -predictions[pi].confidence, pi),
+        )
+        matches[li] = Match(label, predictions[best], 0.0)
+        used.add(best)
+    return [matches.get(li, Match(label, None)) for li, label in enumerate(labels)]
+
+
+def detection_counts(labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD) -> tuple[int, int, int]:
+    """(true positives, labelled boxes, predicted boxes) of one image whose labels all have boxes."""
+    boxed = [lab for lab in labels if lab.box is not None]
+    preds = [p for p in predictions if p.box is not None]
+    tp = sum(1 for m in match_plates(boxed, preds, iou_threshold) if m.prediction is not None)
+    return tp, len(boxed), len(preds)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (q in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    pos = (len(ordered) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Dataset metrics from per-image results (each: matches, predictions, labels, latency_ms, error)."""
+    all_matches: list[Match] = [m for img in images for m in img["matches"]]
+    n = len(all_matches)
+    correct = sum(m.correct for m in all_matches)
+    cer = [char_error_rate(m.label.plate, m.predicted_text) for m in all_matches]
+    tp = n_true = n_pred = 0
+    det_images = 0
+    for img in images:
+        labels = img["labels"]
+        if labels and all(lab.box is not None for lab in labels):
+            det_images += 1
+            a, b, c = detection_counts(labels, img["predictions"])
+            tp, n_true, n_pred = tp + a, n_true + b, n_pred + c
+    per_format: dict[str, dict[str, Any]] = {}
+    for m in all_matches:
+        fmt = plate_format(m.label.plate) or "invalid"
+        entry = per_format.setdefault(fmt, {"plates": 0, "correct": 0})
+        entry["plates"] += 1
+        entry["correct"] += int(m.correct)
+    for entry in per_format.values():
+        entry["accuracy"] = _ratio(entry["correct"], entry["plates"])
+    korean = [m for m in all_matches if is_korean(m.label.plate)]
+    last4 = sum(
+        1 for m in korean if len(m.predicted_text) >= 4 and m.predicted_text[-4:] == normalize_plate(m.label.plate)[-4:]
+    )
+    latencies = [img["latency_ms"] for img in images if img.get("latency_ms") is not None]
+    return {
+        "images": len(images),
+        "plates": n,
+        "correct": correct,
+        "plate_accuracy": _ratio(correct, n),
+        "char_error_rate": round(statistics.fmean(cer), 4) if cer else None,
+        "detection_images": det_images,
+        "detection_recall": _ratio(tp, n_true),
+        "detection_precision": _ratio(tp, n_pred),
+        "latency_ms_median": round(statistics.median(latencies), 1) if latencies else None,
+        "latency_ms_p95": round(percentile(latencies, 95), 1) if latencies else None,
+        "failed_images": sum(1 for img in images if img.get("error")),
+        "per_format": dict(sorted(per_format.items())),
+        "kr_plates": len(korean),
+        "kr_last4_accuracy": _ratio(last4, len(korean)),
+    }
+
+
+# ------------------------------------------------------------------------------------------ running
+
+
+def predictions_from(observations: Iterable[Any]) -> list[Prediction]:
+    """Convert the recogniser's ``PlateObservation`` list to :class:`Prediction` values."""
+    out = []
+    for obs in observations:
+        read = obs.read
+        out.append(
+            Prediction(
+                box=obs.detection.box,
+                text=normalize_plate(read.text) if read else "",
+                confidence=float(read.confidence) if read else 0.0,
+                plate_format=(read.plate_format or plate_format(read.text)) if read else "",
+                detector_score=float(obs.detection.score),
+            )
+        )
+    return out
+
+
+def evaluate_rows(
+    recognizer: ImageRecognizer,
+    rows: Sequence[LabelRow],
+    root: Path,
+    *,
+    limit: int | None = None,
+    details: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, Any]:
+    """Run ``recognizer`` on every labelled image under ``root`` and return the metrics dict.
+
+    An unreadable image is reported (``failed_images``, ``errors``) and its plates count as missed.
+    """
+    groups = list(group_rows(rows).items())
+    if limit is not None:
+        groups = groups[: max(0, limit)]
+    results = []
+    for index, (name, labels) in enumerate(groups):
+        if progress:
+            progress(index, len(groups), name)
+        results.append(_evaluate_image(recognizer, Path(root) / name, name, labels))
+    report = summarize(results)
+    report["errors"] = [{"image": r["image"], "error": r["error"]} for r in results if r["error"]]
+    if details:
+        report["details"] = [_detail_row(r) for r in results]
+    return report
+
+
+def evaluate_dataset(recognizer: ImageRecognizer, directory: Path, **kwargs: Any) -> dict[str, Any]:
+    """Read ``directory/labels.csv`` and evaluate (see :func:`evaluate_rows` for the keyword options)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise LabelsError(f"{directory}: evaluation folder not found")
+    rows = read_labels(directory / "labels.csv")
+    report = evaluate_rows(recognizer, rows, directory, **kwargs)
+    report["dataset"] = str(directory)
+    return report
+
+
+def _evaluate_image(recognizer: ImageRecognizer, path: Path, name: str, labels: list[LabelRow]) -> dict[str, Any]:
+    result: dict[str, Any] = {"image": name, "labels": labels, "predictions": [], "error": "", "latency_ms": None}
+    try:
+        image = load_image(path)
+    except ValueError as exc:
+        log.warning("%s", exc)
+        result["error"] = str(exc)
+        result["matches"] = [Match(lab, None) for lab in labels]
+        return result
+    start = time.perf_counter()
+    observations = recognizer.recognize(image)
+    result["latency_ms"] = (time.perf_counter() - start) * 1000.0
+    result["predictions"] = predictions_from(observations)
+    result["matches"] = match_plates(labels, result["predictions"])
+    return result
+
+
+def _box_list(box: Box | None) -> list[float] | None:
+    return [round(box.x1, 1), round(box.y1, 1), round(box.x2, 1), round(box.y2, 1)] if box else None
+
+
+def _detail_row(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "image": result["image"],
+        "error": result["error"],
+        "latency_ms": round(result["latency_ms"], 1) if result["latency_ms"] is not None else None,
+        "plates": [
+            {
+                "truth": normalize_plate(m.label.plate),
+                "predicted": m.predicted_text,
+                "correct": m.correct,
+                "cer": round(char_error_rate(m.label.plate, m.predicted_text), 4),
+                "iou": round(m.iou, 3),
+                "box": _box_list(m.label.box),
+                "predicted_box": _box_list(m.prediction.box) if m.prediction else None,
+                "confidence": round(m.prediction.confidence, 4) if m.prediction else None,
+            }
+            for m in result["matches"]
+        ],
+        "predictions": [
+            {"box": _box_list(p.box), "text": p.text, "confidence": round(p.confidence, 4), "format": p.plate_format}
+            for p in result["predictions"]
+        ],
+    }

@@ -111,3 +111,15 @@ class PassRecord:
     def plate(self) -> str:
         """The plate as the site should see it: the operator's correction wins."""
         return self.corrected_plate or self.plate_read
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """An operator's correction of a logged pass's plate (the audit trail)."""
+
+    pass_id: int
+    old_text: str
+    new_text: str
+    operator: str
+    time_utc: datetime
+    id: int | None = None

@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
@@ -38,6 +38,14 @@ _NUMBERISH = re.compile(r"[+-]?[\d\s().+-]*")
 _DATE_ONLY = re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})")
 
 
+Progress = Callable[[int, int], None]
+Cancelled = Callable[[], bool]
+
+
+class _Cancelled(Exception):
+    """Raised inside the row generator when the operator cancels an export."""
+
+
 class CsvError(ValueError):
     """The file as a whole cannot be read (missing header, unreadable encoding...)."""
 
@@ -55,7 +63,7 @@ class RowError:
 class ImportReport:
     """The outcome of an import: good rows are imported even when others fail."""
 
-    imported: int = 0
+    added: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
 
@@ -71,7 +79,7 @@ def export_vehicles(registry: VehicleRegistry, path: Path, page_size: int = 500)
     def rows() -> Iterator[list[str]]:
         offset = 0
         while True:
-            page = registry.list(offset=offset, limit=page_size, sort="plate")
+            page = registry.list("", offset=offset, limit=page_size, sort="plate")
             for v in page:
                 yield [v.plate, v.owner, v.unit, v.phone, v.category.value, _fmt_dt(v.valid_from),
                        _fmt_dt(v.valid_until), v.notes]
@@ -111,12 +119,12 @@ def import_vehicles(registry: VehicleRegistry, path: Path, update_existing: bool
                 report.updated += 1
             else:
                 registry.add(vehicle)
-                report.imported += 1
+                report.added += 1
         except (ValidationError, ValueError) as exc:
             report.errors.append(RowError(line, plate, str(exc)))
         except StorageError as exc:
             report.errors.append(RowError(line, plate, str(exc)))
-    log.info("imported %d, updated %d vehicles from %s; %d rows refused", report.imported, report.updated,
+    log.info("imported %d, updated %d vehicles from %s; %d rows refused", report.added, report.updated,
              path, len(report.errors))
     return report
 
@@ -162,18 +170,35 @@ def _fmt_dt(dt: datetime | None) -> str:
 
 # -- entries ----------------------------------------------------------------------------------------
 def export_entries(repo: PassRepository, flt: PassFilter | None, path: Path, *, local_tz: bool = True,
-                   page_size: int = 500) -> int:
-    """Write the passes matching ``flt`` (id order, streamed page by page); returns the row count."""
+                   page_size: int = 500, progress: Progress | None = None,
+                   cancelled: Cancelled | None = None) -> int:
+    """Write the passes matching ``flt`` (id order, streamed page by page); returns the row count.
+
+    ``progress(done, total)`` after every page; ``cancelled()`` true stops the export, leaves ``path``
+    untouched and returns the rows written so far.
+    """
+    total = repo.count(flt) if progress is not None else 0
+    done = 0
 
     def rows() -> Iterator[list[str]]:
+        nonlocal done
         for page in repo.iter_pages(flt, page_size):
+            if cancelled is not None and cancelled():
+                raise _Cancelled
             for p in page:
                 t = p.time_utc.astimezone() if local_tz else p.time_utc
                 yield [str(p.id), t.isoformat(timespec="seconds"), p.camera, p.lane.value, p.plate, p.plate_read,
                        p.corrected_plate or "", f"{p.confidence:.3f}", p.decision.value, p.plate_format,
                        p.model_version, p.frame_path, p.crop_path]
+            done += len(page)
+            if progress is not None:
+                progress(done, max(total, done))
 
-    return _write_csv(path, ENTRY_COLUMNS, rows())
+    try:
+        return _write_csv(path, ENTRY_COLUMNS, rows())
+    except _Cancelled:
+        log.info("entries export to %s cancelled after %d rows", path, done)
+        return done
 
 
 # -- plumbing ---------------------------------------------------------------------------------------

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatekeeper.domain.decisions import decide
 from gatekeeper.domain.plates import is_valid_plate
-from gatekeeper.domain.types import Correction, PassRecord
+from gatekeeper.domain.types import Correction, Decision, Lane, PassRecord
+from gatekeeper.services.csv_io import Cancelled, Progress, export_entries
 from gatekeeper.services.registry import ValidationError, VehicleRegistry
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.errors import NotFoundError
@@ -16,7 +18,49 @@ from gatekeeper.storage.passes import SORT_COLUMNS, PassFilter, PassRepository
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SORT_COLUMNS", "EntriesService", "PassFilter"]
+__all__ = ["SORT_COLUMNS", "EntriesService", "EntryFilter", "EntrySort", "PassFilter", "day_filter"]
+
+SORT_ALIASES = {"time": "time_utc", "format": "plate_format"}
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """The log's filter bar: partial plate (Hangul/Latin, read or corrected), [start, end), one camera,
+    one decision, one lane. Empty fields do not filter."""
+
+    plate: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    camera: str | None = None
+    decision: Decision | None = None
+    lane: Lane | None = None
+
+    def to_pass_filter(self) -> PassFilter:
+        return PassFilter(
+            plate=self.plate, since=self.start, until=self.end,
+            cameras=(self.camera,) if self.camera else (),
+            decisions=(Decision(self.decision),) if self.decision else (),
+            lane=Lane(self.lane) if self.lane else None,
+        )
+
+
+@dataclass(frozen=True)
+class EntrySort:
+    """Sort order of the log: ``key`` is a ``SORT_COLUMNS`` key or an alias (``time``, ``format``)."""
+
+    key: str = "time"
+    descending: bool = True
+
+    @property
+    def column(self) -> str:
+        return SORT_ALIASES.get(self.key, self.key)
+
+
+AnyFilter = EntryFilter | PassFilter | None
+
+
+def as_pass_filter(flt: AnyFilter) -> PassFilter | None:
+    return flt.to_pass_filter() if isinstance(flt, EntryFilter) else flt
 
 
 class EntriesService:
@@ -26,13 +70,14 @@ class EntriesService:
         self.repo = PassRepository(db)
         self.registry = registry or VehicleRegistry(db)
 
-    def query(self, flt: PassFilter | None = None, sort: str = "time_utc", descending: bool = True,
-              offset: int = 0, limit: int = 100) -> list[PassRecord]:
-        """One page of passes; ``sort`` is a key of ``SORT_COLUMNS``."""
-        return self.repo.query(flt, sort, descending, offset, limit)
+    def query(self, flt: AnyFilter = None, sort: EntrySort | None = None, offset: int = 0,
+              limit: int = 100) -> list[PassRecord]:
+        """One page of passes matching ``flt`` in ``sort`` order (default: newest first)."""
+        sort = sort or EntrySort()
+        return self.repo.query(as_pass_filter(flt), sort.column, sort.descending, offset, limit)
 
-    def count(self, flt: PassFilter | None = None) -> int:
-        return self.repo.count(flt)
+    def count(self, flt: AnyFilter = None) -> int:
+        return self.repo.count(as_pass_filter(flt))
 
     def get(self, pass_id: int) -> PassRecord | None:
         """One pass with its per-frame reads (for the detail view)."""
@@ -69,14 +114,18 @@ class EntriesService:
         log.info("pass #%d corrected to %r by %s (%s)", pass_id, record.plate, operator, decision.value)
         return record
 
-    def export_csv(self, flt: PassFilter | None, path: Path, local_tz: bool = True) -> int:
-        """Write the matching passes to ``path`` (UTF-8 with BOM, streamed in pages); returns the row count."""
-        from gatekeeper.services.csv_io import export_entries
+    def export_csv(self, flt: AnyFilter, path: Path, *, progress: Progress | None = None,
+                   cancelled: Cancelled | None = None, local_tz: bool = True) -> int:
+        """Write the matching passes to ``path`` (UTF-8 with BOM, streamed in pages); returns the row count.
 
-        return export_entries(self.repo, flt, path, local_tz=local_tz)
+        ``progress(done, total)`` is called after each page; when ``cancelled()`` turns true the export
+        stops and ``path`` is left untouched.
+        """
+        return export_entries(self.repo, as_pass_filter(flt), path, local_tz=local_tz, progress=progress,
+                              cancelled=cancelled)
 
 
-def day_filter(day: datetime, **kwargs: object) -> PassFilter:
+def day_filter(day: datetime, **kwargs: object) -> EntryFilter:
     """A filter for the local calendar day of ``day`` (naive = local time), for the log's date picker."""
     start = day.astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
-    return PassFilter(since=start, until=start + timedelta(days=1), **kwargs)  # type: ignore[arg-type]
+    return EntryFilter(start=start, end=start + timedelta(days=1), **kwargs)  # type: ignore[arg-type]

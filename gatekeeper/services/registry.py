@@ -95,9 +95,10 @@ class VehicleRegistry:
             return None
         return self.repo.get_by_plate(plate_text)
 
-    def list(self, offset: int = 0, limit: int | None = None, sort: str = "plate",
+    def list(self, search: str = "", offset: int = 0, limit: int | None = None, sort: str = "plate",
              descending: bool = False) -> list[Vehicle]:
-        return self.repo.list(offset, limit, sort, descending)
+        """Vehicles (a page when ``limit`` is set) whose plate/owner/unit/phone/notes contain ``search``."""
+        return self.repo.search(search, offset, limit, sort, descending)
 
     def search(self, text: str, offset: int = 0, limit: int | None = None, sort: str = "plate",
                descending: bool = False) -> list[Vehicle]:

@@ -30,7 +30,7 @@ class SourceState(str, enum.Enum):
     STOPPED = "stopped"
 
 
-class SourceError(RuntimeError):
+class SourceError(ValueError):
     """A source that cannot be used at all (e.g. a corrupt video file), with an operator-readable message."""
 
 
@@ -106,6 +106,7 @@ class FrameSource:
         self.fps = 0.0
         self.frame_size: tuple[int, int] | None = None
         self.frames_read = 0
+        self.last_decode_ms = 0.0
         self._file_index = 0
         self._clock_start = time.time()
         self._next_due = 0.0
@@ -198,7 +199,9 @@ class FrameSource:
                         break
                     continue
             assert self._cap is not None
+            t0 = time.perf_counter()
             ok, frame = self._cap.read()
+            self.last_decode_ms = (time.perf_counter() - t0) * 1e3
             if ok and frame is not None:
                 return self._deliver(frame)
             if self.kind == "file" and self.frames_read > 0:

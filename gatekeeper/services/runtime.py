@@ -1,0 +1,181 @@
+"""Composition helpers shared by the app and the CLI: demo video, camera sources, models, pipelines."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+from gatekeeper.domain.paths import AppPaths, weights_dir
+from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings, resolve_model_path
+from gatekeeper.pipeline.camera_pipeline import CameraPipeline
+from gatekeeper.pipeline.sources import FrameSource, SourceError, StateCallback, open_source, probe_video
+from gatekeeper.pipeline.types import PlateDetector, PlateReader
+
+log = logging.getLogger(__name__)
+
+DEMO_SECONDS = 60  # longer than repeat suppression, so every loop logs its vehicles again
+DEMO_VERSION = 1
+_demo_lock = threading.Lock()
+
+
+class ModelsMissingError(FileNotFoundError):
+    """Weights the settings name are not there; the message says where they were looked for."""
+
+
+def demo_video_path(paths: AppPaths) -> Path:
+    """Where the generated demo video is cached (under the data dir)."""
+    return paths.data_dir / "demo" / f"demo_gate_v{DEMO_VERSION}.mp4"
+
+
+def _demo_ok(path: Path, seconds: float) -> bool:
+    try:
+        count, _fps, _size = probe_video(path)
+        meta = read_sidecar(path)
+    except (SourceError, OSError, ValueError):
+        return False
+    return float(meta.get("seconds", 0)) == float(seconds) and count >= int(meta.get("frames", 1)) * 0.95
+
+
+def ensure_demo_video(paths: AppPaths, *, seconds: float = DEMO_SECONDS,
+                      progress: Callable[[float], None] | None = None) -> Path:
+    """The cached demo video, generated (seconds of CPU) when missing or corrupt."""
+    path = demo_video_path(paths)
+    with _demo_lock:
+        if _demo_ok(path, seconds):
+            return path
+        log.info("generating the demo camera video at %s", path)
+        return generate_demo_video(path, seconds=seconds, progress=progress)
+
+
+def open_camera_source(camera: CameraSettings, paths: AppPaths, *, realtime: bool = True,
+                       on_state: StateCallback | None = None) -> FrameSource:
+    """A frame source for one configured camera; ``demo`` plays the generated gate video in a loop."""
+    if camera.source == DEMO_SOURCE:
+        return open_source(str(ensure_demo_video(paths)), loop=True, realtime=realtime, on_state=on_state)
+    return open_source(camera.source, loop=camera.loop, realtime=realtime, on_state=on_state)
+
+
+@dataclass
+class Models:
+    """The loaded detector and reader, which version they are and where they run."""
+
+    detector: PlateDetector
+    reader: PlateReader
+    version: str
+    device: str
+
+
+def resolve_device(preference: str | None) -> str:
+    """``cpu`` or ``cuda`` for a settings value ``auto``/``cpu``/``cuda`` (cuda only when available)."""
+    pref = (preference or "auto").lower()
+    if pref == "cpu":
+        return "cpu"
+    try:
+        import torch
+
+        available = bool(torch.cuda.is_available())
+    except ImportError:
+        available = False
+    if pref == "cuda" and not available:
+        log.warning("CUDA requested but not available: using the CPU")
+    return "cuda" if available else "cpu"
+
+
+def _active(paths: AppPaths, kind: str) -> tuple[Path | None, str]:
+    """The active registered model of ``kind`` (path, version) if the model registry has one."""
+    try:
+        from gatekeeper.services.model_registry import ACTIVE_FILE, active_weights
+    except ImportError:
+        return None, ""
+    p = active_weights(paths, kind)
+    if p is None:
+        return None, ""
+    import json
+
+    try:
+        entry = json.loads((paths.models_dir / ACTIVE_FILE).read_text(encoding="utf-8")).get(kind) or {}
+    except (OSError, ValueError):
+        entry = {}
+    return p, str(entry.get("version", p.name))
+
+
+def _find(value: str, paths: AppPaths, suffixes: tuple[str, ...]) -> Path | None:
+    for suffix in suffixes:
+        p = resolve_model_path(value + suffix, paths.config_dir, weights_dir())
+        if p.exists():
+            return p
+    return None
+
+
+def resolve_weights(settings: Settings, paths: AppPaths) -> tuple[Path, Path, str]:
+    """(detector weights, Korean reader folder/file, version label); ``ModelsMissingError`` if absent."""
+    det, det_version = _active(paths, "detector")
+    rdr, rdr_version = _active(paths, "reader")
+    if det is None:
+        det = _find(settings.detector.weights, paths, ("", ".onnx", ".pt"))
+    if rdr is None:
+        rdr = _find(settings.reader.korean_weights, paths, ("", ".pth", ".onnx"))
+    missing = []
+    if det is None:
+        missing.append(f"plate detector {settings.detector.weights!r}")
+    if rdr is None:
+        missing.append(f"Korean reader {settings.reader.korean_weights!r}")
+    if missing:
+        raise ModelsMissingError(
+            f"model weights not found: {', '.join(missing)} (looked in {paths.config_dir} and {weights_dir()}); "
+            "reinstall Gatekeeper or set the paths in Settings"
+        )
+    assert det is not None and rdr is not None
+    version = f"{det_version or det.name}+{rdr_version or rdr.stem}"
+    return det, rdr, version
+
+
+def load_models(settings: Settings, paths: AppPaths, device: str | None = None) -> Models:
+    """Load the detector and the reader chain (Korean, plus Latin when enabled) named by the settings."""
+    from gatekeeper.pipeline import detector as det_mod
+    from gatekeeper.pipeline import reader as rdr_mod
+
+    det_path, rdr_path, version = resolve_weights(settings, paths)
+    dev = resolve_device(device or settings.device)
+    d = settings.detector
+    detector = det_mod.YoloPlateDetector(det_path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=dev)
+    reader: Any = _make_reader(rdr_mod, rdr_path, settings, dev)
+    log.info("models loaded: %s on %s", version, dev)
+    return Models(detector=detector, reader=reader, version=version, device=dev)
+
+
+def _make_reader(rdr_mod: Any, path: Path, settings: Settings, device: str) -> PlateReader:
+    if path.is_dir():
+        korean = rdr_mod.KoreanPlateReader(path.parent, name=path.name, device=device)
+    else:
+        korean = rdr_mod.KoreanPlateReader(path.parent, name=path.stem, device=device)
+    if not settings.reader.latin:
+        return korean
+    chain = getattr(rdr_mod, "ChainPlateReader", None) or getattr(rdr_mod, "MultiPlateReader", None)
+    latin_cls = getattr(rdr_mod, "LatinPlateReader", None)
+    if chain is None or latin_cls is None:
+        return korean
+    try:
+        latin = latin_cls(device=device)
+    except Exception as exc:  # EasyOCR weights missing: Korean only, but say so
+        log.warning("Latin reader unavailable (%s): reading Korean plates only", exc)
+        return korean
+    return chain([korean, latin], recheck_below=settings.reader.recheck_below)
+
+
+def make_pipeline(camera: CameraSettings, models: Models, settings: Settings) -> CameraPipeline:
+    """A ``CameraPipeline`` for one camera with the settings' thresholds."""
+    return CameraPipeline(
+        camera.name,
+        models.detector,
+        models.reader,
+        settings.voting,
+        motion_gate=settings.detector.motion_gate,
+        upscale_min_width=settings.reader.upscale_min_width,
+        min_confidence=settings.reader.min_confidence,
+    )

@@ -137,10 +137,10 @@ def resolve_weights(settings: Settings, paths: AppPaths) -> tuple[Path, Path, st
 
 def load_models(settings: Settings, paths: AppPaths, device: str | None = None) -> Models:
     """Load the detector and the reader chain (Korean, plus Latin when enabled) named by the settings."""
+    det_path, rdr_path, version = resolve_weights(settings, paths)
     from gatekeeper.pipeline import detector as det_mod
     from gatekeeper.pipeline import reader as rdr_mod
 
-    det_path, rdr_path, version = resolve_weights(settings, paths)
     dev = resolve_device(device or settings.device)
     d = settings.detector
     detector = det_mod.YoloPlateDetector(det_path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=dev)

@@ -1,0 +1,65 @@
+"""The real pipeline with the real committed weights on a generated demo video (ground truth in its sidecar)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.pipeline.camera_pipeline import CameraPipeline
+from gatekeeper.pipeline.runner import CameraRunner
+from gatekeeper.pipeline.sources import open_source
+from gatekeeper.pipeline.types import FrameResult, PlatePass
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    try:
+        home = tmp_path_factory.mktemp("models-home")
+        return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_demo_video(tmp_path_factory.mktemp("demo") / "demo.mp4", seconds=20, fps=10, seed=11)
+
+
+@pytest.mark.slow
+def test_demo_video_gives_one_pass_per_vehicle(models, demo: Path) -> None:  # noqa: ANN001
+    vehicles = read_sidecar(demo)["vehicles"]
+    pipeline = CameraPipeline("demo", models.detector, models.reader, VotingSettings(), motion_gate=True)
+    first: list[float] = []
+    passes: list[PlatePass] = []
+    results: list[FrameResult] = []
+    runner = CameraRunner(open_source(str(demo), loop=False, realtime=False), pipeline,
+                          on_frame=lambda f, t: first.append(t) if not first else None,
+                          on_result=results.append, on_pass=passes.append, realtime=False)
+    runner.start()
+    assert runner.wait(240)
+    runner.stop()
+    assert runner.errors == 0
+    texts = [p.text for p in passes]
+    truth = [v["plate"] for v in vehicles]
+    exact = [t for t in truth if t in texts]
+    assert len(texts) == len(set(texts)), f"duplicate passes: {texts}"
+    assert len(truth) - 1 <= len(passes) <= len(truth), f"passes {texts} for vehicles {truth}"
+    assert len(exact) >= math.ceil(len(truth) / 2), f"read {texts}, expected {truth}"
+    for p in passes:  # each pass belongs to the time a vehicle was on screen
+        t = p.first_seen - first[0]
+        assert any(v["start"] - 0.2 <= t <= v["end"] for v in vehicles), (p.text, t)
+        assert p.best_crop.size and p.best_frame.shape == (720, 1280, 3)
+        assert len(p.reads) >= VotingSettings().min_frames
+    assert all(set(r.stage_ms) == {"decode", "detect", "read", "vote"} for r in results)
+    assert any(o.read is not None for r in results for o in r.observations)

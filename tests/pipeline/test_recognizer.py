@@ -1,0 +1,85 @@
+"""Still-image recognition: crop helpers, and the real models on a rendered plate and a demo frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.recognizer import Recognizer, crop_plate, grammar_checked, looks_like_plate_crop, upscale
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    try:
+        home = tmp_path_factory.mktemp("models-home")
+        return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+
+
+def test_crop_clips_to_frame_and_adds_margin() -> None:
+    frame = np.zeros((100, 200, 3), np.uint8)
+    assert crop_plate(frame, Box(50, 40, 150, 60), 0.1).shape == (24, 120, 3)
+    assert crop_plate(frame, Box(-20, -5, 30, 10), 0.0).shape == (10, 30, 3)
+
+
+def test_upscale_small_crops_only() -> None:
+    small = np.zeros((20, 80, 3), np.uint8)
+    assert upscale(small, 160).shape == (40, 160, 3)
+    assert upscale(np.zeros((50, 200, 3), np.uint8), 160).shape == (50, 200, 3)
+
+
+def test_plate_crop_heuristic() -> None:
+    assert looks_like_plate_crop(np.zeros((50, 230, 3), np.uint8))
+    assert not looks_like_plate_crop(np.zeros((720, 1280, 3), np.uint8))
+    assert not looks_like_plate_crop(np.zeros((100, 100, 3), np.uint8))
+
+
+def test_grammar_check_corrects_confusions() -> None:
+    r = grammar_checked(PlateRead("l2 가 3456", 0.9))
+    assert r.text == "12가3456" and r.plate_format == "kr_private"
+    assert grammar_checked(PlateRead("zz", 0.9)).text == "ZZ"
+
+
+def test_bad_image_is_a_clear_error(models) -> None:  # noqa: ANN001
+    rec = Recognizer(models.detector, models.reader)
+    with pytest.raises(ValueError, match="BGR"):
+        rec.recognize(np.zeros((10, 10), np.uint8))
+
+
+@pytest.mark.slow
+def test_reads_a_plate_crop_and_a_scene(models, tmp_path: Path) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    rec = Recognizer(models.detector, models.reader, upscale_min_width=160, recheck_below=0.8)
+    ok = 0
+    renderer = PlateRenderer(seed=5)
+    for style in (PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE):
+        img, text = renderer.render(style=style)
+        img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2))
+        obs = rec.recognize(img)
+        assert obs, "a plate-shaped image must be read whole when nothing is detected"
+        ok += any(o.read is not None and o.read.text == text for o in obs)
+    assert ok >= 2
+
+    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
+    truth = read_sidecar(video)["vehicles"][0]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
+    good, frame = cap.read()
+    assert good
+    obs = rec.recognize(frame)
+    assert obs and obs[0].detection.score > 0
+    assert obs[0].read is not None and obs[0].read.text == truth["plate"]

@@ -1,0 +1,91 @@
+"""Runtime composition (demo video cache, camera sources, model resolution) and ``gatekeeper bench``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gatekeeper.domain.paths import AppPaths
+from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings
+from gatekeeper.pipeline.sources import SourceError
+from gatekeeper.services.bench import format_report, resolve_bench_source, run_bench
+from gatekeeper.services.runtime import (
+    ModelsMissingError,
+    demo_video_path,
+    ensure_demo_video,
+    open_camera_source,
+    resolve_weights,
+)
+
+
+@pytest.fixture()
+def paths() -> AppPaths:
+    return AppPaths.default().ensure()
+
+
+def test_demo_video_is_cached_and_regenerated_when_corrupt(paths: AppPaths) -> None:
+    video = ensure_demo_video(paths, seconds=7)
+    assert video == demo_video_path(paths) and video.is_file()
+    mtime = video.stat().st_mtime_ns
+    assert ensure_demo_video(paths, seconds=7).stat().st_mtime_ns == mtime  # cached
+    video.write_bytes(b"garbage")
+    again = ensure_demo_video(paths, seconds=7)
+    assert again.stat().st_size > 10_000
+    assert json.loads(again.with_suffix(".json").read_text())["seconds"] == 7
+
+
+def test_demo_camera_source_loops(paths: AppPaths) -> None:
+    ensure_demo_video(paths, seconds=7)
+    cam = CameraSettings(name="Demo", source=DEMO_SOURCE, loop=False)
+    src = open_camera_source(cam, paths, realtime=False)
+    assert src.loop  # the demo camera always loops
+    src.stop()
+
+
+def test_missing_weights_give_a_clear_error(paths: AppPaths) -> None:
+    settings = Settings.model_validate({"detector": {"weights": "nope.onnx"}, "reader": {"korean_weights": "nada"}})
+    with pytest.raises(ModelsMissingError, match="nope.onnx") as info:
+        resolve_weights(settings, paths)
+    assert "nada" in str(info.value) and "Settings" in str(info.value)
+
+
+def test_bench_rejects_unreadable_source(paths: AppPaths, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"not a video")
+    with pytest.raises(SourceError, match="corrupt"):
+        resolve_bench_source(str(bad), paths)
+    with pytest.raises(SourceError, match="not found"):
+        resolve_bench_source(str(tmp_path / "none.mp4"), paths)
+
+
+@pytest.mark.slow
+def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> None:
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.services.runtime import load_models
+
+    try:
+        models = load_models(Settings(), paths, device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+    video = ensure_demo_video(paths, seconds=14)  # shorter than the app's demo, same scene
+    report = run_bench(Settings(), paths, source=str(video), cameras=2, seconds=6, realtime=False, models=models)
+    assert report["cameras"] == 2 and len(report["per_camera"]) == 2
+    assert all(c["frames_analysed"] > 0 and c["errors"] == 0 for c in report["per_camera"])
+    assert report["total_analysed_fps"] > 0
+    assert report["stage_ms"]["detect"]["n"] > 0 and report["stage_ms"]["detect"]["median"] > 0
+    assert report["peak_rss_mb"] > 50
+    assert report["frame_size"] == [1280, 720]
+    assert "logged pass" in report["latency_measured"]
+    text = format_report(report)
+    assert "analysed FPS" in text and "peak RSS" in text
+
+
+def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> None:
+    from gatekeeper.cli import main
+
+    assert main(["bench", "--cameras", "9"]) == 2
+    assert "between 1 and 4" in capsys.readouterr().err

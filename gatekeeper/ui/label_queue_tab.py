@@ -1,0 +1,115 @@
+"""The "To label" tab: queued passes (newest reasons first), a count for the tab badge, the dialog."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
+)
+
+from gatekeeper.services.labeling import LabelingService
+from gatekeeper.storage.labeling_repo import LabelItem
+from gatekeeper.ui.labeling_dialog import LabelingDialog
+
+log = logging.getLogger(__name__)
+
+_REASONS = {
+    "unknown": QT_TRANSLATE_NOOP("LabelQueueTab", "Not registered"),
+    "invalid": QT_TRANSLATE_NOOP("LabelQueueTab", "Invalid plate"),
+    "low_confidence": QT_TRANSLATE_NOOP("LabelQueueTab", "Low confidence"),
+    "operator": QT_TRANSLATE_NOOP("LabelQueueTab", "Sent by operator"),
+}
+
+
+def reason_name(reason: str) -> str:
+    source = _REASONS.get(reason)
+    return QCoreApplication.translate("LabelQueueTab", source) if source else reason
+
+
+def tab_title(count: int) -> str:
+    """The tab's title with its badge, e.g. ``To label (12)``."""
+    base = QCoreApplication.translate("LabelQueueTab", "To label")
+    return f"{base} ({count})" if count else base
+
+
+class LabelQueueTab(QWidget):
+    """Lists the labeling queue; ``count_changed`` carries the number of pending items (tab badge);
+    ``labels_saved`` the number saved in a dialog session; ``retrain_requested`` the Retrain button."""
+
+    count_changed = Signal(int)
+    labels_saved = Signal(int)
+    retrain_requested = Signal()
+
+    def __init__(self, service: LabelingService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("labelQueueTab")
+        self.service = service
+        self._items: list[LabelItem] = []
+        self._count = -1
+        self.table = QTableWidget(0, 5, objectName="labelQueueTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Queued"), self.tr("Camera"), self.tr("Read"),
+                                              self.tr("Confidence"), self.tr("Reason")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.summary = QLabel(objectName="labelQueueSummary")
+        self.label_button = QPushButton(self.tr("Label…"), objectName="labelButton")
+        self.refresh_button = QPushButton(self.tr("Refresh"), objectName="refreshQueue")
+        self.retrain_button = QPushButton(self.tr("Retrain…"), objectName="retrainButton")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.summary, 1)
+        for b in (self.refresh_button, self.retrain_button, self.label_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.label_button.clicked.connect(self.open_dialog)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.retrain_button.clicked.connect(self.retrain_requested)
+        self.table.doubleClicked.connect(lambda _i: self.open_dialog())
+        self.dialog: LabelingDialog | None = None
+        self.refresh()
+
+    def count(self) -> int:
+        return max(self._count, 0)
+
+    def refresh(self) -> None:
+        """Reload the queue from the database (emits ``count_changed`` when the count changed)."""
+        self._items = self.service.pending()
+        self.table.setRowCount(len(self._items))
+        for row, item in enumerate(self._items):
+            when = item.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if item.created_at else ""
+            cells = [when, item.camera, item.plate_read or "—", f"{item.confidence:.2f}", reason_name(item.reason)]
+            for col, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, item.id)
+                self.table.setItem(row, col, cell)
+        labelled = self.service.labelled_count()
+        self.summary.setText(self.tr("%1 to label · %2 labelled").replace("%1", str(len(self._items)))
+                             .replace("%2", str(labelled)))
+        self.label_button.setEnabled(bool(self._items))
+        if len(self._items) != self._count:
+            self._count = len(self._items)
+            self.count_changed.emit(self._count)
+
+    def open_dialog(self) -> LabelingDialog | None:
+        """Open the labeling dialog at the selected item (or the first); non-modal."""
+        if not self._items:
+            return None
+        start = max(self.table.currentRow(), 0)
+        items = self._items[start:] + self._items[:start]
+        self.dialog = LabelingDialog(self.service, items, self)
+        self.dialog.saved.connect(lambda _id: self.refresh())
+        self.dialog.skipped.connect(lambda _id: self.refresh())
+        self.dialog.finished.connect(self._dialog_closed)
+        self.dialog.show()
+        return self.dialog
+
+    def _dialog_closed(self, _result: int) -> None:
+        if self.dialog is not None and self.dialog.saved_count:
+            self.labels_saved.emit(self.dialog.saved_count)
+        self.refresh()

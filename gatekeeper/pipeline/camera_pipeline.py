@@ -17,21 +17,14 @@ from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservati
 log = logging.getLogger(__name__)
 
 
-def _default_motion_gate() -> Any | None:
-    try:
-        from gatekeeper.pipeline.detector import MotionGate
-    except ImportError:
-        log.warning("motion gate unavailable; detecting on every frame")
-        return None
+def _default_motion_gate() -> Any:
+    from gatekeeper.pipeline.motion import MotionGate
+
     return MotionGate()
 
 
 def _has_motion(gate: Any, frame: np.ndarray) -> bool:
-    """Ask the motion gate (``MotionGate.__call__``/``has_motion``/``check``) whether the frame changed."""
-    for name in ("has_motion", "check", "update"):
-        fn = getattr(gate, name, None)
-        if callable(fn):
-            return bool(fn(frame))
+    """``MotionGate.__call__``: True when the frame changed enough (or the gate forces a look)."""
     return bool(gate(frame))
 
 
@@ -100,7 +93,8 @@ class CameraPipeline:
             detector, reader = self._detector, self._reader
         self.frames += 1
         t0 = time.perf_counter()
-        if self.motion_gate is not None and not self.tracker.tracks and not _has_motion(self.motion_gate, frame):
+        moving = _has_motion(self.motion_gate, frame) if self.motion_gate is not None else True
+        if not moving and not self.tracker.tracks:  # still scene, nobody in view: skip the detector
             detections = []
             self.detector_skipped += 1
         else:

@@ -63,3 +63,35 @@ def test_demo_video_gives_one_pass_per_vehicle(models, demo: Path) -> None:  # n
         assert len(p.reads) >= VotingSettings().min_frames
     assert all(set(r.stage_ms) == {"decode", "detect", "read", "vote"} for r in results)
     assert any(o.read is not None for r in results for o in r.observations)
+
+
+class CountingDetector:
+    """Stand-in detector that finds nothing and counts its calls (the motion gate is under test)."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def detect(self, frame):  # noqa: ANN001, ANN201
+        self.calls += 1
+        return []
+
+
+def test_motion_gate_skips_detection_on_a_still_scene(demo: Path) -> None:
+    import cv2
+
+    cap = cv2.VideoCapture(str(demo))
+    ok, frame = cap.read()
+    assert ok
+    det = CountingDetector()
+    pipeline = CameraPipeline("cam", det, reader=None, voting=VotingSettings(), motion_gate=True)  # type: ignore[arg-type]
+    for i in range(60):
+        pipeline.process(frame.copy(), i * 0.1)
+    # the first frame and the gate's periodic forced look, not every frame
+    assert 1 <= det.calls <= 5 and pipeline.detector_skipped == 60 - det.calls
+    moved = frame.copy()
+    moved[300:500, 500:800] = 255 - moved[300:500, 500:800]
+    before = det.calls
+    pipeline.process(moved, 7.0)
+    assert det.calls == before + 1

@@ -164,17 +164,23 @@ class FrameSource:
         """Try to open once; returns an error message or ``None`` on success."""
         if self.kind == "file" and not Path(self.spec).is_file():
             return f"video file not found: {self.spec}"
-        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self._open_timeout_ms,
-                  cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS]
-        target: int | str = int(self.spec) if self.kind == "usb" else self.spec
         try:
-            cap = cv2.VideoCapture(target, cv2.CAP_ANY, params)
+            if self.kind == "stream":  # network sources: bounded open and read (FFmpeg backend)
+                params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, self._open_timeout_ms,
+                          cv2.CAP_PROP_READ_TIMEOUT_MSEC, READ_TIMEOUT_MS]
+                cap = cv2.VideoCapture(self.spec, cv2.CAP_ANY, params)
+            elif self.kind == "usb":
+                cap = cv2.VideoCapture(int(self.spec))
+            else:
+                cap = cv2.VideoCapture(self.spec)
         except cv2.error as exc:
             return f"cannot open {self.display_name}: {exc}"
         if not cap.isOpened():
             cap.release()
             if self.kind == "file":
                 return f"cannot open video file {self.spec}: not a readable video (corrupt or unsupported)"
+            if self.kind == "usb":
+                return f"cannot open {self.display_name}: not connected or in use by another program"
             return f"cannot open {self.display_name}: no answer (timed out or refused)"
         self._cap = cap
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)

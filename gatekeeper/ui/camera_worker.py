@@ -321,6 +321,9 @@ class ModelLoader(QObject):
             models = self._load()
             log.info("models loaded in %.1f s", time.perf_counter() - t0)
             self.loaded.emit(models)
+        except FileNotFoundError as exc:
+            log.error("models could not be loaded: %s", exc)
+            self.failed.emit(str(exc))
         except Exception as exc:
             log.exception("models could not be loaded")
             self.failed.emit(str(exc) or type(exc).__name__)

@@ -56,8 +56,9 @@ class VehicleRegistry:
         if category is VehicleCategory.VISITOR:
             if end is None:
                 raise ValidationError("A visitor needs the end of the visit (valid until).", "valid_until")
-            if start is None:
-                start = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+            if start is None:  # a visit registered without a start is valid from the start of today
+                local = (now or datetime.now(timezone.utc)).astimezone()
+                start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
         if start is not None and end is not None and end < start:
             raise ValidationError("'Valid until' must not be before 'valid from'.", "valid_until")
         return replace(vehicle, plate=info.text, category=category, valid_from=start, valid_until=end,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from gatekeeper.domain.paths import resources_dir
 
@@ -40,10 +40,9 @@ def install_translator(app: QCoreApplication, language: str = "system") -> str:
     the UI stays in English (returns ``en``) rather than failing to start.
     """
     chosen = choose_language(language)
-    previous = getattr(app, _PROPERTY, None)
-    if previous is not None:
+    for previous in getattr(app, _PROPERTY, None) or ():
         app.removeTranslator(previous)
-        setattr(app, _PROPERTY, None)
+    setattr(app, _PROPERTY, [])
     if chosen == "en":
         return chosen
     qm = translations_dir() / f"gatekeeper_{chosen}.qm"
@@ -51,7 +50,15 @@ def install_translator(app: QCoreApplication, language: str = "system") -> str:
     if not qm.is_file() or not translator.load(str(qm)):
         log.warning("translation %s could not be loaded; using English", qm)
         return "en"
-    app.installTranslator(translator)
-    setattr(app, _PROPERTY, translator)
+    installed = [translator]
+    qt_own = QTranslator(app)  # Qt's standard buttons and dialogs (Yes/No, file dialog, calendar)
+    if qt_own.load(f"qtbase_{chosen}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        installed.append(qt_own)
+    else:
+        log.info("Qt's own %s translation is not available; standard buttons stay English", chosen)
+    for t in installed:
+        app.installTranslator(t)
+    setattr(app, _PROPERTY, installed)
     log.info("language %s (%s)", chosen, qm.name)
     return chosen
+

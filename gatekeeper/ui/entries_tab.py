@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -110,7 +110,11 @@ class EntriesTab(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(actions)
 
-        self.plate_edit.textChanged.connect(self.apply_filter)
+        self._typing_timer = QTimer(self)  # one query after typing pauses, not one per key
+        self._typing_timer.setSingleShot(True)
+        self._typing_timer.setInterval(250)
+        self._typing_timer.timeout.connect(self.apply_filter)
+        self.plate_edit.textChanged.connect(self._typing_timer.start)
         self.date_check.toggled.connect(self._dates_toggled)
         self.date_from.dateChanged.connect(self.apply_filter)
         self.date_to.dateChanged.connect(self.apply_filter)
@@ -124,15 +128,21 @@ class EntriesTab(QWidget):
         self.model.error.connect(self._show_error)
         self.model.modelReset.connect(self._selection_changed)
         self._show_count(self.model.total)
+        self.set_cameras([])
 
     # -- filter ------------------------------------------------------------------------------------
     def set_cameras(self, names: Iterable[str]) -> None:
-        """Offer these camera names in the camera filter (keeps the current choice when possible)."""
+        """Offer these camera names plus every camera in the log in the camera filter."""
+        all_names = list(dict.fromkeys(names))
+        try:
+            all_names += [n for n in self._service.cameras() if n not in all_names]
+        except Exception as exc:  # noqa: BLE001 - the filter still works with the given names
+            log.warning("cameras of the log could not be read: %s", exc)
         current = self.camera_combo.currentData()
         self.camera_combo.blockSignals(True)
         while self.camera_combo.count() > 1:
             self.camera_combo.removeItem(1)
-        for name in names:
+        for name in all_names:
             self.camera_combo.addItem(name, name)
         index = self.camera_combo.findData(current) if current else 0
         self.camera_combo.setCurrentIndex(max(0, index))
@@ -156,6 +166,7 @@ class EntriesTab(QWidget):
         )
 
     def apply_filter(self, *_: object) -> None:
+        self._typing_timer.stop()
         self.model.set_filter(self.current_filter())
 
     def _dates_toggled(self, on: bool) -> None:

@@ -59,18 +59,21 @@ def test_filter_bar_drives_the_query(qtbot, service) -> None:
     tab = EntriesTab(service, page_size=20)
     qtbot.addWidget(tab)
     tab.show()
-    tab.set_cameras(service.cameras())
+    tab.set_cameras(["Gate C"])
+    assert [tab.camera_combo.itemData(i) for i in range(tab.camera_combo.count())] == [
+        None, "Gate C", "Gate A", "Gate B"]
     assert tab.model.total == 60 and tab.model.rowCount() == 20
     assert "60" in tab.count_label.text()
 
     commit_text(tab.plate_edit, "가34")
-    assert tab.model.total == 24
+    qtbot.waitUntil(lambda: tab.model.total == 24)
     assert {tab.model.record(r).plate for r in range(tab.model.rowCount())} == {"12가3456", "서울12가3456"}
     tab.plate_edit.clear()
     qtbot.keyClicks(tab.plate_edit, "ab12")
-    assert tab.model.total == 12
+    qtbot.waitUntil(lambda: tab.model.total == 12)
 
     tab.plate_edit.clear()
+    tab.apply_filter()
     day = QDate.currentDate().addDays(-9)
     tab.date_check.setChecked(True)
     tab.date_from.setDate(day)
@@ -92,7 +95,7 @@ def test_export_csv_of_filtered_rows_runs_in_background(qtbot, service, tmp_path
     qtbot.addWidget(tab)
     tab.show()
     commit_text(tab.plate_edit, "서울")
-    assert tab.model.total == 140
+    qtbot.waitUntil(lambda: tab.model.total == 140)
     out = tmp_path / "entries.csv"
     progress: list[tuple[int, int]] = []
     tab.export_progress.connect(lambda d, t: progress.append((d, t)))

@@ -1,0 +1,110 @@
+"""``gatekeeper train detector|reader``: base recipes, or ``--site`` fine-tuning with champion/challenger."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("train", help="train the plate detector or reader (base recipe or --site)")
+    p.add_argument("kind", choices=("detector", "reader"))
+    p.add_argument("--site", action="store_true",
+                   help="fine-tune the active model on this site's labels; activate it only if it is better")
+    p.add_argument("--epochs", type=int, help="detector epochs")
+    p.add_argument("--steps", type=int, help="reader training steps")
+    p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default: <data>/runs/<kind>-<time>)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="training device")
+    p.add_argument("--synthetic", type=int, help="synthetic samples mixed in (detector composites / reader "
+                                                 "plates); default: 200 with --site, the recipe's otherwise")
+    p.add_argument("--imgsz", type=int, help="detector input size (default: from settings)")
+    p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after SECONDS")
+    p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
+    p.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)")
+    p.set_defaults(func=run)
+
+
+def app_context(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(AppPaths, Settings) from ``--data-dir``/``--config`` like the window does."""
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+
+    data_dir = getattr(args, "data_dir", None)
+    paths = AppPaths.default(data_dir)
+    settings = Settings.load(Path(getattr(args, "config", None) or paths.config_file))
+    if data_dir is None and settings.data_dir:
+        paths = AppPaths.default(Path(settings.data_dir))
+    return paths.ensure(), settings
+
+
+def open_registry(paths: Any, settings: Any) -> tuple[Any, Any]:
+    """(Database, ModelRegistry) with the schema upgraded and the shipped models registered."""
+    from gatekeeper.services.model_registry import ModelRegistry
+    from gatekeeper.storage.db import Database
+    from gatekeeper.storage.labeling_repo import ModelVersionRepository
+
+    db = Database.for_paths(paths, settings.database_url)
+    db.upgrade()
+    registry = ModelRegistry(ModelVersionRepository(db), paths, settings)
+    registry.ensure_initial()
+    return db, registry
+
+
+def _progress(as_json: bool):
+    def say(fraction: float, message: str) -> None:
+        if as_json:
+            print(json.dumps({"progress": round(float(fraction), 4), "message": message}, ensure_ascii=False),
+                  flush=True)
+        else:
+            print(f"{100 * fraction:5.1f}% {message}", file=sys.stderr, flush=True)
+    return say
+
+
+def run(args: argparse.Namespace) -> int:
+    paths, settings = app_context(args)
+    say = _progress(args.progress_json)
+    if args.site:
+        return _run_site(args, paths, settings, say)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out = args.out or paths.data_dir / "runs" / f"{args.kind}-base-{stamp}"
+    extra: dict[str, Any] = {}
+    if args.synthetic is not None:
+        extra["synthetic"] = args.synthetic
+    if args.kind == "detector":
+        from gatekeeper.training.detector import train_detector
+
+        res = train_detector(out, epochs=args.epochs or 60, imgsz=args.imgsz or settings.detector.imgsz,
+                             device=args.device, progress=say, time_budget_s=args.time_budget, **extra)
+        result = {"kind": "detector", "weights": str(res.weights), "onnx": str(res.onnx or ""),
+                  "metrics": res.metrics}
+    else:
+        from gatekeeper.training.reader import train_reader
+
+        res = train_reader(out, steps=args.steps or 20000, device=args.device, progress=say,
+                           time_budget_s=args.time_budget, **extra)
+        result = {"kind": "reader", "weights": str(res.pth), "onnx": str(res.onnx or ""), "metrics": res.metrics}
+    print(json.dumps({"result": result}, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _run_site(args: argparse.Namespace, paths: Any, settings: Any, say) -> int:
+    from gatekeeper.services.retrain import DEFAULT_SYNTHETIC, RetrainService
+
+    db, registry = open_registry(paths, settings)
+    try:
+        service = RetrainService(registry, paths, settings)
+        outcome = service.run(args.kind, epochs=args.epochs, steps=args.steps, out_dir=args.out,
+                              device=args.device, progress=say, time_budget_s=args.time_budget,
+                              synthetic=DEFAULT_SYNTHETIC if args.synthetic is None else args.synthetic,
+                              imgsz=args.imgsz)
+    finally:
+        db.dispose()
+    print(json.dumps({"result": outcome.as_dict()}, ensure_ascii=False), flush=True)
+    return 0

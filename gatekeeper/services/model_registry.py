@@ -1,0 +1,165 @@
+"""Versions of the detector and reader models: lineage, metrics, files, and which one is in use.
+
+The database (``model_versions``) is the record; ``models_dir/active.json`` mirrors the active version
+of each kind so the model loader can find it without opening the database (:func:`active_weights`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gatekeeper.dataset.site_dataset import atomic_write_bytes
+from gatekeeper.domain.paths import AppPaths, weights_dir
+from gatekeeper.domain.settings import Settings, resolve_model_path
+from gatekeeper.storage.labeling_repo import (
+    ACTIVE, CANDIDATE, REJECTED, ModelVersion, ModelVersionRepository,
+)
+
+log = logging.getLogger(__name__)
+
+KINDS = ("detector", "reader")
+ACTIVE_FILE = "active.json"
+SHIPPED_NOTE = "shipped weights"
+_SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx")}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def hash_tree(path: Path) -> dict[str, str]:
+    """``{relative name: sha256}`` of a model file or of every file in a model folder."""
+    path = Path(path)
+    if path.is_file():
+        return {path.name: sha256_file(path)}
+    return {p.relative_to(path).as_posix(): sha256_file(p) for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def shipped_weights(kind: str, settings: Settings, paths: AppPaths) -> Path | None:
+    """The shipped weights of ``kind`` named by the settings (``None`` when absent)."""
+    value = settings.detector.weights if kind == "detector" else settings.reader.korean_weights
+    for suffix in _SUFFIXES[kind]:
+        p = resolve_model_path(value + suffix, paths.config_dir, weights_dir())
+        if p.exists():
+            return p
+    return None
+
+
+def model_files(entry: Path) -> list[Path]:
+    """The files that make one model: a folder, or a weights file with its same-stem siblings
+    (``plate_detector.onnx`` + ``.pt``; an EasyOCR network's ``.pth`` + ``.yaml`` + ``.py``)."""
+    entry = Path(entry)
+    if entry.is_dir():
+        return [entry]
+    siblings = [p for p in sorted(entry.parent.glob(f"{entry.stem}.*")) if p.is_file() and p != entry]
+    return [entry, *siblings]
+
+
+def active_weights(paths: AppPaths, kind: str) -> Path | None:
+    """The active registered model of ``kind`` (file or folder), or ``None`` to use the shipped weights.
+
+    For ``services.runtime.load_models``: prefer this over the settings' path when it is not ``None``.
+    """
+    path = Path(paths.models_dir) / ACTIVE_FILE
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8")).get(kind)
+    except (OSError, ValueError):
+        return None
+    if not entry or not entry.get("path"):
+        return None
+    p = Path(entry["path"])
+    return p if p.exists() else None
+
+
+class ModelRegistry:
+    """Registers candidates, activates (champion), rejects, rolls back."""
+
+    def __init__(self, repo: ModelVersionRepository, paths: AppPaths, settings: Settings | None = None) -> None:
+        self.repo = repo
+        self.paths = paths
+        self.settings = settings or Settings()
+
+    def ensure_initial(self) -> list[ModelVersion]:
+        """Register the shipped weights as the first active versions (once per kind)."""
+        added = []
+        for kind in KINDS:
+            if self.repo.count(kind):
+                continue
+            src = shipped_weights(kind, self.settings, self.paths)
+            if src is None:
+                log.warning("no shipped %s weights to register", kind)
+                continue
+            mv = self.register(kind, src, parent=None, metrics={}, data_size=0, note=SHIPPED_NOTE)
+            added.append(self.activate(mv.version))
+        return added
+
+    def next_version(self, kind: str) -> str:
+        return f"{kind}-{self.repo.count(kind):03d}"
+
+    def register(self, kind: str, entry: Path, *, parent: str | None, metrics: dict, data_size: int,
+                 report_path: str = "", note: str = "", status: str = CANDIDATE) -> ModelVersion:
+        """Copy the model's files to ``models_dir/<version>/`` and record it (as a candidate)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r}")
+        entry = Path(entry)
+        if not entry.exists():
+            raise FileNotFoundError(f"model not found: {entry}")
+        version = self.next_version(kind)
+        folder = self.paths.models_dir / version
+        tmp = self.paths.models_dir / f".{version}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for f in model_files(entry):
+            if f.is_dir():
+                shutil.copytree(f, tmp / f.name)
+            else:
+                shutil.copy2(f, tmp / f.name)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        copied = folder / entry.name
+        mv = ModelVersion(version=version, kind=kind, path=str(copied), status=status, parent=parent,
+                          data_size=data_size, metrics=metrics, sha256=hash_tree(folder),
+                          created_at=datetime.now(timezone.utc), report_path=report_path, note=note)
+        log.info("registered %s (%s) from %s", version, status, entry)
+        return self.repo.add(mv)
+
+    def activate(self, version: str) -> ModelVersion:
+        """Make ``version`` the one the app uses (also a roll-back); the previous one is retired."""
+        mv = self.repo.get(version)
+        if mv is None:
+            raise ValueError(f"no model version {version!r} (see `gatekeeper models`)")
+        if not Path(mv.path).exists():
+            raise FileNotFoundError(f"the files of {version} are missing: {mv.path}")
+        mv = self.repo.activate(version)
+        self._write_active()
+        log.info("activated %s", version)
+        return mv
+
+    def reject(self, version: str) -> None:
+        self.repo.update(version, status=REJECTED)
+
+    def active(self, kind: str) -> ModelVersion | None:
+        return self.repo.active(kind)
+
+    def list(self, kind: str | None = None) -> list[ModelVersion]:
+        return self.repo.list(kind)
+
+    def get(self, version: str) -> ModelVersion | None:
+        return self.repo.get(version)
+
+    def _write_active(self) -> None:
+        data = {}
+        for kind in KINDS:
+            mv = self.repo.active(kind)
+            if mv is not None and mv.status == ACTIVE:
+                data[kind] = {"version": mv.version, "path": mv.path}
+        atomic_write_bytes(self.paths.models_dir / ACTIVE_FILE, json.dumps(data, indent=2).encode())

@@ -1,0 +1,134 @@
+"""Fine-tuning on the site's labelled data, and scoring a model on the site's fixed validation split."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from gatekeeper.dataset.site_dataset import SiteDataset
+from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.domain.types import Box
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+IOU_MATCH = 0.5
+
+
+@dataclass
+class ReaderRow:
+    """One validation crop: truth, prediction and confidence (for the report)."""
+
+    image: Path
+    truth: str
+    pred: str
+    confidence: float
+
+    @property
+    def correct(self) -> bool:
+        return normalize_plate(self.pred) == normalize_plate(self.truth)
+
+
+@dataclass
+class SiteScore:
+    """Metrics of one model on the site validation split (plus per-crop rows for the reader)."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    rows: list[ReaderRow] = field(default_factory=list)
+
+
+def detector_metrics(detector: Any, samples: list[tuple[Path, list[Box]]], iou: float = IOU_MATCH) -> SiteScore:
+    """Recall and precision of ``detector.detect`` on labelled frames (greedy IoU >= ``iou`` matching)."""
+    tp = fp = fn = 0
+    for image, truth in samples:
+        frame = cv2.imread(str(image))
+        if frame is None:
+            continue
+        found = sorted(detector.detect(frame), key=lambda d: -d.score)
+        free = list(truth)
+        for det in found:
+            best = max(free, key=lambda b: b.iou(det.box), default=None)
+            if best is not None and best.iou(det.box) >= iou:
+                free.remove(best)
+                tp += 1
+            else:
+                fp += 1
+        fn += len(free)
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    return SiteScore({"detection_recall": round(recall, 4), "detection_precision": round(precision, 4),
+                      "val_size": len(samples)})
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance of two strings."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def reader_metrics(reader: Any, site: SiteDataset, split: str = "val", upscale_min_width: int = 160) -> SiteScore:
+    """Exact-plate accuracy and character accuracy of ``reader`` on the site's plate crops of ``split``."""
+    from gatekeeper.pipeline.recognizer import read_crop
+
+    rows: list[ReaderRow] = []
+    chars = errors = 0
+    for sample in site.reader_samples(split):
+        crop = cv2.imread(str(sample.image))
+        if crop is None:
+            continue
+        read = read_crop(reader, crop, upscale_min_width)
+        pred = read.text if read is not None else ""
+        rows.append(ReaderRow(sample.image, sample.plate, pred, read.confidence if read else 0.0))
+        truth = normalize_plate(sample.plate)
+        chars += len(truth)
+        errors += min(edit_distance(truth, normalize_plate(pred)), len(truth))
+    n = len(rows)
+    metrics = {
+        "plate_accuracy": round(sum(r.correct for r in rows) / n, 4) if n else 0.0,
+        "char_accuracy": round(1 - errors / chars, 4) if chars else 0.0,
+        "val_size": n,
+    }
+    return SiteScore(metrics, rows)
+
+
+def fine_tune_detector(out_dir: Path, site: SiteDataset, *, base_weights: Path | None, epochs: int,
+                       imgsz: int = 320, batch: int = 16, synthetic: int = 200, device: str = "cpu",
+                       seed: int = 0, progress: Progress | None = None,
+                       time_budget_s: float | None = None, **kwargs: Any) -> Any:
+    """Fine-tune the detector on the site's train split mixed with ``synthetic`` base composites.
+
+    The site validation split is never given to the trainer. ``base_weights`` must be a ``.pt``.
+    """
+    from gatekeeper.training.detector import train_detector
+
+    train_dir = site.detector_split_dir("train")
+    if not (train_dir / "images").is_dir():
+        raise ValueError("no labelled site frames yet: label some passes first")
+    return train_detector(Path(out_dir), epochs=epochs, imgsz=imgsz, batch=batch, base_weights=base_weights,
+                          synthetic=synthetic, extra_data=train_dir, seed=seed, resume=False, device=device,
+                          progress=progress, time_budget_s=time_budget_s, **{"real_data": None, **kwargs})
+
+
+def fine_tune_reader(out_dir: Path, site: SiteDataset, *, base_weights: Path | None, steps: int,
+                     batch_size: int = 64, device: str = "cpu", seed: int = 0,
+                     progress: Progress | None = None, time_budget_s: float | None = None,
+                     **kwargs: Any) -> Any:
+    """Fine-tune the reader on the site's train crops (``reader/train``) mixed with synthetic plates."""
+    from gatekeeper.training.reader import train_reader
+
+    train_dir = site.reader_dir / "train"
+    if not (train_dir / "labels.csv").is_file():
+        raise ValueError("no labelled site plates yet: label some passes first")
+    return train_reader(Path(out_dir), steps=steps, batch_size=batch_size, extra_data=train_dir,
+                        base_weights=base_weights, seed=seed, resume=False, device=device,
+                        progress=progress, time_budget_s=time_budget_s, **kwargs)

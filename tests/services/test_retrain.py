@@ -1,0 +1,112 @@
+"""Champion/challenger retraining on a handful of generated labelled frames, the report and the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import cv2
+import numpy as np
+import pytest
+
+from gatekeeper.dataset.synth.renderer import PlateRenderer
+from gatekeeper.domain.paths import AppPaths
+from gatekeeper.domain.settings import RetrainSettings, Settings
+from gatekeeper.domain.types import Box
+from gatekeeper.services.labeling import LabelingService
+from gatekeeper.services.model_registry import ModelRegistry, active_weights
+from gatekeeper.services.retrain import (
+    RetrainScheduler, RetrainService, challenger_wins, labels_since_last_training,
+)
+from gatekeeper.services.train_report import align, confusion_pairs
+from gatekeeper.storage.db import Database
+from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository, ModelVersionRepository
+from gatekeeper.training.site import ReaderRow
+
+TINY_READER = {"batch_size": 8, "held_out": 8, "producer": False, "checkpoint_every": 100}
+
+
+def label_generated_frames(svc: LabelingService, folder, n: int, seed: int = 0) -> None:
+    """Render ``n`` plates into gate-like frames, queue them and save their labels like an operator."""
+    renderer = PlateRenderer(seed=seed)
+    rng = np.random.default_rng(seed)
+    for k in range(n):
+        plate, text = renderer.render()
+        w = int(rng.integers(90, 140))
+        plate = cv2.resize(plate, (w, max(8, int(w * plate.shape[0] / plate.shape[1]))))
+        frame = np.full((240, 320, 3), int(rng.integers(40, 120)), np.uint8)
+        x, y = int(rng.integers(10, 320 - w - 10)), int(rng.integers(60, 230 - plate.shape[0]))
+        frame[y:y + plate.shape[0], x:x + w] = plate
+        path = folder / f"gen{k}.jpg"
+        cv2.imwrite(str(path), frame)
+        box = Box(x, y, x + w, y + plate.shape[0])
+        item = svc.enqueue_frame(path, text=text, confidence=0.3, box=box)
+        svc.save(item, [LabeledPlate(box, text, "private", "car")])
+
+
+@pytest.fixture
+def env(tmp_path):
+    paths = AppPaths.default().ensure()
+    db = Database.for_paths(paths)
+    db.upgrade()
+    labels = LabelingRepository(db)
+    svc = LabelingService(labels, paths, Settings(), user="tester")
+    registry = ModelRegistry(ModelVersionRepository(db), paths, Settings())
+    yield svc, registry, paths, labels
+    db.dispose()
+
+
+def test_rule_both_kinds() -> None:
+    assert challenger_wins("reader", {"plate_accuracy": 0.5}, {"plate_accuracy": 0.6})[0]
+    assert not challenger_wins("reader", {"plate_accuracy": 0.5}, {"plate_accuracy": 0.5})[0]
+    assert challenger_wins("reader", None, {"plate_accuracy": 0.0})[0]
+    old = {"detection_recall": 0.8, "detection_precision": 0.9}
+    assert challenger_wins("detector", old, {"detection_recall": 0.85, "detection_precision": 0.9})[0]
+    assert not challenger_wins("detector", old, {"detection_recall": 0.95, "detection_precision": 0.7})[0]
+    assert not challenger_wins("detector", old, dict(old))[0]
+
+
+def test_alignment_and_confusions() -> None:
+    assert align("12가3456", "12가3458") == list(zip("12가345", "12가345")) + [("6", "8")]
+    assert ("가", "∅") in align("12가3456", "123456")
+    rows = [ReaderRow(__file__, "12가3456", "12나3456", 0.9), ReaderRow(__file__, "34다5678", "34다5678", 0.8)]
+    assert confusion_pairs(rows) == {("가", "나"): 1}
+
+
+def test_scheduler_quiet_hour_once_a_day() -> None:
+    sched = RetrainScheduler(RetrainSettings(labels_trigger=10, quiet_hour=3))
+    assert not sched.should_offer(datetime(2026, 1, 1, 3, 5), 9)
+    assert not sched.should_offer(datetime(2026, 1, 1, 14, 0), 50)
+    assert sched.check(datetime(2026, 1, 1, 3, 5), 10) == "offer"
+    assert sched.check(datetime(2026, 1, 1, 3, 30), 12) is None  # once a day
+    auto = RetrainScheduler(RetrainSettings(labels_trigger=10, quiet_hour=3, auto_start=True))
+    assert auto.check(datetime(2026, 1, 2, 3, 0), 10) == "start"
+
+
+@pytest.mark.slow
+def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
+    svc, registry, paths, labels = env
+    label_generated_frames(svc, tmp_path, 12)
+    counts = svc.dataset.counts()
+    assert counts["plates_val"] >= 1 and counts["plates_train"] >= 6
+    assert labels_since_last_training(labels, registry) == 12
+    service = RetrainService(registry, paths, Settings())
+    registry.ensure_initial()
+    n_val = counts["plates_val"]
+    shipped = registry.active("reader")
+    if shipped is not None:  # a known, beatable champion record on the current split
+        registry.repo.update(shipped.version, metrics={"site_val": {"plate_accuracy": -1.0, "val_size": n_val}})
+    first = service.run("reader", steps=3, synthetic=32, trainer_kwargs=TINY_READER)
+    assert first.promoted and first.after["val_size"] == n_val
+    mv = registry.get(first.version)
+    assert mv.status == "active" and mv.parent == (shipped.version if shipped else None)
+    assert mv.data_size == counts["plates_train"] and mv.sha256 and (paths.models_dir / mv.version).is_dir()
+    assert active_weights(paths, "reader") == paths.models_dir / mv.version / "kr_reader.pth"
+    html = (paths.models_dir / mv.version / "report.html").read_text(encoding="utf-8")
+    assert "Site validation split" in html and "data:image/png;base64" in html and "Worst examples" in html
+    assert labels_since_last_training(labels, registry) == 0
+    # the champion now has a record no challenger can beat on this split
+    registry.repo.update(mv.version, metrics={**mv.metrics, "site_val": {"plate_accuracy": 1.0, "val_size": n_val}})
+    second = service.run("reader", steps=3, synthetic=32, trainer_kwargs=TINY_READER)
+    assert not second.promoted and registry.get(second.version).status == "rejected"
+    assert second.parent == mv.version and registry.active("reader").version == mv.version
+    assert active_weights(paths, "reader") == paths.models_dir / mv.version / "kr_reader.pth"

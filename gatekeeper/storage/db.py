@@ -152,6 +152,9 @@ class Database:
             return sorted(inspect(self.engine).get_table_names())
 
     def _migrate(self, action: Callable[[Config], None]) -> None:
+        self._retry(lambda: self._migrate_once(action))
+
+    def _migrate_once(self, action: Callable[[Config], None]) -> None:
         with self._guard():
             try:
                 with self._write_engine.begin() as conn:
@@ -183,12 +186,19 @@ class Database:
 
     def run(self, work: Callable[[Session], T], *, write: bool = True) -> T:
         """Run ``work(session)`` as one unit of work, retrying with backoff while the database is locked."""
+
+        def once() -> T:
+            with self.session(write=write) as s:
+                return work(s)
+
+        return self._retry(once)
+
+    def _retry(self, action: Callable[[], T]) -> T:
         delay = self.retry_backoff_s
         started = time.monotonic()
         for attempt in range(1, self.lock_retries + 1):
             try:
-                with self.session(write=write) as s:
-                    return work(s)
+                return action()
             except DatabaseLockedError as exc:
                 if attempt >= self.lock_retries:
                     waited = time.monotonic() - started

@@ -115,3 +115,19 @@ def test_full_database_gives_disk_full_error(db, make_pass) -> None:  # type: ig
     assert isinstance(err.value.cause, DiskFullError)
     assert "full" in str(err.value) and "Free some space" in str(err.value)
     assert len(db.spool.entries()) == 1
+
+
+def test_upgrade_waits_for_a_lock_then_reports_it(tmp_path: Path, db_file: Path) -> None:
+    sqlite3.connect(db_file).close()
+    other = sqlite3.connect(db_file, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    db = Database(f"sqlite:///{db_file}", busy_timeout_ms=50, lock_retries=2, retry_backoff_s=0.01)
+    try:
+        with pytest.raises(DatabaseLockedError, match="2 tries"):
+            db.upgrade()
+    finally:
+        other.rollback()
+        other.close()
+    db.upgrade()  # nothing was half-applied: the migration runs in one transaction
+    assert "passes" in db.table_names()
+    db.dispose()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -67,7 +68,8 @@ class CameraRow(QWidget):
         file_layout.setContentsMargins(0, 0, 0, 0)
         file_layout.addWidget(self.file_edit, 1)
         file_layout.addWidget(self.browse_button)
-        demo_box = QWidget()
+        demo_box = QLabel(self.tr("Built-in demo video"))
+        demo_box.setStyleSheet("color: gray;")
         self.stack = QStackedWidget()
         for w in (self.usb_spin, self.url_edit, file_box, demo_box):
             self.stack.addWidget(w)

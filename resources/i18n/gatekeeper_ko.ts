@@ -4,7 +4,7 @@
 <context>
     <name>CameraRow</name>
     <message>
-        <location filename="../../gatekeeper/ui/camera_rows.py" line="+51"/>
+        <location filename="../../gatekeeper/ui/camera_rows.py" line="+52"/>
         <source>Camera name</source>
         <translation>카메라 이름</translation>
     </message>
@@ -49,7 +49,12 @@
         <translation>찾아보기…</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+7"/>
+        <source>Built-in demo video</source>
+        <translation>내장 데모 영상</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>Entry</source>
         <translation>입구</translation>
     </message>
@@ -316,7 +321,7 @@
         <translation>~</translation>
     </message>
     <message numerus="yes">
-        <location line="+80"/>
+        <location line="+91"/>
         <source>%n pass(es)</source>
         <translation>
             <numerusform>%n건</numerusform>

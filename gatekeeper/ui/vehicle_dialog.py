@@ -155,14 +155,25 @@ class VehicleDialog(QDialog):
         vehicle = self.vehicle()
         if self._on_save is not None:
             try:
-                self._on_save(vehicle)
+                saved = self._on_save(vehicle)
             except Exception as exc:  # noqa: BLE001 - every failure is shown to the operator
                 log.info("vehicle not saved: %s", exc)
                 self.error_label.setText(str(exc))
                 self.error_label.show()
+                self._focus_field(getattr(exc, "field", ""))
                 return
+            if isinstance(saved, Vehicle):
+                vehicle = saved
         self._result = vehicle
         super().accept()
+
+    def _focus_field(self, name: str) -> None:
+        widgets = {"plate": self.plate_edit.line_edit, "owner": self.owner_edit, "unit": self.unit_edit,
+                   "phone": self.phone_edit, "category": self.category_combo,
+                   "valid_from": self.valid_from_edit, "valid_until": self.valid_until_edit}
+        widget = widgets.get(name)
+        if widget is not None:
+            widget.setFocus()
 
     def result_vehicle(self) -> Vehicle | None:
         """The saved vehicle after Accepted, else ``None``."""

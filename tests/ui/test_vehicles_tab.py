@@ -79,7 +79,7 @@ def test_add_edit_delete_through_the_dialog(qtbot, registry) -> None:
     assert not failures, failures
     assert seen["empty_blocked"] and seen["invalid_blocked"] and seen["invalid_marked"]
     assert "Not a valid plate" in seen["message"]
-    assert saved is not None and saved.plate == "12가3456"
+    assert saved is not None and saved.plate == "12가3456" and saved.id is not None
     stored = registry.lookup("12가3456")
     assert (stored.owner, stored.unit, stored.phone, stored.category) == (
         "김민수", "101-1203", "010-1234-5678", VehicleCategory.RESIDENT)
@@ -130,6 +130,7 @@ def test_duplicate_plate_message_keeps_dialog_open(qtbot, registry) -> None:
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.result_vehicle() is None
     assert "already registered" in dialog.error_label.text()
+    assert dialog.focusWidget() is dialog.plate_edit.line_edit
     assert registry.count() == 1
 
 

@@ -55,6 +55,7 @@ class EntriesTab(QWidget):
         self._operator = operator
         self._images_dir = images_dir
         self._export_job: BackgroundJob | None = None
+        self._export_path = Path()
         self.progress_dialog: QProgressDialog | None = None
         self.model = EntriesModel(service, page_size=page_size, parent=self)
 
@@ -239,7 +240,8 @@ class EntriesTab(QWidget):
         bg = BackgroundJob(job)
         self.progress_dialog.canceled.connect(bg.cancel)
         bg.signals.progress.connect(self._export_progress)
-        bg.signals.finished.connect(lambda n: self._export_done(path, n))
+        self._export_path = path
+        bg.signals.finished.connect(self._export_done)
         bg.signals.failed.connect(self._export_failed)
         self._export_job = bg
         return bg.start()
@@ -258,7 +260,8 @@ class EntriesTab(QWidget):
             self.progress_dialog = None
         self._export_job = None
 
-    def _export_done(self, path: Path, rows: object) -> None:
+    def _export_done(self, rows: object) -> None:
+        path = self._export_path
         cancelled = self._export_job is not None and self._export_job.cancelled()
         self._finish_export()
         if cancelled:

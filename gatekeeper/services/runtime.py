@@ -7,8 +7,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings, resolve_model_path
@@ -138,34 +136,37 @@ def resolve_weights(settings: Settings, paths: AppPaths) -> tuple[Path, Path, st
 def load_models(settings: Settings, paths: AppPaths, device: str | None = None) -> Models:
     """Load the detector and the reader chain (Korean, plus Latin when enabled) named by the settings."""
     det_path, rdr_path, version = resolve_weights(settings, paths)
-    from gatekeeper.pipeline import detector as det_mod
-    from gatekeeper.pipeline import reader as rdr_mod
+    from gatekeeper.pipeline.detector import YoloPlateDetector
 
     dev = resolve_device(device or settings.device)
     d = settings.detector
-    detector = det_mod.YoloPlateDetector(det_path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=dev)
-    reader: Any = _make_reader(rdr_mod, rdr_path, settings, dev)
+    detector = YoloPlateDetector(det_path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=dev)
+    reader = _make_reader(rdr_path, settings, dev)
     log.info("models loaded: %s on %s", version, dev)
     return Models(detector=detector, reader=reader, version=version, device=dev)
 
 
-def _make_reader(rdr_mod: Any, path: Path, settings: Settings, device: str) -> PlateReader:
+def _make_reader(path: Path, settings: Settings, device: str) -> PlateReader:
+    """The Korean reader from ``NAME.*`` files (or a model folder holding them), chained with the Latin one."""
+    from gatekeeper.pipeline.reader import KoreanPlateReader
+    from gatekeeper.pipeline.reader_latin import LatinPlateReader, MultiReader
+
     if path.is_dir():
-        korean = rdr_mod.KoreanPlateReader(path.parent, name=path.name, device=device)
+        names = sorted(p.stem for p in path.glob("*.yaml"))
+        name = settings.reader.korean_weights if settings.reader.korean_weights in names else (names or ["kr_reader"])[0]
+        folder = path
     else:
-        korean = rdr_mod.KoreanPlateReader(path.parent, name=path.stem, device=device)
+        folder, name = path.parent, path.stem
+    recheck = settings.reader.recheck_below
+    korean = KoreanPlateReader(folder, name=name, device=device, recheck_below=recheck)
     if not settings.reader.latin:
         return korean
-    chain = getattr(rdr_mod, "ChainPlateReader", None) or getattr(rdr_mod, "MultiPlateReader", None)
-    latin_cls = getattr(rdr_mod, "LatinPlateReader", None)
-    if chain is None or latin_cls is None:
-        return korean
     try:
-        latin = latin_cls(device=device)
-    except Exception as exc:  # EasyOCR weights missing: Korean only, but say so
-        log.warning("Latin reader unavailable (%s): reading Korean plates only", exc)
+        latin = LatinPlateReader(device=device)
+    except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing: say so, read Korean only
+        log.warning("Latin plate reader unavailable (%s): reading Korean plates only", exc)
         return korean
-    return chain([korean, latin], recheck_below=settings.reader.recheck_below)
+    return MultiReader(korean, latin, recheck_below=recheck)
 
 
 def make_pipeline(camera: CameraSettings, models: Models, settings: Settings) -> CameraPipeline:

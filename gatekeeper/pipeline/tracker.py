@@ -16,7 +16,8 @@ from gatekeeper.pipeline.types import Detection, PlatePass
 log = logging.getLogger(__name__)
 
 CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate counts a little less
-TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
+TIE_MARGIN = 0.15
+SLOW_READ_EVERY = 4  # once a track has many undecided reads, read only every 4th frame  # candidates within 15 % of the best weight are settled by per-character voting
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +201,15 @@ class PlateTracker:
         return [i for i in ids if i is not None]
 
     def needs_read(self, track_id: int) -> bool:
-        """Whether reading this track's crop again can still change the outcome."""
+        """Whether reading this track's crop now is useful: every frame until ``max_reads_per_track`` reads,
+        then every ``SLOW_READ_EVERY``-th frame (the vehicle may still come closer), never once decided."""
         tr = self.tracks.get(track_id)
-        return tr is not None and not tr.decided and len(tr.records) < self.max_reads_per_track
+        if tr is None or tr.decided:
+            return False
+        n = len(tr.records)
+        if n < self.max_reads_per_track:
+            return True
+        return n < self.max_reads_per_track * 4 and len(tr.boxes) % SLOW_READ_EVERY == 0
 
     def add_read(self, track_id: int, read: PlateRead, crop: np.ndarray, frame: np.ndarray, box: Box,
                  timestamp: float) -> None:

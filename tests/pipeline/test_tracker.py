@@ -125,3 +125,15 @@ def test_max_track_length_ends_track() -> None:
     for i in range(15):
         out += feed(tr, i * 0.1, [det(100)], [R("12가3456")])
     assert len(out) == 1 and out[0].last_seen <= 1.1
+
+
+def test_read_budget_slows_down_but_does_not_stop_undecided_tracks() -> None:
+    tr = PlateTracker("gate", VotingSettings(), early_reads=3, max_reads_per_track=4)
+    reads = 0
+    for i in range(40):  # weak reads: never decided early
+        tid = tr.update([det(100)], i * 0.05)[0]
+        if tr.needs_read(tid):
+            reads += 1
+            tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100).box, i * 0.05)
+    assert 4 + 5 <= reads <= 4 + 10  # 4 at once, then every 4th frame
+    assert tr.step(40 * 0.05) == []

@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic", type=int, help="synthetic samples mixed in (detector composites / reader "
                                                  "plates); default: 200 with --site, the recipe's otherwise")
     p.add_argument("--imgsz", type=int, help="detector input size (default: from settings)")
+    p.add_argument("--batch-size", type=int, help="training batch size")
+    p.add_argument("--held-out", type=int, help="reader: synthetic held-out plates scored during training")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after SECONDS")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)")
@@ -74,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_site(args, paths, settings, say)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = args.out or paths.data_dir / "runs" / f"{args.kind}-base-{stamp}"
-    extra: dict[str, Any] = {}
+    extra = _trainer_kwargs(args)
     if args.synthetic is not None:
         extra["synthetic"] = args.synthetic
     if args.kind == "detector":
@@ -94,6 +96,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if args.batch_size:
+        extra["batch" if args.kind == "detector" else "batch_size"] = args.batch_size
+    if args.held_out is not None and args.kind == "reader":
+        extra["held_out"] = args.held_out
+    return extra
+
+
 def _run_site(args: argparse.Namespace, paths: Any, settings: Any, say) -> int:
     from gatekeeper.services.retrain import DEFAULT_SYNTHETIC, RetrainService
 
@@ -103,7 +114,7 @@ def _run_site(args: argparse.Namespace, paths: Any, settings: Any, say) -> int:
         outcome = service.run(args.kind, epochs=args.epochs, steps=args.steps, out_dir=args.out,
                               device=args.device, progress=say, time_budget_s=args.time_budget,
                               synthetic=DEFAULT_SYNTHETIC if args.synthetic is None else args.synthetic,
-                              imgsz=args.imgsz)
+                              imgsz=args.imgsz, trainer_kwargs=_trainer_kwargs(args))
     finally:
         db.dispose()
     print(json.dumps({"result": outcome.as_dict()}, ensure_ascii=False), flush=True)

@@ -101,6 +101,31 @@ def reader_metrics(reader: Any, site: SiteDataset, split: str = "val", upscale_m
     return SiteScore(metrics, rows)
 
 
+def synthetic_gate_frames(n: int, seed: int = 0, size: tuple[int, int] = (320, 240)):
+    """``n`` generated (frame, plate box, plate text) triples: rendered plates on plain gate-like frames.
+
+    For smoke tests and demos of the labeling/retraining loop (no real photos needed).
+    """
+    import numpy as np
+
+    from gatekeeper.dataset.synth.renderer import PlateRenderer
+
+    renderer = PlateRenderer(seed=seed)
+    rng = np.random.default_rng(seed)
+    fw, fh = size
+    for _ in range(n):
+        plate, text = renderer.render()
+        w = int(rng.integers(fw // 4, fw // 2))
+        h = max(8, int(w * plate.shape[0] / plate.shape[1]))
+        plate = cv2.resize(plate, (w, h), interpolation=cv2.INTER_AREA)
+        frame = np.empty((fh, fw, 3), np.uint8)
+        frame[:] = rng.integers(30, 140, 3, dtype=np.uint8)
+        frame = cv2.add(frame, rng.integers(0, 25, (fh, fw, 3), dtype=np.uint8))
+        x, y = int(rng.integers(5, fw - w - 5)), int(rng.integers(fh // 4, fh - h - 5))
+        frame[y:y + h, x:x + w] = plate
+        yield frame, Box(float(x), float(y), float(x + w), float(y + h)), text
+
+
 def fine_tune_detector(out_dir: Path, site: SiteDataset, *, base_weights: Path | None, epochs: int,
                        imgsz: int = 320, batch: int = 16, synthetic: int = 200, device: str = "cpu",
                        seed: int = 0, progress: Progress | None = None,

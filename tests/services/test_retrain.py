@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import cv2
-import numpy as np
 import pytest
 
-from gatekeeper.dataset.synth.renderer import PlateRenderer
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import RetrainSettings, Settings
-from gatekeeper.domain.types import Box
 from gatekeeper.services.labeling import LabelingService
 from gatekeeper.services.model_registry import ModelRegistry, active_weights
 from gatekeeper.services.retrain import (
@@ -20,25 +17,16 @@ from gatekeeper.services.retrain import (
 from gatekeeper.services.train_report import align, confusion_pairs
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository, ModelVersionRepository
-from gatekeeper.training.site import ReaderRow
+from gatekeeper.training.site import ReaderRow, synthetic_gate_frames
 
 TINY_READER = {"batch_size": 8, "held_out": 8, "producer": False, "checkpoint_every": 100}
 
 
 def label_generated_frames(svc: LabelingService, folder, n: int, seed: int = 0) -> None:
-    """Render ``n`` plates into gate-like frames, queue them and save their labels like an operator."""
-    renderer = PlateRenderer(seed=seed)
-    rng = np.random.default_rng(seed)
-    for k in range(n):
-        plate, text = renderer.render()
-        w = int(rng.integers(90, 140))
-        plate = cv2.resize(plate, (w, max(8, int(w * plate.shape[0] / plate.shape[1]))))
-        frame = np.full((240, 320, 3), int(rng.integers(40, 120)), np.uint8)
-        x, y = int(rng.integers(10, 320 - w - 10)), int(rng.integers(60, 230 - plate.shape[0]))
-        frame[y:y + plate.shape[0], x:x + w] = plate
+    """Queue ``n`` generated gate frames and save their labels like an operator would."""
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(n, seed)):
         path = folder / f"gen{k}.jpg"
         cv2.imwrite(str(path), frame)
-        box = Box(x, y, x + w, y + plate.shape[0])
         item = svc.enqueue_frame(path, text=text, confidence=0.3, box=box)
         svc.save(item, [LabeledPlate(box, text, "private", "car")])
 

@@ -1,0 +1,77 @@
+"""``gatekeeper train reader --site`` and ``gatekeeper models`` / ``models activate`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import pytest
+
+from gatekeeper.cli import main
+from gatekeeper.domain.paths import AppPaths
+from gatekeeper.domain.settings import Settings
+from gatekeeper.services.labeling import LabelingService
+from gatekeeper.services.model_registry import active_weights
+from gatekeeper.storage.db import Database
+from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository
+from gatekeeper.training.site import synthetic_gate_frames
+
+TINY = ["--steps", "3", "--synthetic", "32", "--batch-size", "8", "--held-out", "8"]
+
+
+@pytest.fixture
+def labelled_site(tmp_path) -> AppPaths:
+    paths = AppPaths.default().ensure()
+    db = Database.for_paths(paths)
+    db.upgrade()
+    svc = LabelingService(LabelingRepository(db), paths, Settings(), user="tester")
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(12, seed=3)):
+        path = tmp_path / f"g{k}.jpg"
+        cv2.imwrite(str(path), frame)
+        svc.save(svc.enqueue_frame(path, text=text, box=box), [LabeledPlate(box, text)])
+    db.dispose()
+    return paths
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def test_models_list_empty_and_bad_activate(capsys) -> None:
+    assert main(["models"]) == 0
+    assert "no model versions" in capsys.readouterr().out
+    assert main(["models", "activate", "reader-042"]) == 2
+    assert "no model version 'reader-042'" in capsys.readouterr().err
+
+
+def test_train_site_without_labels_is_a_clear_error(capsys) -> None:
+    assert main(["train", "reader", "--site", *TINY]) == 2
+    assert "validation split is empty" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_train_site_then_list_and_roll_back(labelled_site: AppPaths, capsys) -> None:
+    assert main(["train", "reader", "--site", "--progress-json", *TINY]) == 0
+    lines = _json_lines(capsys.readouterr().out)
+    progress = [m["progress"] for m in lines if "progress" in m]
+    assert progress and progress == sorted(progress) and progress[-1] == 1.0
+    first = lines[-1]["result"]
+    assert first["kind"] == "reader" and first["version"] and first["report"].endswith("report.html")
+    if first["promoted"]:
+        assert active_weights(labelled_site, "reader").parent.name == first["version"]
+    assert main(["train", "reader", "--site", "--progress-json", *TINY]) == 0
+    second = _json_lines(capsys.readouterr().out)[-1]["result"]
+    assert main(["models", "--json"]) == 0
+    listed = {m["version"]: m for m in json.loads(capsys.readouterr().out)}
+    assert {first["version"], second["version"]} <= set(listed)
+    assert listed[second["version"]]["parent"] in (first["version"], first["parent"])
+    assert all(m["sha256"] and m["kind"] == "reader" for m in listed.values())
+    assert main(["models"]) == 0
+    table = capsys.readouterr().out
+    assert first["version"] in table and "plate_accuracy=0." in table and "rejected" in table
+    assert main(["models", "activate", second["version"]]) == 0
+    assert f"{second['version']} is now the active reader" in capsys.readouterr().out
+    assert active_weights(labelled_site, "reader").parent.name == second["version"]
+    assert main(["models", "--json", "--kind", "reader"]) == 0
+    statuses = {m["version"]: m["status"] for m in json.loads(capsys.readouterr().out)}
+    assert statuses[second["version"]] == "active" and list(statuses.values()).count("active") == 1

@@ -45,6 +45,7 @@ class EntriesTab(QWidget):
     """Filterable log of every pass. The main window calls ``add_pass`` for each new pass."""
 
     pass_corrected = Signal(object)
+    register_requested = Signal(str)
     export_finished = Signal(str)
     export_progress = Signal(int, int)
 
@@ -80,6 +81,9 @@ class EntriesTab(QWidget):
         self.export_button = QPushButton(self.tr("Export CSV…"))
         self.correct_button = QPushButton(self.tr("Correct plate…"))
         self.correct_button.setEnabled(False)
+        self.register_button = QPushButton(self.tr("Register vehicle…"))
+        self.register_button.setToolTip(self.tr("Add the selected plate to the vehicles registry"))
+        self.register_button.setEnabled(False)
 
         bar = QHBoxLayout()
         bar.addWidget(self.plate_edit, 2)
@@ -92,6 +96,7 @@ class EntriesTab(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.count_label, 1)
         actions.addWidget(self.correct_button)
+        actions.addWidget(self.register_button)
         actions.addWidget(self.export_button)
 
         self.table = QTableView()
@@ -123,6 +128,7 @@ class EntriesTab(QWidget):
         self.decision_combo.currentIndexChanged.connect(self.apply_filter)
         self.export_button.clicked.connect(self._ask_export)
         self.correct_button.clicked.connect(self.correct_selected)
+        self.register_button.clicked.connect(self._register_selected)
         self.table.doubleClicked.connect(lambda _i: self.correct_selected())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.total_changed.connect(self._show_count)
@@ -192,7 +198,15 @@ class EntriesTab(QWidget):
         return self.model.record(rows[0].row()) if rows else None
 
     def _selection_changed(self, *_: object) -> None:
-        self.correct_button.setEnabled(self.selected_record() is not None)
+        record = self.selected_record()
+        self.correct_button.setEnabled(record is not None)
+        self.register_button.setEnabled(record is not None and record.vehicle_id is None)
+
+    def _register_selected(self) -> None:
+        """Ask the main window to open the vehicles tab's add dialog with this plate filled in."""
+        record = self.selected_record()
+        if record is not None:
+            self.register_requested.emit(record.plate)
 
     def correction_dialog(self, record: PassRecord) -> CorrectionDialog:
         return CorrectionDialog(record, operator=self._operator, images_dir=self._images_dir, parent=self)

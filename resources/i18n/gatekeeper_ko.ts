@@ -286,7 +286,7 @@
 <context>
     <name>EntriesTab</name>
     <message>
-        <location filename="../../gatekeeper/ui/entries_tab.py" line="+62"/>
+        <location filename="../../gatekeeper/ui/entries_tab.py" line="+64"/>
         <source>Plate contains… (e.g. 가12 or AB1)</source>
         <translation>번호판 일부… (예: 가12, AB1)</translation>
     </message>
@@ -316,12 +316,22 @@
         <translation>번호판 수정…</translation>
     </message>
     <message>
+        <location line="+2"/>
+        <source>Register vehicle…</source>
+        <translation>차량 등록…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Add the selected plate to the vehicles registry</source>
+        <translation>선택한 번호판을 등록 차량 목록에 추가합니다</translation>
+    </message>
+    <message>
         <location line="+7"/>
         <source>to</source>
         <translation>~</translation>
     </message>
     <message numerus="yes">
-        <location line="+91"/>
+        <location line="+93"/>
         <source>%n pass(es)</source>
         <translation>
             <numerusform>%n건</numerusform>
@@ -333,7 +343,7 @@
         <translation>기록을 읽을 수 없습니다: %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+39"/>
         <source>Correction not saved</source>
         <translation>수정 내용이 저장되지 않았습니다</translation>
     </message>
@@ -363,7 +373,7 @@
         <translation>CSV 내보내기</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+31"/>
         <source>Export cancelled.</source>
         <translation>내보내기를 취소했습니다.</translation>
     </message>

@@ -157,6 +157,11 @@ def test_correct_plate_keeps_the_original_read(qtbot, service, paths: AppPaths) 
     history = service.corrections(record.id)
     assert [(c.old_text, c.new_text, c.operator) for c in history] == [("12가3458", "12가3456", "kim")]
     assert tab.model.record(0).plate == "12가3456"
+    tab.table.selectRow(0)
+    assert tab.register_button.isEnabled()
+    with qtbot.waitSignal(tab.register_requested) as reg:
+        tab.register_button.click()
+    assert reg.args == ["12가3456"]
 
 
 def test_correction_dialog_without_image_uses_os_user(qtbot) -> None:

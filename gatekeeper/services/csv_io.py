@@ -137,7 +137,8 @@ def _vehicle_from_row(row: dict[str, str]) -> Vehicle:
             category = VehicleCategory(cat_text.lower())
         except ValueError:
             choices = ", ".join(c.value for c in VehicleCategory)
-            raise ValidationError(f"Unknown category '{cat_text}'; use one of: {choices}.", "category") from None
+            raise ValidationError(f"Unknown category '{cat_text}'; use one of: {choices}.",
+                                  "category") from None
     return Vehicle(
         plate=row.get("plate", ""), category=category, owner=row.get("owner", ""), unit=row.get("unit", ""),
         phone=row.get("phone", ""), notes=row.get("notes", ""),
@@ -187,9 +188,9 @@ def export_entries(repo: PassRepository, flt: PassFilter | None, path: Path, *, 
                 raise _Cancelled
             for p in page:
                 t = p.time_utc.astimezone() if local_tz else p.time_utc
-                yield [str(p.id), t.isoformat(timespec="seconds"), p.camera, p.lane.value, p.plate, p.plate_read,
-                       p.corrected_plate or "", f"{p.confidence:.3f}", p.decision.value, p.plate_format,
-                       p.model_version, p.frame_path, p.crop_path]
+                yield [str(p.id), t.isoformat(timespec="seconds"), p.camera, p.lane.value, p.plate,
+                       p.plate_read, p.corrected_plate or "", f"{p.confidence:.3f}", p.decision.value,
+                       p.plate_format, p.model_version, p.frame_path, p.crop_path]
             done += len(page)
             if progress is not None:
                 progress(done, max(total, done))

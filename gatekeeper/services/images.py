@@ -29,8 +29,8 @@ class ImageStoreError(StorageError):
 class ImageStore:
     """Writes evidence images atomically under ``root`` (the app's images folder).
 
-    Paths handed out are relative to ``root`` with forward slashes, e.g. ``2026/11/21/081502_gate1_ab12cd34_frame.jpg``,
-    so the database stays valid when the data folder moves.
+    Paths handed out are relative to ``root`` with forward slashes (local date folders), e.g.
+    ``2026/11/21/081502_gate1_ab12cd34_frame.jpg``, so the database stays valid when the data folder moves.
     """
 
     def __init__(self, root: Path, jpeg_quality: int = 90) -> None:

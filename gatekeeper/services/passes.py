@@ -66,7 +66,8 @@ class PassLogger:
             reads=list(plate_pass.reads),
         )
         stored = self.repo.add(record, boxes=list(plate_pass.boxes), camera_source=source)
-        log.info("pass #%s %s at %s (%s, %.2f)", stored.id, stored.plate, name, decision.value, stored.confidence)
+        log.info("pass #%s %s at %s (%s, %.2f)", stored.id, stored.plate, name, decision.value,
+                 stored.confidence)
         return stored
 
     def _save(self, image: object, kind: str, when: datetime, camera: str) -> str:

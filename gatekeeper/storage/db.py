@@ -99,7 +99,8 @@ class Database:
     def for_paths(cls, paths: AppPaths, url: str = "", **kwargs: Any) -> Database:
         """The app's database: ``url`` if given, else the SQLite file ``paths.database_file``."""
         paths.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(url or f"sqlite:///{paths.database_file}", spool_path=paths.data_dir / SPOOL_NAME, **kwargs)
+        return cls(url or f"sqlite:///{paths.database_file}", spool_path=paths.data_dir / SPOOL_NAME,
+                   **kwargs)
 
     @property
     def where(self) -> str:
@@ -126,7 +127,8 @@ class Database:
 
         @event.listens_for(self.engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("gk_write") else "BEGIN")
+            write = conn.get_execution_options().get("gk_write")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     # -- schema -----------------------------------------------------------------------------------
     def upgrade(self, revision: str = "head") -> None:
@@ -207,7 +209,8 @@ class Database:
                         f"({attempt} tries). Close other programs that use it (a second Gatekeeper, a "
                         "database browser) and try again."
                     ) from exc.__cause__
-                log.warning("database locked (try %d/%d); retrying in %.2f s", attempt, self.lock_retries, delay)
+                log.warning("database locked (try %d/%d); retrying in %.2f s", attempt, self.lock_retries,
+                            delay)
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -272,7 +275,8 @@ class Database:
             )
         if "unable to open" in text:
             return StorageError(
-                f"The database {where} cannot be opened ({orig}). Check that its folder exists and is writable."
+                f"The database {where} cannot be opened ({orig}). Check that its folder exists and is "
+                "writable."
             )
         if isinstance(exc, DBAPIError):
             return StorageError(f"Database error on {where}: {orig}")

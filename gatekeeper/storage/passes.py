@@ -62,7 +62,8 @@ def _aware(dt: datetime) -> datetime:
 
 def _read_to_json(r: PlateRead, box: Box | None, frame_time: float | None) -> dict[str, Any]:
     return {
-        "text": r.text, "confidence": float(r.confidence), "char_confidences": [float(c) for c in r.char_confidences],
+        "text": r.text, "confidence": float(r.confidence),
+        "char_confidences": [float(c) for c in r.char_confidences],
         "plate_format": r.plate_format, "reader": r.reader,
         "box": [box.x1, box.y1, box.x2, box.y2] if box is not None else None, "frame_time": frame_time,
     }
@@ -91,7 +92,8 @@ def record_from_json(d: dict[str, Any]) -> tuple[PassRecord, list[Box | None], l
     boxes = [Box(*r["box"]) if r.get("box") else None for r in d.get("reads", [])]
     times = [r.get("frame_time") for r in d.get("reads", [])]
     rec = PassRecord(
-        plate_read=d["plate_read"], confidence=d["confidence"], time_utc=datetime.fromisoformat(d["time_utc"]),
+        plate_read=d["plate_read"], confidence=d["confidence"],
+        time_utc=datetime.fromisoformat(d["time_utc"]),
         camera=d["camera"], lane=Lane(d["lane"]), decision=Decision(d["decision"]),
         corrected_plate=d.get("corrected_plate"), frame_path=d.get("frame_path", ""),
         crop_path=d.get("crop_path", ""), model_version=d.get("model_version", ""),
@@ -103,8 +105,8 @@ def record_from_json(d: dict[str, Any]) -> tuple[PassRecord, list[Box | None], l
 def to_record(row: PassRow, with_reads: bool = False) -> PassRecord:
     reads = []
     if with_reads:
-        reads = [PlateRead(r.text, r.confidence, tuple(json.loads(r.char_confidences or "[]")), r.plate_format,
-                           r.reader) for r in row.reads]
+        reads = [PlateRead(r.text, r.confidence, tuple(json.loads(r.char_confidences or "[]")),
+                           r.plate_format, r.reader) for r in row.reads]
     return PassRecord(
         plate_read=row.plate_read, confidence=row.confidence, time_utc=row.time_utc, camera=row.camera.name,
         lane=Lane(row.lane), decision=Decision(row.decision), corrected_plate=row.corrected_plate,
@@ -183,13 +185,15 @@ class PassRepository:
         row = PassRow(
             uid=entry["uid"], plate_read=rec.plate_read, plate_norm=normalize_plate(rec.plate_read),
             corrected_plate=corrected, corrected_norm=corrected, confidence=float(rec.confidence),
-            time_utc=rec.time_utc, camera=camera, lane=Lane(rec.lane).value, decision=Decision(rec.decision).value,
+            time_utc=rec.time_utc, camera=camera, lane=Lane(rec.lane).value,
+            decision=Decision(rec.decision).value,
             plate_format=rec.plate_format, frame_path=rec.frame_path, crop_path=rec.crop_path,
             model_version=rec.model_version, vehicle_id=vehicle_id,
         )
         for r, b, t in zip(rec.reads, boxes, times):
             row.reads.append(PassReadRow(
-                text=r.text, confidence=float(r.confidence), char_confidences=json.dumps(list(r.char_confidences)),
+                text=r.text, confidence=float(r.confidence),
+                char_confidences=json.dumps(list(r.char_confidences)),
                 plate_format=r.plate_format, reader=r.reader,
                 box_json=json.dumps([b.x1, b.y1, b.x2, b.y2] if b is not None else None), frame_time=t,
             ))
@@ -272,7 +276,8 @@ class PassRepository:
             stmt = stmt.limit(limit)
         if with_reads:
             stmt = stmt.options(selectinload(PassRow.reads))
-        return self.db.run(lambda s: [to_record(r, with_reads) for r in s.scalars(stmt).unique()], write=False)
+        return self.db.run(lambda s: [to_record(r, with_reads) for r in s.scalars(stmt).unique()],
+                           write=False)
 
     def count(self, flt: PassFilter | None = None) -> int:
         stmt = self._filtered(select(func.count(PassRow.id)).select_from(PassRow).join(PassRow.camera), flt)
@@ -309,7 +314,8 @@ class PassRepository:
         if since is not None:
             stmt = stmt.where(CorrectionRow.time_utc >= since)
         return self.db.run(lambda s: [
-            Correction(c.pass_id, c.old_text, c.new_text, c.operator, c.time_utc, c.id) for c in s.scalars(stmt)
+            Correction(c.pass_id, c.old_text, c.new_text, c.operator, c.time_utc, c.id)
+            for c in s.scalars(stmt)
         ], write=False)
 
     @staticmethod

@@ -83,7 +83,8 @@ class VehicleRepository:
             row = s.get(VehicleRow, vehicle.id)
             if row is None:
                 raise NotFoundError(f"Vehicle #{vehicle.id} no longer exists.")
-            other = s.scalar(select(VehicleRow.id).where(VehicleRow.plate == plate, VehicleRow.id != vehicle.id))
+            same = select(VehicleRow.id).where(VehicleRow.plate == plate, VehicleRow.id != vehicle.id)
+            other = s.scalar(same)
             if other is not None:
                 raise DuplicateError(f"The plate {plate} is already registered to another vehicle.")
             _apply(row, vehicle)

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from gatekeeper.domain.types import Decision, Lane, PassRecord, Vehicle, VehicleCategory
-from gatekeeper.services.csv_io import VEHICLE_COLUMNS, CsvError, export_entries, export_vehicles, import_vehicles
+from gatekeeper.services.csv_io import (
+    VEHICLE_COLUMNS,
+    CsvError,
+    export_entries,
+    export_vehicles,
+    import_vehicles,
+)
 from gatekeeper.services.registry import VehicleRegistry
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.passes import PassFilter, PassRepository
 
 
+MakeRegistry = Callable[..., VehicleRegistry]
+
+
 @pytest.fixture
-def make_registry(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+def make_registry(tmp_path: Path) -> Iterator[MakeRegistry]:
     made: list[Database] = []
 
     def make(name: str = "gk") -> VehicleRegistry:
@@ -31,7 +40,7 @@ def make_registry(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
         db.dispose()
 
 
-def test_round_trip_gives_the_same_vehicles(make_registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_gives_the_same_vehicles(make_registry: MakeRegistry, tmp_path: Path) -> None:
     src = make_registry("src")
     kst = timezone(timedelta(hours=9))
     src.add(Vehicle("12가3456", owner="김민수", unit="101동 1203호", phone="+82 10-1234-5678", notes='주차 "B2", 지하'))
@@ -57,7 +66,8 @@ def test_round_trip_gives_the_same_vehicles(make_registry, tmp_path: Path) -> No
     assert [key(v) for v in dst.list()] == [key(v) for v in src.list()]
 
 
-def test_bad_rows_are_reported_and_good_rows_imported(make_registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_bad_rows_are_reported_and_good_rows_imported(make_registry: MakeRegistry,
+                                                      tmp_path: Path) -> None:
     reg = make_registry()
     reg.add(Vehicle("99가9999"))
     path = tmp_path / "in.csv"
@@ -82,11 +92,13 @@ def test_bad_rows_are_reported_and_good_rows_imported(make_registry, tmp_path: P
     assert "already registered" in report.errors[4].message and "date" in report.errors[6].message
     visitor = reg.lookup("78라1234")
     local_start = datetime(2026, 11, 21).astimezone()
-    assert visitor.valid_from == local_start and visitor.valid_until == datetime(2026, 11, 22, 23, 59, 59).astimezone()
+    assert visitor.valid_from == local_start
+    assert visitor.valid_until == datetime(2026, 11, 22, 23, 59, 59).astimezone()
     assert reg.lookup("12가3456").owner == "김민수" and reg.count() == 3
 
 
-def test_cp949_file_from_korean_excel_and_update_existing(make_registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cp949_file_from_korean_excel_and_update_existing(make_registry: MakeRegistry,
+                                                          tmp_path: Path) -> None:
     reg = make_registry()
     reg.add(Vehicle("12가3456", owner="old"))
     path = tmp_path / "excel.csv"
@@ -96,7 +108,8 @@ def test_cp949_file_from_korean_excel_and_update_existing(make_registry, tmp_pat
     assert reg.lookup("12가3456").owner == "김민수" and reg.lookup("34나5678").unit == "102동"
 
 
-def test_unreadable_files_are_refused_as_a_whole(make_registry, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unreadable_files_are_refused_as_a_whole(make_registry: MakeRegistry,
+                                                 tmp_path: Path) -> None:
     reg = make_registry()
     empty = tmp_path / "empty.csv"
     empty.write_text("")

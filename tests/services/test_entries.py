@@ -76,7 +76,8 @@ def test_correction_redecides_and_keeps_the_original(service: EntriesService) ->
         service.correct(123456, "12가3456", "kim")
 
 
-def test_export_streams_pages_with_progress_and_can_be_cancelled(service: EntriesService, tmp_path: Path) -> None:
+def test_export_streams_pages_with_progress_and_can_be_cancelled(service: EntriesService,
+                                                                 tmp_path: Path) -> None:
     out = tmp_path / "entries.csv"
     seen: list[tuple[int, int]] = []
     n = service.export_csv(EntryFilter(camera="Cam 0"), out, progress=lambda d, t: seen.append((d, t)))

@@ -41,12 +41,14 @@ def logger(db: Database, tmp_path: Path) -> PassLogger:
     return PassLogger(db, ImageStore(tmp_path / "images"), VehicleRegistry(db))
 
 
-def plate_pass(text: str = "12가3456", camera: str = "Gate 1", ts: float | None = None, seed: int = 0) -> PlatePass:
+def plate_pass(text: str = "12가3456", camera: str = "Gate 1", ts: float | None = None,
+               seed: int = 0) -> PlatePass:
     rng = np.random.default_rng(seed)
     frame = rng.integers(0, 255, (90, 160, 3), dtype=np.uint8)
     crop = frame[40:60, 50:110].copy()
     ts = time.time() if ts is None else ts
-    reads = [PlateRead(text, 0.9, (0.9,) * len(text), "kr_private", "kr"), PlateRead(text, 0.8, (), "kr_private", "kr")]
+    reads = [PlateRead(text, 0.9, (0.9,) * len(text), "kr_private", "kr"),
+             PlateRead(text, 0.8, (), "kr_private", "kr")]
     boxes = [Box(50, 40, 110, 60), Box(52, 41, 111, 61)]
     return PlatePass(track_id=seed, camera=camera, text=text, confidence=0.88, plate_format="kr_private",
                      first_seen=ts - 1, last_seen=ts, best_crop=crop, best_frame=frame, best_box=boxes[0],
@@ -58,7 +60,8 @@ def test_logs_images_then_row_with_reads(logger: PassLogger, db: Database, tmp_p
     cam = CameraSettings(name="North gate", source="rtsp://10.0.0.5/stream", lane=Lane.EXIT)
     rec = logger.log(pp, cam, "kr-3")
     assert rec.id is not None and rec.camera == "North gate" and rec.lane is Lane.EXIT
-    assert rec.decision is Decision.UNKNOWN and rec.model_version == "kr-3" and rec.plate_format == "kr_private"
+    assert rec.decision is Decision.UNKNOWN and rec.model_version == "kr-3"
+    assert rec.plate_format == "kr_private"
     assert rec.time_utc == datetime.fromtimestamp(1_790_000_000.0 - 0.5, tz=timezone.utc)
     frame = logger.images.load(rec.frame_path)
     assert np.abs(frame.astype(int) - pp.best_frame.astype(int)).mean() < 60 and frame.shape == (90, 160, 3)
@@ -71,7 +74,8 @@ def test_decision_uses_the_registry(logger: PassLogger) -> None:
     reg = logger.registry
     resident = reg.add(Vehicle("12가3456"))
     reg.add(Vehicle("34나5678", VehicleCategory.DENIED))
-    reg.add(Vehicle("LS15EBC", VehicleCategory.VISITOR, valid_until=datetime.now(timezone.utc) + timedelta(hours=1)))
+    soon = datetime.now(timezone.utc) + timedelta(hours=1)
+    reg.add(Vehicle("LS15EBC", VehicleCategory.VISITOR, valid_until=soon))
     a = logger.log(plate_pass("12가 3456"), "Gate 1")
     assert a.decision is Decision.REGISTERED and a.vehicle_id == resident.id and a.plate_read == "12가3456"
     assert logger.log(plate_pass("34나5678"), "Gate 1").decision is Decision.DENIED
@@ -96,7 +100,8 @@ def test_locked_database_keeps_the_images_and_spools_the_pass(logger: PassLogger
     assert err.value.record.frame_path == spooled["frame_path"]
     logger.log(plate_pass("34나5678"), "Gate 1")
     repo = PassRepository(db)
-    assert repo.count() == 2 and repo.query(PassFilter(plate="12가3456"))[0].frame_path == spooled["frame_path"]
+    assert repo.count() == 2
+    assert repo.query(PassFilter(plate="12가3456"))[0].frame_path == spooled["frame_path"]
 
 
 def test_image_failure_still_logs_the_pass(logger: PassLogger, db: Database,

@@ -56,11 +56,13 @@ def test_visitor_rules(registry: VehicleRegistry) -> None:
         registry.add(Vehicle("12가3456", VehicleCategory.VISITOR))
     assert err.value.field == "valid_until"
     with pytest.raises(ValidationError, match="before"):
-        registry.add(Vehicle("12가3456", VehicleCategory.VISITOR, valid_from=now, valid_until=now - timedelta(hours=1)))
+        registry.add(Vehicle("12가3456", VehicleCategory.VISITOR, valid_from=now,
+                             valid_until=now - timedelta(hours=1)))
     v = registry.add(Vehicle("12가3456", VehicleCategory.VISITOR, valid_until=now + timedelta(hours=2)))
     assert v.valid_from is not None and v.valid_from <= now  # the window starts now by default
     with pytest.raises(ValidationError):
-        registry.add(Vehicle("34나5678", VehicleCategory.RESIDENT, valid_from=now, valid_until=now - timedelta(days=1)))
+        registry.add(Vehicle("34나5678", VehicleCategory.RESIDENT, valid_from=now,
+                             valid_until=now - timedelta(days=1)))
     naive = registry.add(Vehicle("LS15EBC", VehicleCategory.VISITOR, valid_from=datetime(2026, 1, 1),
                                  valid_until=datetime(2026, 1, 2)))
     assert naive.valid_from == datetime(2026, 1, 1, tzinfo=timezone.utc)

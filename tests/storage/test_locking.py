@@ -6,16 +6,19 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
-from gatekeeper.domain.types import Vehicle
+from gatekeeper.domain.types import PassRecord, Vehicle
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.errors import DatabaseLockedError, DiskFullError, PassSpooledError
 from gatekeeper.storage.passes import PassRepository
 from gatekeeper.storage.vehicles import VehicleRepository
+
+MakePass = Callable[..., PassRecord]
 
 
 def hold_write_lock(db_file: Path) -> sqlite3.Connection:
@@ -26,7 +29,8 @@ def hold_write_lock(db_file: Path) -> sqlite3.Connection:
     return other
 
 
-def test_locked_database_spools_the_pass_and_replays_it(db, db_file: Path, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_locked_database_spools_the_pass_and_replays_it(db: Database, db_file: Path,
+                                                        make_pass: MakePass) -> None:
     repo = PassRepository(db)
     other = hold_write_lock(db_file)
     started = time.monotonic()
@@ -48,7 +52,8 @@ def test_locked_database_spools_the_pass_and_replays_it(db, db_file: Path, make_
     assert not db.spool.path.exists()
 
 
-def test_lock_released_during_the_retries_succeeds(tmp_path: Path, db_file: Path, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_lock_released_during_the_retries_succeeds(tmp_path: Path, db_file: Path,
+                                                   make_pass: MakePass) -> None:
     db = Database(f"sqlite:///{db_file}", spool_path=tmp_path / "spool.jsonl", busy_timeout_ms=100,
                   lock_retries=6, retry_backoff_s=0.05)
     db.upgrade()
@@ -77,7 +82,8 @@ def test_locked_error_without_spool_is_clear(tmp_path: Path, db_file: Path) -> N
         db.dispose()
 
 
-def test_spool_is_replayed_on_start_and_is_idempotent(tmp_path: Path, db_file: Path, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_spool_is_replayed_on_start_and_is_idempotent(tmp_path: Path, db_file: Path,
+                                                      make_pass: MakePass) -> None:
     spool = tmp_path / "spool.jsonl"
     db = Database(f"sqlite:///{db_file}", spool_path=spool, busy_timeout_ms=50, lock_retries=1)
     db.upgrade()
@@ -98,11 +104,11 @@ def test_spool_is_replayed_on_start_and_is_idempotent(tmp_path: Path, db_file: P
     restarted.dispose()
 
 
-def test_full_database_gives_disk_full_error(db, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_full_database_gives_disk_full_error(db: Database, make_pass: MakePass) -> None:
     """SQLite's max_page_count makes the file 'full' exactly like a full disk (SQLITE_FULL)."""
 
     @event.listens_for(db.engine, "connect")
-    def _limit(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _limit(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
         dbapi_conn.execute(f"PRAGMA max_page_count={pages + 2}")
 

@@ -13,7 +13,12 @@ from sqlalchemy import Column, Integer, MetaData, text
 
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.storage.db import Database, alembic_config
-from gatekeeper.storage.errors import CorruptDatabaseError, ReadOnlyDatabaseError, SchemaVersionError, StorageError
+from gatekeeper.storage.errors import (
+    CorruptDatabaseError,
+    ReadOnlyDatabaseError,
+    SchemaVersionError,
+    StorageError,
+)
 from gatekeeper.storage.models import Base
 
 OWN_TABLES = {"cameras", "vehicles", "passes", "pass_reads", "corrections"}
@@ -48,7 +53,7 @@ def _table_of(diff: object) -> str:
     return ""
 
 
-def test_models_match_migrations(db) -> None:  # type: ignore[no-untyped-def]
+def test_models_match_migrations(db: Database) -> None:
     """Autogenerate finds nothing to change in our tables: models and 0001 agree."""
     with db.engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -62,7 +67,7 @@ def test_models_match_migrations(db) -> None:  # type: ignore[no-untyped-def]
         assert any(_table_of(d) == "passes" for d in compare_metadata(ctx, changed))
 
 
-def test_wal_foreign_keys_and_full_sync_are_on(db, db_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_wal_foreign_keys_and_full_sync_are_on(db: Database, db_file: Path) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -76,9 +81,10 @@ def test_wal_foreign_keys_and_full_sync_are_on(db, db_file: Path) -> None:  # ty
     with pytest.raises(StorageError):
         with db.session() as s:
             s.execute(text(
-                "INSERT INTO passes (uid, plate_read, plate_norm, confidence, time_utc, camera_id, lane, decision,"
-                " plate_format, frame_path, crop_path, model_version)"
-                " VALUES ('u1', 'x', 'x', 0.5, '2026-01-01 00:00:00', 999, 'entry', 'unknown', '', '', '', '')"))
+                "INSERT INTO passes (uid, plate_read, plate_norm, confidence, time_utc, camera_id, lane,"
+                " decision, plate_format, frame_path, crop_path, model_version)"
+                " VALUES ('u1', 'x', 'x', 0.5, '2026-01-01 00:00:00', 999, 'entry', 'unknown',"
+                " '', '', '', '')"))
 
 
 def test_for_paths_uses_the_data_folder(tmp_path: Path) -> None:
@@ -99,7 +105,7 @@ def test_corrupt_file_gives_a_clear_error(db_file: Path) -> None:
     db.dispose()
 
 
-def test_read_only_database_gives_a_clear_error(db, db_file: Path) -> None:  # type: ignore[no-untyped-def]
+def test_read_only_database_gives_a_clear_error(db: Database, db_file: Path) -> None:
     ro = Database(f"sqlite:///file:{db_file}?mode=ro&uri=true")
     assert "vehicles" in ro.table_names()
     with pytest.raises(ReadOnlyDatabaseError) as err:
@@ -109,7 +115,7 @@ def test_read_only_database_gives_a_clear_error(db, db_file: Path) -> None:  # t
     ro.dispose()
 
 
-def test_database_from_a_newer_version_is_refused(db) -> None:  # type: ignore[no-untyped-def]
+def test_database_from_a_newer_version_is_refused(db: Database) -> None:
     with db.session() as s:
         s.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(SchemaVersionError) as err:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from gatekeeper.domain.types import Box, Decision, Lane
+from gatekeeper.domain.types import Box, Decision, Lane, PassRecord
+from gatekeeper.storage.db import Database
 from gatekeeper.storage.errors import NotFoundError
 from gatekeeper.storage.models import PassReadRow
 from gatekeeper.storage.passes import SORT_COLUMNS, PassFilter, PassRepository
 
+MakePass = Callable[..., PassRecord]
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def log_repo(db, make_pass):  # type: ignore[no-untyped-def]
+def log_repo(db: Database, make_pass: MakePass) -> PassRepository:
     repo = PassRepository(db)
     rows = [
         ("12가3456", "Gate 1", Lane.ENTRY, Decision.REGISTERED, 0.95),
@@ -28,15 +31,16 @@ def log_repo(db, make_pass):  # type: ignore[no-untyped-def]
         ("123가4567", "Back", Lane.ENTRY, Decision.REGISTERED, 0.60),
     ]
     for i, (text, cam, lane, dec, conf) in enumerate(rows):
-        repo.add(make_pass(text, camera=cam, lane=lane, decision=dec, confidence=conf, when=T0 + timedelta(hours=i)))
+        when = T0 + timedelta(hours=i)
+        repo.add(make_pass(text, camera=cam, lane=lane, decision=dec, confidence=conf, when=when))
     return repo
 
 
-def plates(records) -> list[str]:  # type: ignore[no-untyped-def]
+def plates(records: list[PassRecord]) -> list[str]:
     return [r.plate for r in records]
 
 
-def test_add_stores_reads_boxes_and_returns_the_record(db, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_add_stores_reads_boxes_and_returns_the_record(db: Database, make_pass: MakePass) -> None:
     repo = PassRepository(db)
     rec = make_pass("12가3456", reads=3)
     stored = repo.add(rec, boxes=[Box(1, 2, 3, 4), None, Box(5, 6, 7, 8)], frame_times=[1.0, 1.5, 2.0],
@@ -61,13 +65,13 @@ def test_add_stores_reads_boxes_and_returns_the_record(db, make_pass) -> None:  
     ("4567", ["123가4567"]),
     ("zzz", []),
 ])
-def test_partial_plate_search(log_repo, query: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
+def test_partial_plate_search(log_repo: PassRepository, query: str, expected: list[str]) -> None:
     found = log_repo.query(PassFilter(plate=query), sort="time_utc", descending=False)
     assert plates(found) == expected
     assert log_repo.count(PassFilter(plate=query)) == len(expected)
 
 
-def test_filters_by_date_camera_decision_lane_confidence(log_repo) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_date_camera_decision_lane_confidence(log_repo: PassRepository) -> None:
     day = PassFilter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3))
     assert plates(log_repo.query(day, descending=False)) == ["34나5678", "서울12가3456"]
     assert plates(log_repo.query(PassFilter(cameras=("Back",)), descending=False)) == ["AB12CDE", "123가4567"]
@@ -80,11 +84,12 @@ def test_filters_by_date_camera_decision_lane_confidence(log_repo) -> None:  # t
     assert plates(log_repo.query(both)) == ["서울12가3456"]
     # naive bounds are UTC, aware bounds in another zone mean the same instant
     kst = timezone(timedelta(hours=9))
-    same = PassFilter(since=(T0 + timedelta(hours=1)).astimezone(kst), until=(T0 + timedelta(hours=3)).astimezone(kst))
+    same = PassFilter(since=(T0 + timedelta(hours=1)).astimezone(kst),
+                      until=(T0 + timedelta(hours=3)).astimezone(kst))
     assert log_repo.count(same) == 2
 
 
-def test_sorting_by_every_column_and_paging(log_repo) -> None:  # type: ignore[no-untyped-def]
+def test_sorting_by_every_column_and_paging(log_repo: PassRepository) -> None:
     for key in SORT_COLUMNS:
         asc = log_repo.query(None, sort=key, descending=False, limit=None)
         desc = log_repo.query(None, sort=key, descending=True, limit=None)
@@ -102,14 +107,14 @@ def test_sorting_by_every_column_and_paging(log_repo) -> None:  # type: ignore[n
         log_repo.query(None, sort="drop table")
 
 
-def test_iter_pages_streams_in_id_order(log_repo) -> None:  # type: ignore[no-untyped-def]
+def test_iter_pages_streams_in_id_order(log_repo: PassRepository) -> None:
     pages = list(log_repo.iter_pages(PassFilter(plate="가"), page_size=2))
     assert [len(p) for p in pages] == [2, 1]
     ids = [r.id for p in pages for r in p]
     assert ids == sorted(ids)
 
 
-def test_correction_keeps_the_original_and_is_searchable(log_repo) -> None:  # type: ignore[no-untyped-def]
+def test_correction_keeps_the_original_and_is_searchable(log_repo: PassRepository) -> None:
     target = log_repo.query(PassFilter(plate="LS15EBC"))[0]
     fixed = log_repo.correct(target.id, "LS15 EBD", "kim", decision=Decision.REGISTERED, vehicle_id=None)
     assert fixed.plate_read == "LS15EBC" and fixed.corrected_plate == "LS15EBD" and fixed.plate == "LS15EBD"

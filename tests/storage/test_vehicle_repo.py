@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 import pytest
 
-from gatekeeper.domain.types import Vehicle, VehicleCategory
+from gatekeeper.domain.types import PassRecord, Vehicle, VehicleCategory
+from gatekeeper.storage.db import Database
 from gatekeeper.storage.errors import DuplicateError, NotFoundError
 from gatekeeper.storage.passes import PassRepository
 from gatekeeper.storage.vehicles import VehicleRepository
 
+MakePass = Callable[..., PassRecord]
 
-def test_crud_roundtrip_returns_domain_objects(db) -> None:  # type: ignore[no-untyped-def]
+
+def test_crud_roundtrip_returns_domain_objects(db: Database) -> None:
     repo = VehicleRepository(db)
     until = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
-    v = repo.add(Vehicle("12가 3456", VehicleCategory.VISITOR, owner="김민수", unit="101-1203", phone="010-1234-5678",
-                         notes="택배", valid_from=datetime(2026, 11, 1, tzinfo=timezone.utc), valid_until=until))
+    v = repo.add(Vehicle("12가 3456", VehicleCategory.VISITOR, owner="김민수", unit="101-1203",
+                         phone="010-1234-5678", notes="택배",
+                         valid_from=datetime(2026, 11, 1, tzinfo=timezone.utc), valid_until=until))
     assert isinstance(v, Vehicle) and v.id is not None and v.plate == "12가3456"
     got = repo.get_by_plate("12가-3456")
     assert got == v and got.valid_until == until and got.valid_until.tzinfo is not None
@@ -30,7 +35,7 @@ def test_crud_roundtrip_returns_domain_objects(db) -> None:  # type: ignore[no-u
         repo.delete(v.id)
 
 
-def test_duplicate_plates_are_refused(db) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_plates_are_refused(db: Database) -> None:
     repo = VehicleRepository(db)
     a = repo.add(Vehicle("LS15EBC"))
     with pytest.raises(DuplicateError, match="LS15EBC"):
@@ -42,7 +47,7 @@ def test_duplicate_plates_are_refused(db) -> None:  # type: ignore[no-untyped-de
     assert repo.get(b.id).plate == "AB12CDE" and repo.get(a.id).plate == "LS15EBC"
 
 
-def test_search_sort_and_paging(db) -> None:  # type: ignore[no-untyped-def]
+def test_search_sort_and_paging(db: Database) -> None:
     repo = VehicleRepository(db)
     for i in range(25):
         repo.add(Vehicle(f"{10 + i}가{1000 + i}", owner=f"owner{i:02d}", unit=f"동{i % 3}"))
@@ -60,7 +65,7 @@ def test_search_sort_and_paging(db) -> None:  # type: ignore[no-untyped-def]
         repo.list(sort="nonsense")
 
 
-def test_deleting_a_vehicle_keeps_its_passes(db, make_pass) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_a_vehicle_keeps_its_passes(db: Database, make_pass: MakePass) -> None:
     vehicles, passes = VehicleRepository(db), PassRepository(db)
     v = vehicles.add(Vehicle("12가3456"))
     rec = make_pass("12가3456")

@@ -82,7 +82,9 @@ _CURRENT_RE = re.compile(rf"(?P<cls>[0-9]{{2,3}})(?P<syl>[{_ALL_SYLLABLES}])(?P<
 _REGIONAL_RE = re.compile(
     rf"(?P<region>{_REGION_ALT})(?P<cls>[0-9]{{1,2}})(?P<syl>[{_ALL_SYLLABLES}])(?P<serial>[0-9]{{4}})"
 )
-_DIPLOMATIC_RE = re.compile(rf"(?P<mark>{'|'.join(DIPLOMATIC_MARKS)})(?P<cls>[0-9]{{3}})(?P<serial>[0-9]{{3}})")
+_DIPLOMATIC_RE = re.compile(
+    rf"(?P<mark>{'|'.join(DIPLOMATIC_MARKS)})(?P<cls>[0-9]{{3}})(?P<serial>[0-9]{{3}})"
+)
 _TEMPORARY_RE = re.compile(rf"(?P<region>{_REGION_ALT})?{TEMPORARY_MARK}(?P<serial>[0-9]{{4,6}})")
 _LATIN_RE = re.compile(r"(?=[A-Z0-9]*[0-9])[A-Z0-9]{2,10}")
 
@@ -126,11 +128,14 @@ def _parse_korean(text: str) -> PlateInfo | None:
         return PlateInfo(text, kind, use, m["region"], m["cls"], m["syl"], m["serial"], True)
     m = _DIPLOMATIC_RE.fullmatch(text)
     if m:
-        return PlateInfo(text, PlateKind.KR_DIPLOMATIC, PlateUse.DIPLOMATIC, "", m["cls"], m["mark"], m["serial"])
+        return PlateInfo(
+            text, PlateKind.KR_DIPLOMATIC, PlateUse.DIPLOMATIC, "", m["cls"], m["mark"], m["serial"]
+        )
     m = _TEMPORARY_RE.fullmatch(text)
     if m:
+        region = m["region"] or ""
         return PlateInfo(
-            text, PlateKind.KR_TEMPORARY, PlateUse.TEMPORARY, m["region"] or "", "", TEMPORARY_MARK, m["serial"]
+            text, PlateKind.KR_TEMPORARY, PlateUse.TEMPORARY, region, "", TEMPORARY_MARK, m["serial"]
         )
     return None
 

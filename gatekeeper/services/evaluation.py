@@ -166,7 +166,9 @@ def char_error_rate(truth: str, predicted: str) -> float:
     return levenshtein(t, p) / len(t)
 
 
-def match_plates(labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD) -> list[Match]:
+def match_plates(
+    labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD
+) -> list[Match]:
     """Assign predictions one-to-one to labels: boxed labels by best IoU (>= threshold, greedy highest
     first), then unboxed labels to the remaining prediction with the closest text."""
     matches: dict[int, Match] = {}
@@ -190,16 +192,20 @@ def match_plates(labels: Sequence[LabelRow], predictions: Sequence[Prediction], 
         if not free:
             continue
         truth = normalize_plate(label.plate)
-        best = min(
-            free,
-            key=lambda pi: (levenshtein(truth, normalize_plate(predictions[pi].text)), -predictions[pi].confidence, pi),
-        )
+
+        def closeness(pi: int) -> tuple[int, float, int]:
+            pred = predictions[pi]
+            return levenshtein(truth, normalize_plate(pred.text)), -pred.confidence, pi
+
+        best = min(free, key=closeness)
         matches[li] = Match(label, predictions[best], 0.0)
         used.add(best)
     return [matches.get(li, Match(label, None)) for li, label in enumerate(labels)]
 
 
-def detection_counts(labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD) -> tuple[int, int, int]:
+def detection_counts(
+    labels: Sequence[LabelRow], predictions: Sequence[Prediction], iou_threshold: float = IOU_THRESHOLD
+) -> tuple[int, int, int]:
     """(true positives, labelled boxes, predicted boxes) of one image whose labels all have boxes."""
     boxed = [lab for lab in labels if lab.box is not None]
     preds = [p for p in predictions if p.box is not None]
@@ -246,7 +252,9 @@ def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
         entry["accuracy"] = _ratio(entry["correct"], entry["plates"])
     korean = [m for m in all_matches if is_korean(m.label.plate)]
     last4 = sum(
-        1 for m in korean if len(m.predicted_text) >= 4 and m.predicted_text[-4:] == normalize_plate(m.label.plate)[-4:]
+        1
+        for m in korean
+        if len(m.predicted_text) >= 4 and m.predicted_text[-4:] == normalize_plate(m.label.plate)[-4:]
     )
     latencies = [img["latency_ms"] for img in images if img.get("latency_ms") is not None]
     return {
@@ -326,8 +334,12 @@ def evaluate_dataset(recognizer: ImageRecognizer, directory: Path, **kwargs: Any
     return report
 
 
-def _evaluate_image(recognizer: ImageRecognizer, path: Path, name: str, labels: list[LabelRow]) -> dict[str, Any]:
-    result: dict[str, Any] = {"image": name, "labels": labels, "predictions": [], "error": "", "latency_ms": None}
+def _evaluate_image(
+    recognizer: ImageRecognizer, path: Path, name: str, labels: list[LabelRow]
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "image": name, "labels": labels, "predictions": [], "error": "", "latency_ms": None,
+    }
     try:
         image = load_image(path)
     except ValueError as exc:
@@ -366,7 +378,12 @@ def _detail_row(result: dict[str, Any]) -> dict[str, Any]:
             for m in result["matches"]
         ],
         "predictions": [
-            {"box": _box_list(p.box), "text": p.text, "confidence": round(p.confidence, 4), "format": p.plate_format}
+            {
+                "box": _box_list(p.box),
+                "text": p.text,
+                "confidence": round(p.confidence, 4),
+                "format": p.plate_format,
+            }
             for p in result["predictions"]
         ],
     }

@@ -23,7 +23,9 @@ def test_parsers() -> None:
     parser = build_parser()
     args = parser.parse_args(["read", "a.jpg", "b.png", "--device", "cpu"])
     assert args.images == [Path("a.jpg"), Path("b.png")] and args.device == "cpu"
-    args = parser.parse_args(["--config", "top.json", "eval", "DIR", "--json", "o.json", "--details", "--limit", "3"])
+    args = parser.parse_args(
+        ["--config", "top.json", "eval", "DIR", "--json", "o.json", "--details", "--limit", "3"]
+    )
     assert args.directory == Path("DIR") and args.json == Path("o.json") and args.details and args.limit == 3
     assert args.config == Path("top.json")  # the top-level --config is not reset by the sub-command
     assert parser.parse_args(["eval", "DIR", "--config", "sub.json"]).config == Path("sub.json")

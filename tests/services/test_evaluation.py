@@ -58,7 +58,10 @@ def _p(text: str, box: tuple[float, float, float, float] | None, conf: float = 0
 
 
 def test_match_by_best_iou_one_to_one() -> None:
-    labels = [LabelRow("a.jpg", "12가3456", Box(0, 0, 100, 50)), LabelRow("a.jpg", "34나5678", Box(200, 0, 300, 50))]
+    labels = [
+        LabelRow("a.jpg", "12가3456", Box(0, 0, 100, 50)),
+        LabelRow("a.jpg", "34나5678", Box(200, 0, 300, 50)),
+    ]
     preds = [
         _p("34나5678", (205, 0, 300, 50)),  # IoU 0.95 with the second label
         _p("12가3456", (10, 0, 100, 50)),  # IoU 0.9 with the first
@@ -103,7 +106,10 @@ def _result(labels: list[LabelRow], preds: list[Prediction], ms: float) -> dict:
 
 
 def test_summarize_hand_computed() -> None:
-    boxed = [LabelRow("a.jpg", "12가3456", Box(0, 0, 100, 50)), LabelRow("a.jpg", "서울39바2764", Box(200, 0, 300, 50))]
+    boxed = [
+        LabelRow("a.jpg", "12가3456", Box(0, 0, 100, 50)),
+        LabelRow("a.jpg", "서울39바2764", Box(200, 0, 300, 50)),
+    ]
     img_a = _result(boxed, [_p("12가3456", (0, 0, 100, 50)), _p("1", (500, 500, 510, 510))], 10.0)
     img_b = _result([LabelRow("b.jpg", "LS15EBC")], [_p("LS15E8C", None)], 30.0)
     img_c = _result([LabelRow("c.jpg", "33하6580", Box(0, 0, 10, 10))], [_p("33하6580", (0, 0, 10, 10))], 20.0)
@@ -142,7 +148,10 @@ def test_read_labels(tmp_path: Path) -> None:
         "\ufeffimage,plate,x1,y1,x2,y2\nimages/a.jpg,12가 3456,1,2,30,40\nimages/b.jpg,LS15EBC,,,,\n\n",
     )
     rows = read_labels(csv_path)
-    assert rows == [LabelRow("images/a.jpg", "12가 3456", Box(1, 2, 30, 40)), LabelRow("images/b.jpg", "LS15EBC")]
+    assert rows == [
+        LabelRow("images/a.jpg", "12가 3456", Box(1, 2, 30, 40)),
+        LabelRow("images/b.jpg", "LS15EBC"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -188,7 +197,8 @@ class BrightBlobDetector:
 
     def detect(self, frame: np.ndarray) -> list[Detection]:
         gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-        contours, _ = cv2.findContours((gray > 40).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        mask = (gray > 40).astype(np.uint8)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         out = []
         for c in contours:
             x, y, w, h = cv2.boundingRect(c)
@@ -222,7 +232,8 @@ def test_evaluate_dataset_on_generated_scenes(tmp_path: Path) -> None:
     (tmp_path / "images").mkdir()
     texts = {200: "12가3456", 150: "서울39바2764", 100: "LS15EBC"}
     _scene(tmp_path / "images/one.png", [(200, (10, 10, 110, 40)), (150, (150, 100, 250, 130))])
-    _scene(tmp_path / "images/two.png", [(100, (50, 50, 150, 80)), (120, (200, 200, 300, 230))])  # 120: unreadable
+    # grey 120 is a box the reader cannot read: a spurious detection
+    _scene(tmp_path / "images/two.png", [(100, (50, 50, 150, 80)), (120, (200, 200, 300, 230))])
     _scene(tmp_path / "images/crop.png", [(200, (0, 0, 200, 50))], size=(50, 200))  # crop-only
     (tmp_path / "images/broken.png").write_bytes(b"\x89PNG broken")
     _write(
@@ -240,7 +251,7 @@ def test_evaluate_dataset_on_generated_scenes(tmp_path: Path) -> None:
     assert report["correct"] == 4 and report["plate_accuracy"] == 0.8  # the broken image's plate is missed
     assert report["failed_images"] == 1 and "broken.png" in report["errors"][0]["error"]
     assert report["detection_images"] == 2
-    assert report["detection_recall"] == 1.0 and report["detection_precision"] == 0.75  # 120-grey box is spurious
+    assert report["detection_recall"] == 1.0 and report["detection_precision"] == 0.75
     assert report["latency_ms_median"] > 0
     assert set(report["per_format"]) == {"kr_private", "kr_commercial", "latin"}
     assert report["per_format"]["kr_private"] == {"plates": 3, "correct": 2, "accuracy": 0.6667}

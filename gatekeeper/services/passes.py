@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from gatekeeper.domain.decisions import decide
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.domain.settings import CameraSettings
-from gatekeeper.domain.types import Lane, PassRecord
+from gatekeeper.domain.types import Lane, PassRecord, Vehicle
 from gatekeeper.pipeline.types import PlatePass
 from gatekeeper.services.images import ImageStore
 from gatekeeper.services.registry import VehicleRegistry
@@ -55,7 +55,7 @@ class PassLogger:
         lane = Lane(lane) if lane is not None else cam_lane
         when = when or pass_time(plate_pass)
         text = normalize_plate(plate_pass.text)
-        vehicle = self.registry.lookup(text) if text else None
+        vehicle = self._lookup(text)
         decision = decide(vehicle, when)
         frame_path = self._save(plate_pass.best_frame, "frame", when, name)
         crop_path = self._save(plate_pass.best_crop, "crop", when, name)
@@ -69,6 +69,16 @@ class PassLogger:
         log.info("pass #%s %s at %s (%s, %.2f)", stored.id, stored.plate, name, decision.value,
                  stored.confidence)
         return stored
+
+    def _lookup(self, text: str) -> Vehicle | None:
+        """The registry entry for ``text``; a failing database must not lose the pass (it is spooled)."""
+        if not text:
+            return None
+        try:
+            return self.registry.lookup(text)
+        except StorageError as exc:
+            log.error("registry lookup of %s failed, deciding as unknown: %s", text, exc)
+            return None
 
     def _save(self, image: object, kind: str, when: datetime, camera: str) -> str:
         """Store one evidence image; on failure (disk full...) the pass is still logged, without it."""

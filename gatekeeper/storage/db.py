@@ -255,7 +255,7 @@ class Database:
             if "unique" in text or "duplicate" in text:
                 return DuplicateError(f"That value already exists ({orig}).")
             return StorageError(f"The database {where} refused the change ({orig}).")
-        if "locked" in text or "busy" in text:
+        if "locked" in text or "busy" in text or "deadlock" in text or "could not serialize" in text:
             return DatabaseLockedError(f"The database {where} is locked by another program ({orig}).")
         if "disk is full" in text or "no space" in text or getattr(orig, "errno", None) == 28:
             return DiskFullError(

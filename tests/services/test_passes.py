@@ -148,3 +148,17 @@ def test_pass_time_falls_back_to_now_for_video_time() -> None:
     pp = plate_pass(ts=12.0)
     before = datetime.now(timezone.utc)
     assert before <= pass_time(pp) <= datetime.now(timezone.utc)
+
+
+def test_unreadable_database_still_keeps_the_pass(tmp_path: Path) -> None:
+    """A corrupt database file: the lookup fails, the images are written and the pass is spooled."""
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"not a database at all" * 200)
+    db = Database(f"sqlite:///{bad}", spool_path=tmp_path / "pending_passes.jsonl", lock_retries=1)
+    logger = PassLogger(db, ImageStore(tmp_path / "images"))
+    with pytest.raises(PassSpooledError, match="damaged") as err:
+        logger.log(plate_pass("12가3456"), "Gate 1")
+    assert err.value.record.decision is Decision.UNKNOWN
+    assert logger.images.path(err.value.record.frame_path).is_file()
+    assert len(db.spool.entries()) == 1
+    db.dispose()

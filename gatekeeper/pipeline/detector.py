@@ -1,0 +1,114 @@
+"""The YOLO plate detector: ``.pt`` (torch) or ``.onnx`` (onnxruntime) weights through ultralytics."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gatekeeper.domain.types import Box
+from gatekeeper.pipeline.offline import configure_offline
+from gatekeeper.pipeline.types import Detection, Frame
+
+log = logging.getLogger(__name__)
+
+WEIGHT_SUFFIXES = (".pt", ".onnx")
+
+
+class DetectorError(RuntimeError):
+    """The detector weights are missing, unreadable or of an unknown kind."""
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` -> ``cuda`` when torch sees a GPU, else ``cpu``; anything else is returned as given."""
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except Exception:  # torch missing or broken: the ONNX path still works on CPU
+        return "cpu"
+
+
+def resolve_detector_weights(path: Path | str, device: str = "cpu") -> Path:
+    """The weights file to load: on CPU a ``.pt`` with a sibling ``.onnx`` resolves to the ``.onnx``."""
+    path = Path(path)
+    if path.suffix.lower() not in WEIGHT_SUFFIXES:
+        raise DetectorError(f"detector weights must be .pt or .onnx, got {path.name!r}")
+    onnx = path.with_suffix(".onnx")
+    if path.suffix.lower() == ".pt" and device == "cpu" and onnx.is_file():
+        return onnx
+    if not path.is_file():
+        raise DetectorError(f"detector weights not found: {path}")
+    return path
+
+
+class YoloPlateDetector:
+    """Finds plate boxes in full BGR frames with an ultralytics YOLO model (implements PlateDetector)."""
+
+    def __init__(
+        self,
+        weights: Path | str,
+        imgsz: int = 320,
+        confidence: float = 0.25,
+        iou: float = 0.5,
+        device: str = "auto",
+    ) -> None:
+        configure_offline()
+        self.device = resolve_device(device)
+        self.weights = resolve_detector_weights(weights, self.device)
+        self.imgsz = int(imgsz)
+        self.confidence = float(confidence)
+        self.iou = float(iou)
+        self.backend = self.weights.suffix.lower().lstrip(".")
+        self.name = f"yolo-{self.backend}"
+        self._lock = threading.Lock()
+        self._model = self._load()
+
+    def _load(self) -> Any:
+        if self.weights.stat().st_size < 1024:
+            size = self.weights.stat().st_size
+            raise DetectorError(f"detector weights look truncated ({size} bytes): {self.weights}")
+        try:
+            from ultralytics import YOLO
+
+            model = YOLO(str(self.weights), task="detect")
+            # First call builds the predictor (and the onnxruntime session): fail here, not mid-stream.
+            blank = np.zeros((self.imgsz, self.imgsz, 3), np.uint8)
+            model.predict(blank, imgsz=self.imgsz, conf=self.confidence, iou=self.iou, device=self.device,
+                          verbose=False)
+        except DetectorError:
+            raise
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            raise DetectorError(f"cannot load detector weights {self.weights}: {why}") from exc
+        log.info("plate detector %s on %s (imgsz %d)", self.weights.name, self.device, self.imgsz)
+        return model
+
+    def detect(self, frame: Frame) -> list[Detection]:
+        """Plate boxes in full-frame pixel coordinates, best first."""
+        if frame is None or getattr(frame, "ndim", 0) != 3 or frame.shape[0] < 8 or frame.shape[1] < 8:
+            return []
+        with self._lock:  # one ultralytics predictor is not safe to share between threads
+            results = self._model.predict(frame, imgsz=self.imgsz, conf=self.confidence, iou=self.iou,
+                                          device=self.device, verbose=False)
+        if not results or results[0].boxes is None:
+            return []
+        boxes = results[0].boxes
+        xyxy = boxes.xyxy.cpu().numpy() if hasattr(boxes.xyxy, "cpu") else np.asarray(boxes.xyxy)
+        conf = boxes.conf.cpu().numpy() if hasattr(boxes.conf, "cpu") else np.asarray(boxes.conf)
+        h, w = frame.shape[:2]
+        found = []
+        for (x1, y1, x2, y2), score in zip(xyxy.tolist(), conf.tolist(), strict=True):
+            x1, x2 = max(0.0, x1), min(float(w), x2)
+            y1, y2 = max(0.0, y1), min(float(h), y2)
+            if x2 - x1 >= 2 and y2 - y1 >= 2:
+                found.append(Detection(Box(x1, y1, x2, y2), float(score)))
+        return sorted(found, key=lambda d: d.score, reverse=True)
+
+    def __repr__(self) -> str:
+        return f"YoloPlateDetector({self.weights.name}, imgsz={self.imgsz}, device={self.device})"

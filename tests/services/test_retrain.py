@@ -98,3 +98,29 @@ def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
     assert not second.promoted and registry.get(second.version).status == "rejected"
     assert second.parent == mv.version and registry.active("reader").version == mv.version
     assert active_weights(paths, "reader") == paths.models_dir / mv.version / "kr_reader.pth"
+
+
+@pytest.mark.slow
+def test_detector_retrain_one_epoch_beats_a_known_champion_record(env, tmp_path) -> None:
+    svc, registry, paths, _ = env
+    label_generated_frames(svc, tmp_path, 12, seed=1)
+    n_val = svc.dataset.counts()["frames_val"]
+    assert n_val >= 1
+    registry.ensure_initial()
+    if registry.active("detector") is None:  # a champion whose site score is on record
+        stub = tmp_path / "old_detector.onnx"
+        stub.write_bytes(b"not loaded: its score is on record")
+        registry.activate(registry.register("detector", stub, parent=None, metrics={}, data_size=0).version)
+    champion = registry.active("detector")
+    registry.repo.update(champion.version, metrics={"site_val": {
+        "detection_recall": -1.0, "detection_precision": -1.0, "val_size": n_val}})
+    out = RetrainService(registry, paths, Settings()).run(
+        "detector", epochs=1, imgsz=64, synthetic=8, trainer_kwargs={"batch": 4, "cache": False})
+    assert out.promoted and out.parent == champion.version and out.after["val_size"] == n_val
+    assert 0.0 <= out.after["detection_recall"] <= 1.0 and 0.0 <= out.after["detection_precision"] <= 1.0
+    mv = registry.active("detector")
+    assert mv.version == out.version and registry.get(champion.version).status == "retired"
+    folder = paths.models_dir / mv.version
+    assert {"best.onnx", "best.pt", "report.html"} <= {p.name for p in folder.iterdir()}
+    assert set(mv.sha256) >= {"best.onnx", "best.pt"}
+    assert active_weights(paths, "detector") == folder / "best.onnx"

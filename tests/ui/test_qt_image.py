@@ -39,3 +39,17 @@ def test_bad_input(qapp, tmp_path) -> None:
     with pytest.raises(ValueError):
         bgr_to_qimage(np.zeros((4, 4, 2), np.uint8))
     assert load_qimage(tmp_path / "missing.png").isNull()
+
+
+def test_qt_binding_keeps_none_referenced(qapp) -> None:
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None on every void call, so a long-running
+    window died with ``none_dealloc``; build/requirements.txt excludes it. This catches a relapse."""
+    import sys
+
+    from PySide6.QtWidgets import QWidget
+
+    widget = QWidget()
+    before = sys.getrefcount(None)
+    for _ in range(2000):
+        widget.update()
+    assert sys.getrefcount(None) - before > -100

@@ -23,7 +23,7 @@ from alembic.config import Config
 from alembic.util.exc import CommandError
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -70,7 +70,12 @@ class Database:
         retry_backoff_s: float = 0.2,
     ) -> None:
         self.url = url
-        self._url = make_url(url)
+        try:
+            self._url = make_url(url)
+        except ArgumentError as exc:
+            raise StorageError(f"The database address {url!r} is not valid ({exc}). Use e.g. "
+                               "sqlite:///C:/Gatekeeper/gatekeeper.sqlite3 or "
+                               "postgresql+psycopg://user@host/gatekeeper.") from exc
         self.is_sqlite = self._url.get_backend_name() == "sqlite"
         self.busy_timeout_ms = busy_timeout_ms
         self.lock_retries = max(1, lock_retries)
@@ -88,7 +93,11 @@ class Database:
                 raise StorageError(f"Cannot create the database folder {self.file.parent}: {exc}") from exc
         elif self.is_sqlite:
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
-        self.engine: Engine = create_engine(url, **kwargs)
+        try:
+            self.engine: Engine = create_engine(self._url, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise StorageError(f"Cannot use the database {self.where}: {exc}. Check the database address "
+                               "in the settings (the driver for it may not be installed).") from exc
         if self.is_sqlite:
             self._install_sqlite_hooks()
         self._write_engine = self.engine.execution_options(gk_write=True)

@@ -129,3 +129,9 @@ def test_postgresql_ddl_renders_offline(capsys: pytest.CaptureFixture[str]) -> N
     sql = capsys.readouterr().out
     assert "CREATE TABLE passes" in sql and "TIMESTAMP WITHOUT TIME ZONE" in sql
     assert "AUTOINCREMENT" not in sql.upper()
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x/y", "postgresql+nosuchdriver://gk@host/gk"])
+def test_bad_database_address_is_a_clear_error(url: str) -> None:
+    with pytest.raises(StorageError, match="database"):
+        Database(url)

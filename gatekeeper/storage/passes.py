@@ -65,7 +65,8 @@ def _read_to_json(r: PlateRead, box: Box | None, frame_time: float | None) -> di
         "text": r.text, "confidence": float(r.confidence),
         "char_confidences": [float(c) for c in r.char_confidences],
         "plate_format": r.plate_format, "reader": r.reader,
-        "box": [box.x1, box.y1, box.x2, box.y2] if box is not None else None, "frame_time": frame_time,
+        "box": [float(box.x1), float(box.y1), float(box.x2), float(box.y2)] if box is not None else None,
+        "frame_time": float(frame_time) if frame_time is not None else None,
     }
 
 
@@ -195,7 +196,8 @@ class PassRepository:
                 text=r.text, confidence=float(r.confidence),
                 char_confidences=json.dumps(list(r.char_confidences)),
                 plate_format=r.plate_format, reader=r.reader,
-                box_json=json.dumps([b.x1, b.y1, b.x2, b.y2] if b is not None else None), frame_time=t,
+                box_json=json.dumps([b.x1, b.y1, b.x2, b.y2] if b is not None else None),
+                frame_time=t,
             ))
         s.add(row)
         s.flush()

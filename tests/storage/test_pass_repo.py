@@ -50,7 +50,7 @@ def test_add_stores_reads_boxes_and_returns_the_record(db: Database, make_pass: 
     assert again == stored and len(again.reads) == 3 and again.reads[0] == rec.reads[0]
     with db.session(write=False) as s:
         rows = s.scalars(select(PassReadRow).order_by(PassReadRow.id)).all()
-        assert [r.box_json for r in rows] == ["[1, 2, 3, 4]", "null", "[5, 6, 7, 8]"]
+        assert [r.box_json for r in rows] == ["[1.0, 2.0, 3.0, 4.0]", "null", "[5.0, 6.0, 7.0, 8.0]"]
         assert [r.frame_time for r in rows] == [1.0, 1.5, 2.0]
     assert repo.cameras() == ["Gate 1"]
 

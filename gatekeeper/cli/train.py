@@ -69,7 +69,21 @@ def _progress(as_json: bool):
     return say
 
 
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM (the window's Cancel) into KeyboardInterrupt so trainers clean up their helpers."""
+    import signal
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (tests calling run() from a worker)
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
+    _stop_on_sigterm()
     paths, settings = app_context(args)
     say = _progress(args.progress_json)
     if args.site:

@@ -112,8 +112,11 @@ class LabelingService:
         return self._enqueue(record, plate_pass, REASON_OPERATOR)
 
     def _frame_path(self, record: PassRecord, plate_pass: Any) -> str:
-        if record.frame_path and Path(record.frame_path).is_file():
-            return str(record.frame_path)
+        if record.frame_path:
+            stored = Path(record.frame_path)
+            stored = stored if stored.is_absolute() else self.paths.images_dir / stored  # evidence paths are relative
+            if stored.is_file():
+                return str(stored)
         frame = getattr(plate_pass, "best_frame", None)
         if frame is None:
             raise LabelError("this pass has no saved frame to label")
@@ -214,3 +217,18 @@ class LabelingService:
             return self.registry.add(vehicle)
         except ValueError as exc:
             raise LabelError(f"the label was saved but the vehicle was not registered: {exc}") from exc
+
+
+def with_labeling(log_pass: Callable[..., PassRecord | None], service: LabelingService
+                  ) -> Callable[..., PassRecord | None]:
+    """Wrap a pass-logging function ``(plate_pass, *args) -> PassRecord`` so that every logged pass is
+    offered to the labeling queue; a labeling failure is logged and never loses the pass."""
+    def logged(plate_pass: Any, *args: Any, **kwargs: Any) -> PassRecord | None:
+        record = log_pass(plate_pass, *args, **kwargs)
+        if record is not None:
+            try:
+                service.consider(record, plate_pass)
+            except Exception:  # the pass is logged; the queue is best effort
+                log.exception("could not queue pass %s for labeling", getattr(record, "id", None))
+        return record
+    return logged

@@ -113,3 +113,53 @@ class LabelQueueTab(QWidget):
         if self.dialog is not None and self.dialog.saved_count:
             self.labels_saved.emit(self.dialog.saved_count)
         self.refresh()
+
+
+def install_labeling(window, service: LabelingService, *, retrain_settings=None, new_labels=None,
+                     data_dir=None, device: str = "cpu") -> LabelQueueTab:
+    """Add the "To label" tab to the main window and wire it up.
+
+    ``window`` needs ``add_tab(widget, title)``, ``tabs`` (QTabWidget), ``pass_logged`` and
+    ``reload_models()``. The tab title shows the pending count; new passes refresh the list; Retrain opens
+    :class:`RetrainDialog` whose activated model is reloaded without a restart; with ``retrain_settings``
+    and ``new_labels`` (a callable counting labels since the last training) a ``RetrainTrigger`` offers
+    (or starts) retraining at the quiet hour.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    from gatekeeper.ui.retrain_dialog import RetrainDialog, RetrainTrigger
+
+    tab = LabelQueueTab(service)
+    index = window.add_tab(tab, tab_title(tab.count()))
+    tab.count_changed.connect(lambda n: window.tabs.setTabText(window.tabs.indexOf(tab), tab_title(n)))
+    window.tabs.setTabText(index, tab_title(tab.count()))
+    window.pass_logged.connect(lambda _record: tab.refresh())
+
+    def open_retrain(start: bool = False) -> RetrainDialog:
+        dialog = getattr(window, "retrain_dialog", None)
+        if dialog is None:
+            dialog = RetrainDialog(window, data_dir=data_dir, device=device)
+            dialog.models_changed.connect(lambda _kind, _version: window.reload_models())
+            window.retrain_dialog = dialog
+        dialog.show()
+        dialog.raise_()
+        if start:
+            dialog.start()
+        return dialog
+
+    tab.retrain_requested.connect(open_retrain)
+    tab.open_retrain = open_retrain
+    if retrain_settings is not None and new_labels is not None:
+        trigger = RetrainTrigger(retrain_settings, new_labels, parent=window)
+
+        def offer(n: int) -> None:
+            answer = QMessageBox.question(
+                window, tab.tr("Retrain"),
+                tab.tr("%1 new labels are waiting. Retrain the plate reader now?").replace("%1", str(n)))
+            if answer == QMessageBox.StandardButton.Yes:
+                open_retrain()
+
+        trigger.offer.connect(offer)
+        trigger.start.connect(lambda _n: open_retrain(start=True))
+        tab.trigger = trigger
+    return tab

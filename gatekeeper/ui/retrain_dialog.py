@@ -136,9 +136,10 @@ class RetrainDialog(QDialog):
         self._cancelled = True
         self.status.setText(self.tr("Cancelling…"))
         self.process.terminate()
-        proc = self.process
-        QTimer.singleShot(KILL_AFTER_MS, lambda: proc.kill() if proc.state() != QProcess.ProcessState.NotRunning
-                          else None)
+        killer = QTimer(self.process)  # dies with the process object
+        killer.setSingleShot(True)
+        killer.timeout.connect(self.process.kill)
+        killer.start(KILL_AFTER_MS)
 
     def _read_stdout(self) -> None:
         self._buffer += bytes(self.process.readAllStandardOutput())

@@ -65,3 +65,24 @@ def test_lists_queue_badge_and_dialog(qtbot, service, tmp_path) -> None:
         dialog.done(0)
     assert saved.args == [1] and tab.count() == 0
     assert "2 labelled" in tab.summary.text()
+
+
+def test_installed_in_the_main_window_with_badge(qtbot, service, tmp_path) -> None:
+    from gatekeeper.ui.label_queue_tab import install_labeling
+    from gatekeeper.ui.main_window import AppContext, MainWindow
+
+    ctx = AppContext(settings=Settings(), paths=service.paths, load_models=lambda: None,
+                     camera_factory=lambda *_a: (None, None), save_settings=False)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    tab = install_labeling(window, service, retrain_settings=Settings().retrain, new_labels=lambda: 0,
+                           data_dir=service.paths.data_dir)
+    index = window.tabs.indexOf(tab)
+    assert index > 0 and window.tabs.tabText(index) == "To label"
+    _queue(service, tmp_path, 2)
+    window.pass_logged.emit(None)  # a pass was logged (and queued by the logging hook)
+    assert window.tabs.tabText(index) == "To label (2)"
+    assert tab.trigger.check() is None  # no new labels: nothing offered
+    dialog = tab.open_retrain()
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible() and window.retrain_dialog is dialog

@@ -115,12 +115,20 @@ def run_app(args: argparse.Namespace) -> int:
         source = runtime.open_camera_source(camera, paths)
         return source, runtime.make_pipeline(camera, models, ctx.settings)
 
+    def log_pass(plate_pass: Any, camera: CameraSettings, models: Any) -> Any:
+        return logger.log(plate_pass, camera, getattr(models, "version", ""))
+
+    labeling = _labeling_services(db, paths, settings, registry, entries)
+    if labeling is not None:
+        from gatekeeper.services.labeling import with_labeling
+
+        log_pass = with_labeling(log_pass, labeling[0])
     ctx = AppContext(
         settings=settings,
         paths=paths,
         load_models=lambda: runtime.load_models(ctx.settings, paths),
         camera_factory=camera_factory,
-        log_pass=lambda plate_pass, camera, models: logger.log(plate_pass, camera, getattr(models, "version", "")),
+        log_pass=log_pass,
         latest_passes=entries.latest,
         resolve_image=resolve_image,
         config_path=config_path,
@@ -131,6 +139,8 @@ def run_app(args: argparse.Namespace) -> int:
         before_save=_backup_broken(config_path) if settings_error else None,
     )
     window = MainWindow(ctx)
+    if labeling is not None:
+        _install_labeling(window, labeling, settings, paths)
     window.show()
     if settings_error:
         _warn_settings(window, settings_error, unattended)
@@ -158,6 +168,39 @@ def run_app(args: argparse.Namespace) -> int:
     db.dispose()
     log.info("Gatekeeper closed")
     return 0
+
+
+def _labeling_services(db: Any, paths: AppPaths, settings: Settings, registry: Any, entries: Any
+                       ) -> tuple[Any, Callable[[], int]] | None:
+    """(LabelingService, labels-since-last-training counter); ``None`` when labeling is unavailable."""
+    try:
+        from gatekeeper.services.labeling import LabelingService
+        from gatekeeper.services.model_registry import ModelRegistry
+        from gatekeeper.services.retrain import labels_since_last_training
+        from gatekeeper.storage.labeling_repo import LabelingRepository, ModelVersionRepository
+    except ImportError as exc:
+        log.warning("labeling is not available: %s", exc)
+        return None
+    labels = LabelingRepository(db)
+    service = LabelingService(labels, paths, settings, registry=registry,
+                              pass_corrector=lambda pass_id, text, operator: entries.correct(pass_id, text, operator))
+    models = ModelRegistry(ModelVersionRepository(db), paths, settings)
+    return service, lambda: labels_since_last_training(labels, models)
+
+
+def _install_labeling(window: Any, labeling: tuple[Any, Callable[[], int]], settings: Settings,
+                      paths: AppPaths) -> None:
+    """The "To label" tab, retraining dialog and its quiet-hour trigger (the labeling helper's UI)."""
+    try:
+        from gatekeeper.ui.label_queue_tab import install_labeling
+    except ImportError as exc:
+        log.warning("the labeling tab is not available: %s", exc)
+        return
+    service, new_labels = labeling
+    # "auto" trains on the CPU: resolving it would import torch on the GUI thread at start-up.
+    device = "cuda" if settings.device == "cuda" else "cpu"
+    install_labeling(window, service, retrain_settings=settings.retrain, new_labels=new_labels,
+                     data_dir=paths.data_dir, device=device)
 
 
 def _install_translator(app: Any, language: str) -> None:

@@ -65,7 +65,11 @@ def _optional(module: str, name: str) -> Any | None:
         if exc.name and module.startswith(exc.name):
             log.info("%s not available: %s", module, exc)
             return None
-        raise
+        log.exception("%s could not be imported; its tab is left out", module)
+        return None
+    except (ImportError, AttributeError):
+        log.exception("%s.%s could not be imported; its tab is left out", module, name)
+        return None
 
 
 class MainWindow(QMainWindow):
@@ -108,6 +112,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(live, icon("live"), self.tr("Live"))
         self.entries_tab = self._make_entries_tab()
         self.vehicles_tab = self._make_vehicles_tab()
+        if self.entries_tab is not None and self.vehicles_tab is not None \
+                and hasattr(self.entries_tab, "register_requested"):
+            self.entries_tab.register_requested.connect(self.register_plate)
 
         self.status = GateStatusBar(self)
         self.setStatusBar(self.status)
@@ -343,6 +350,15 @@ class MainWindow(QMainWindow):
         self.pass_logged.emit(record)
 
     # ---- actions --------------------------------------------------------------------------------
+    def register_plate(self, plate: str) -> None:
+        """Show the vehicles tab and offer to register ``plate`` (from the entries log)."""
+        tab = self.vehicles_tab
+        if tab is None:
+            return
+        self.tabs.setCurrentWidget(tab)
+        if hasattr(tab, "add_vehicle"):
+            tab.add_vehicle(plate)
+
     def open_gate(self) -> None:
         """Operator opens the gate by hand. No gate controller API exists yet: the action is logged."""
         self.gate_openings += 1

@@ -18,7 +18,7 @@ from gatekeeper.ui.style import decision_colour
 log = logging.getLogger(__name__)
 
 ImageResolver = Callable[[str], "Path | None"]
-CROP_SIZE = (132, 44)
+CROP_SIZE = (120, 40)
 
 
 def decision_text(decision: Decision | str) -> str:
@@ -91,24 +91,27 @@ class PassCard(QFrame):
         outer.addWidget(self.crop_label)
 
         text_col = QVBoxLayout()
-        text_col.setSpacing(2)
-        top = QHBoxLayout()
+        text_col.setSpacing(3)
         self.plate_label = QLabel(record.plate or "?", self)
         self.plate_label.setObjectName("plateText")
-        self.plate_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        top.addWidget(self.plate_label)
-        top.addStretch(1)
+        text_col.addWidget(self.plate_label)
+        row = QHBoxLayout()
+        row.setSpacing(8)
         self.badge = QLabel(decision_text(record.decision), self)
         self.badge.setObjectName("decisionBadge")
         colour = decision_colour(record.decision).name()
         self.badge.setStyleSheet(f"background: {colour};")
-        top.addWidget(self.badge)
-        text_col.addLayout(top)
-        meta = self.tr("%1 · %2 (%3) · %4").replace("%1", local_time_text(record.time_utc)) \
-            .replace("%2", record.camera).replace("%3", lane_text(record.lane)) \
-            .replace("%4", f"{record.confidence:.0%}")
+        row.addWidget(self.badge)
+        self.time_label = QLabel(local_time_text(record.time_utc), self)
+        self.time_label.setObjectName("cardTime")
+        row.addWidget(self.time_label)
+        row.addStretch(1)
+        text_col.addLayout(row)
+        meta = self.tr("%1 (%2) · %3").replace("%1", record.camera).replace("%2", lane_text(record.lane)) \
+            .replace("%3", self.tr("%1% sure").replace("%1", f"{record.confidence * 100:.0f}"))
         self.meta_label = QLabel(meta, self)
         self.meta_label.setObjectName("cardMeta")
+        self.meta_label.setToolTip(local_time_text(record.time_utc, with_date=True))
         text_col.addWidget(self.meta_label)
         outer.addLayout(text_col, 1)
         self._resolve = resolve

@@ -38,7 +38,8 @@ def test_newest_on_top_bounded_and_coloured(qtbot, tmp_path) -> None:
     assert panel.cards()[0] is denied
     assert decision_colour(Decision.DENIED).name() in denied.badge.styleSheet()
     assert denied.crop_label.pixmap() is not None and not denied.crop_label.pixmap().isNull()
-    assert local_time_text(denied.record.time_utc) in denied.meta_label.text()
+    assert denied.time_label.text() == local_time_text(denied.record.time_utc)
+    assert "Gate A" in denied.meta_label.text() and "90%" in denied.meta_label.text()
 
 
 def test_click_opens_evidence_frame(qtbot, tmp_path) -> None:

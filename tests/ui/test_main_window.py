@@ -135,3 +135,35 @@ def test_demo_camera_with_real_models_shows_a_pass(qtbot, services) -> None:
     window.close()
     assert time.monotonic() - t0 < 2.5
     assert not window.workers
+
+
+def test_apply_settings_saves_and_restarts_cameras(qtbot, tmp_path, services) -> None:
+    video = write_video(tmp_path / "a.mp4", seconds=1.0)
+    settings = Settings(cameras=[CameraSettings(name="A", source=str(video))])
+    classical = runtime.Models(BrightBoxDetector(), NoReader(), "classical-test", "cpu")
+    ctx = _context(settings, services, lambda: classical)
+    backups = []
+    ctx.before_save = lambda: backups.append(1)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    qtbot.waitUntil(lambda: "A" in window.workers, timeout=10000)
+    new = settings.model_copy(update={"cameras": [CameraSettings(name="B", source=str(video), lane=Lane.EXIT),
+                                                  CameraSettings(name="C", source=str(video))]})
+    window.apply_settings(new)
+    assert Settings.load(ctx.config_path).cameras[0].name == "B" and backups == [1]
+    assert set(window.workers) == {"B", "C"} and window.grid.view("A") is None
+    qtbot.waitUntil(lambda: window.grid.view("C").frames_shown > 0, timeout=10000)
+    window.close()
+    assert not window.workers
+
+
+def test_hangul_font_in_use_when_installed(qapp) -> None:
+    from gatekeeper.ui.style import apply_font, hangul_family
+
+    family = hangul_family()
+    if family is None:
+        pytest.skip("no font with Hangul is installed (fonts-nanum)")
+    assert apply_font(qapp) == family
+    assert qapp.font().family() == family

@@ -76,6 +76,18 @@ class LatestPassesPanel(QFrame):
         self._empty.setVisible(False)
         return card
 
+    def update_pass(self, record: PassRecord) -> PassCard | None:
+        """Replace the card of the same pass id in place (after an operator correction)."""
+        for i, card in enumerate(self._cards):
+            if record.id is not None and card.record.id == record.id:
+                new = PassCard(record, self._resolve, self)
+                new.clicked.connect(self._on_card_clicked)
+                self._list.replaceWidget(card, new)
+                card.deleteLater()
+                self._cards[i] = new
+                return new
+        return None
+
     def cards(self) -> list[PassCard]:
         return list(self._cards)
 

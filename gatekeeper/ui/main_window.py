@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         if self.entries_tab is not None and self.vehicles_tab is not None \
                 and hasattr(self.entries_tab, "register_requested"):
             self.entries_tab.register_requested.connect(self.register_plate)
+        if self.entries_tab is not None and hasattr(self.entries_tab, "pass_corrected"):
+            self.entries_tab.pass_corrected.connect(self.latest.update_pass)
 
         self.status = GateStatusBar(self)
         self.setStatusBar(self.status)

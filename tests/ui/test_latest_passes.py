@@ -42,6 +42,17 @@ def test_newest_on_top_bounded_and_coloured(qtbot, tmp_path) -> None:
     assert "Gate A" in denied.meta_label.text() and "90%" in denied.meta_label.text()
 
 
+def test_corrected_pass_replaces_its_card(qtbot, tmp_path) -> None:
+    panel = LatestPassesPanel(resolve=lambda p: tmp_path / p)
+    qtbot.addWidget(panel)
+    panel.load([_record(tmp_path, 2), _record(tmp_path, 1)])
+    fixed = _record(tmp_path, 1, Decision.REGISTERED)
+    fixed.corrected_plate = "12가9999"
+    card = panel.update_pass(fixed)
+    assert card is panel.cards()[1] and card.plate_label.text() == "12가9999"
+    assert panel.update_pass(_record(tmp_path, 7)) is None
+
+
 def test_click_opens_evidence_frame(qtbot, tmp_path) -> None:
     panel = LatestPassesPanel(resolve=lambda p: tmp_path / p)
     qtbot.addWidget(panel)

@@ -109,7 +109,8 @@ def run_app(args: argparse.Namespace) -> int:
             log.warning("evidence image path refused: %s", exc)
             return None
 
-    def camera_factory(camera: CameraSettings, models: Any, progress: Callable[[float], None]) -> tuple[Any, Any]:
+    def camera_factory(camera: CameraSettings, models: Any,
+                       progress: Callable[[float], None]) -> tuple[Any, Any]:
         if camera.source == DEMO_SOURCE:
             runtime.ensure_demo_video(paths, progress=progress)
         source = runtime.open_camera_source(camera, paths)
@@ -146,7 +147,8 @@ def run_app(args: argparse.Namespace) -> int:
         _warn_settings(window, settings_error, unattended)
     if demo:
         window.status.notify(QCoreApplication.translate(
-            "App", "Demo mode: the built-in demo camera replaces the configured cameras; settings are not saved."))
+            "App", "Demo mode: the built-in demo camera replaces the configured cameras; "
+                   "settings are not saved."))
     QTimer.singleShot(0, window.start)
 
     screenshot = getattr(args, "screenshot", None)
@@ -183,7 +185,7 @@ def _labeling_services(db: Any, paths: AppPaths, settings: Settings, registry: A
         return None
     labels = LabelingRepository(db)
     service = LabelingService(labels, paths, settings, registry=registry,
-                              pass_corrector=lambda pass_id, text, operator: entries.correct(pass_id, text, operator))
+                              pass_corrector=lambda pass_id, text, op: entries.correct(pass_id, text, op))
     models = ModelRegistry(ModelVersionRepository(db), paths, settings)
     return service, lambda: labels_since_last_training(labels, models)
 

@@ -62,7 +62,7 @@ class CameraView(QWidget):
         self.update()
 
     def set_state(self, kind: str, message: str = "") -> None:
-        """``kind``: starting / running / reconnecting / stopped / error; ``message`` is shown over the frame."""
+        """``kind``: starting / running / reconnecting / stopped / error; ``message`` goes over the frame."""
         self._state = kind
         self._state_message = message
         self.update()
@@ -154,8 +154,8 @@ class CameraView(QWidget):
         p.drawText(badge, Qt.AlignmentFlag.AlignCenter, lane)
         fps = self.tr("%1 fps analysed").replace("%1", f"{self._fps:.1f}")
         p.setPen(QColor("#c3cad3"))
-        p.drawText(QRectF(0, 0, self.width() - 8, h), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                   fps)
+        right = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+        p.drawText(QRectF(0, 0, self.width() - 8, h), right, fps)
 
     def _paint_read_banner(self, p: QPainter) -> None:
         if self._last_read is None or time.monotonic() - self._last_read[2] > READ_HOLD_S:

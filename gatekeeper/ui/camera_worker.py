@@ -293,7 +293,8 @@ class CameraWorker(QObject):
             log.error("camera %s: pass queue full, pass %s not logged", self.name, plate_pass.text)
 
     def _on_state(self, status: Any, message: str | None = None) -> None:
-        kind = getattr(getattr(status, "state", status), "value", None) or str(getattr(status, "state", status))
+        state = getattr(status, "state", status)
+        kind = getattr(state, "value", None) or str(state)
         text = message if message is not None else getattr(status, "message", "")
         self._emit_state(kind, text or "")
 

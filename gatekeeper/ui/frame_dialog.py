@@ -27,10 +27,9 @@ class FrameDialog(QDialog):
         layout = QVBoxLayout(self)
         self.details = QLabel(self)
         self.details.setObjectName("plateText")
-        self.details.setText(
-            f"{record.plate or '?'}   ·   {decision_text(record.decision)}   ·   {record.confidence:.0%}   ·   "
-            f"{local_time_text(record.time_utc)}   ·   {record.camera} ({lane_text(record.lane)})"
-        )
+        parts = [record.plate or "?", decision_text(record.decision), f"{record.confidence:.0%}",
+                 local_time_text(record.time_utc, with_date=True), f"{record.camera} ({lane_text(record.lane)})"]
+        self.details.setText("   ·   ".join(parts))
         layout.addWidget(self.details)
         self.image_label = QLabel(self)
         self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -263,7 +263,8 @@ class MainWindow(QMainWindow):
         else:
             for worker in self.workers.values():
                 worker.set_models(getattr(models, "detector", None), getattr(models, "reader", None))
-            self.status.notify(self.tr("New models in use: %1").replace("%1", str(getattr(models, "version", ""))))
+            version = str(getattr(models, "version", ""))
+            self.status.notify(self.tr("New models in use: %1").replace("%1", version))
         self.models_changed.emit(models)
 
     def _on_models_failed(self, message: str) -> None:
@@ -291,8 +292,10 @@ class MainWindow(QMainWindow):
             if self.ctx.log_pass is not None:
                 def log_pass(p: PlatePass, cam: CameraSettings = cam) -> PassRecord | None:
                     return self.ctx.log_pass(p, cam, self.models or models)
-            worker = CameraWorker(cam, lambda progress, cam=cam: self.ctx.camera_factory(cam, models, progress),
-                                  log_pass=log_pass)
+            def factory(progress: Callable[[float], None], cam: CameraSettings = cam) -> tuple[Any, Any]:
+                return self.ctx.camera_factory(cam, models, progress)
+
+            worker = CameraWorker(cam, factory, log_pass=log_pass)
             worker.frame.connect(self._on_frame)
             worker.fps.connect(self._on_fps)
             worker.state.connect(self._on_state)

@@ -20,12 +20,15 @@ from gatekeeper.ui.camera_worker import CameraState, CameraWorker, LiveFrame
 from .uihelpers import BrightBoxDetector, NoReader, write_video
 
 
+def _pipeline(name: str) -> CameraPipeline:
+    return CameraPipeline(name, BrightBoxDetector(), NoReader(), VotingSettings(), motion_gate=False)
+
+
 def _factory(video, camera):
     def make(progress):
         progress(1.0)
         source = open_source(str(video), loop=True)
-        pipeline = CameraPipeline(camera.name, BrightBoxDetector(), NoReader(), VotingSettings(), motion_gate=False)
-        return source, pipeline
+        return source, _pipeline(camera.name)
     return make
 
 
@@ -93,7 +96,8 @@ def test_worker_logs_passes_in_its_thread(qtbot, tmp_path) -> None:
         now = datetime.now(timezone.utc).timestamp()
         plate = PlatePass(track_id=1, camera="Gate B", text="12가3456", confidence=0.91, plate_format="kr",
                           first_seen=now, last_seen=now + 1, best_crop=crop, best_frame=frame,
-                          best_box=Box(10, 10, 90, 36), reads=[PlateRead("12가3456", 0.91)], frame_timestamp=now)
+                          best_box=Box(10, 10, 90, 36), reads=[PlateRead("12가3456", 0.91)],
+                          frame_timestamp=now)
         with qtbot.waitSignal(worker.pass_logged, timeout=10000) as sig:
             worker._on_pass(plate)  # what the runner's processing thread calls
     finally:
@@ -110,7 +114,7 @@ def test_failing_source_reconnects_and_stops(qtbot, url) -> None:
 
     def make(progress):
         source = open_source(url, loop=True, backoff=(0.2, 1.0))
-        return source, CameraPipeline(cam.name, BrightBoxDetector(), NoReader(), VotingSettings(), motion_gate=False)
+        return source, _pipeline(cam.name)
 
     worker = CameraWorker(cam, make)
     states: list[CameraState] = []

@@ -16,14 +16,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("version", nargs="?", help="version to activate (see the list)")
     p.add_argument("--kind", choices=("detector", "reader"), help="list only this kind")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
+    )
     p.set_defaults(func=run)
 
 
 def _metrics_text(metrics: dict) -> str:
     site = metrics.get("site_val") or {}
     keys = ("plate_accuracy", "detection_recall", "detection_precision")
-    parts = [f"{k.replace('detection_', '')}={site[k]:.3f}" for k in keys if isinstance(site.get(k), (int, float))]
+    parts = [
+        f"{k.replace('detection_', '')}={site[k]:.3f}" for k in keys if isinstance(site.get(k), (int, float))
+    ]
     if "val_size" in site:
         parts.append(f"n={site['val_size']}")
     return " ".join(parts) or "-"
@@ -37,29 +41,51 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.action == "activate":
             if not args.version:
-                raise ValueError("say which version to activate, e.g. `gatekeeper models activate reader-001`")
+                raise ValueError(
+                    "say which version to activate, e.g. `gatekeeper models activate reader-001`"
+                )
             mv = registry.activate(args.version)
             print(f"{mv.version} is now the active {mv.kind} (restart or reload models in the window)")
             return 0
         versions = registry.list(args.kind)
         if args.json:
-            print(json.dumps([{
-                "version": v.version, "kind": v.kind, "parent": v.parent, "data_size": v.data_size,
-                "metrics": v.metrics, "created": v.created_at.isoformat() if v.created_at else None,
-                "sha256": v.sha256, "path": v.path, "status": v.status, "report": v.report_path,
-            } for v in versions], ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    [
+                        {
+                            "version": v.version,
+                            "kind": v.kind,
+                            "parent": v.parent,
+                            "data_size": v.data_size,
+                            "metrics": v.metrics,
+                            "created": v.created_at.isoformat() if v.created_at else None,
+                            "sha256": v.sha256,
+                            "path": v.path,
+                            "status": v.status,
+                            "report": v.report_path,
+                        }
+                        for v in versions
+                    ],
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return 0
         if not versions:
             print("no model versions registered (no shipped weights found)")
             return 0
-        print(f"{'version':<14} {'kind':<9} {'status':<9} {'parent':<14} {'data':>5}  {'created (UTC)':<16}  "
-              f"{'sha256':<12}  metrics")
+        print(
+            f"{'version':<14} {'kind':<9} {'status':<9} {'parent':<14} {'data':>5}  {'created (UTC)':<16}  "
+            f"{'sha256':<12}  metrics"
+        )
         for v in versions:
             digest = next(iter(v.sha256.values()), "")[:12]
             created = v.created_at.strftime("%Y-%m-%d %H:%M") if v.created_at else ""
             mark = "*" if v.status == "active" else " "
-            print(f"{v.version:<13}{mark} {v.kind:<9} {v.status:<9} {v.parent or '-':<14} {v.data_size:>5}  "
-                  f"{created:<16}  {digest:<12}  {_metrics_text(v.metrics)}")
+            print(
+                f"{v.version:<13}{mark} {v.kind:<9} {v.status:<9} {v.parent or '-':<14} {v.data_size:>5}  "
+                f"{created:<16}  {digest:<12}  {_metrics_text(v.metrics)}"
+            )
         return 0
     finally:
         db.dispose()

@@ -16,20 +16,29 @@ log = logging.getLogger(__name__)
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train the plate detector or reader (base recipe or --site)")
     p.add_argument("kind", choices=("detector", "reader"))
-    p.add_argument("--site", action="store_true",
-                   help="fine-tune the active model on this site's labels; activate it only if it is better")
+    p.add_argument(
+        "--site",
+        action="store_true",
+        help="fine-tune the active model on this site's labels; activate it only if it is better",
+    )
     p.add_argument("--epochs", type=int, help="detector epochs")
     p.add_argument("--steps", type=int, help="reader training steps")
     p.add_argument("--out", type=Path, metavar="DIR", help="run folder (default: <data>/runs/<kind>-<time>)")
     p.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="training device")
-    p.add_argument("--synthetic", type=int, help="synthetic samples mixed in (detector composites / reader "
-                                                 "plates); default: 200 with --site, the recipe's otherwise")
+    p.add_argument(
+        "--synthetic",
+        type=int,
+        help="synthetic samples mixed in (detector composites / reader "
+        "plates); default: 200 with --site, the recipe's otherwise",
+    )
     p.add_argument("--imgsz", type=int, help="detector input size (default: from settings)")
     p.add_argument("--batch-size", type=int, help="training batch size")
     p.add_argument("--held-out", type=int, help="reader: synthetic held-out plates scored during training")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after SECONDS")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
-    p.add_argument("--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
+    )
     p.set_defaults(func=run)
 
 
@@ -62,10 +71,13 @@ def open_registry(paths: Any, settings: Any) -> tuple[Any, Any]:
 def _progress(as_json: bool):
     def say(fraction: float, message: str) -> None:
         if as_json:
-            print(json.dumps({"progress": round(float(fraction), 4), "message": message}, ensure_ascii=False),
-                  flush=True)
+            print(
+                json.dumps({"progress": round(float(fraction), 4), "message": message}, ensure_ascii=False),
+                flush=True,
+            )
         else:
             print(f"{100 * fraction:5.1f}% {message}", file=sys.stderr, flush=True)
+
     return say
 
 
@@ -96,16 +108,38 @@ def run(args: argparse.Namespace) -> int:
     if args.kind == "detector":
         from gatekeeper.training.detector import train_detector
 
-        res = train_detector(out, epochs=args.epochs or 60, imgsz=args.imgsz or settings.detector.imgsz,
-                             device=args.device, progress=say, time_budget_s=args.time_budget, **extra)
-        result = {"kind": "detector", "weights": str(res.weights), "onnx": str(res.onnx or ""),
-                  "metrics": res.metrics}
+        res = train_detector(
+            out,
+            epochs=args.epochs or 60,
+            imgsz=args.imgsz or settings.detector.imgsz,
+            device=args.device,
+            progress=say,
+            time_budget_s=args.time_budget,
+            **extra,
+        )
+        result = {
+            "kind": "detector",
+            "weights": str(res.weights),
+            "onnx": str(res.onnx or ""),
+            "metrics": res.metrics,
+        }
     else:
         from gatekeeper.training.reader import train_reader
 
-        res = train_reader(out, steps=args.steps or 20000, device=args.device, progress=say,
-                           time_budget_s=args.time_budget, **extra)
-        result = {"kind": "reader", "weights": str(res.pth), "onnx": str(res.onnx or ""), "metrics": res.metrics}
+        res = train_reader(
+            out,
+            steps=args.steps or 20000,
+            device=args.device,
+            progress=say,
+            time_budget_s=args.time_budget,
+            **extra,
+        )
+        result = {
+            "kind": "reader",
+            "weights": str(res.pth),
+            "onnx": str(res.onnx or ""),
+            "metrics": res.metrics,
+        }
     print(json.dumps({"result": result}, ensure_ascii=False), flush=True)
     return 0
 
@@ -125,10 +159,18 @@ def _run_site(args: argparse.Namespace, paths: Any, settings: Any, say) -> int:
     db, registry = open_registry(paths, settings)
     try:
         service = RetrainService(registry, paths, settings)
-        outcome = service.run(args.kind, epochs=args.epochs, steps=args.steps, out_dir=args.out,
-                              device=args.device, progress=say, time_budget_s=args.time_budget,
-                              synthetic=DEFAULT_SYNTHETIC if args.synthetic is None else args.synthetic,
-                              imgsz=args.imgsz, trainer_kwargs=_trainer_kwargs(args))
+        outcome = service.run(
+            args.kind,
+            epochs=args.epochs,
+            steps=args.steps,
+            out_dir=args.out,
+            device=args.device,
+            progress=say,
+            time_budget_s=args.time_budget,
+            synthetic=DEFAULT_SYNTHETIC if args.synthetic is None else args.synthetic,
+            imgsz=args.imgsz,
+            trainer_kwargs=_trainer_kwargs(args),
+        )
     finally:
         db.dispose()
     print(json.dumps({"result": outcome.as_dict()}, ensure_ascii=False), flush=True)

@@ -9,8 +9,9 @@ Layout under ``paths.labels_dir``::
     reader/{train,val}/labels.csv           image,plate
 
 ``detector/train`` alone is a flat YOLO folder (images/ + labels/), the form the detector trainer
-takes as ``extra_data``. Each item's split is fixed once from a hash of its id (about ``VAL_FRACTION`` go to ``val``) and the
-validation items are never trained on. Every file is written atomically (temp file + rename).
+takes as ``extra_data``. Each item's split is fixed once from a hash of its id (about ``VAL_FRACTION``
+go to ``val``) and the validation items are never trained on. Every file is written atomically
+(temp file + rename).
 """
 
 from __future__ import annotations
@@ -75,8 +76,10 @@ def yolo_line(box: Box, width: int, height: int, cls: int = 0) -> str:
     return f"{cls} {cx:.6f} {cy:.6f} {(x2 - x1) / width:.6f} {(y2 - y1) / height:.6f}"
 
 
-def rectify_crop(frame: np.ndarray, box: Box, height: int = CROP_HEIGHT, margin: float = CROP_MARGIN) -> np.ndarray:
-    """The plate inside ``box`` (plus ``margin``, as the live reader sees it) warped upright to ``height`` px."""
+def rectify_crop(
+    frame: np.ndarray, box: Box, height: int = CROP_HEIGHT, margin: float = CROP_MARGIN
+) -> np.ndarray:
+    """The plate in ``box`` (plus ``margin``, as the live reader crops it) warped upright, ``height`` px."""
     h, w = frame.shape[:2]
     mx, my = box.width * margin, box.height * margin
     box = Box(box.x1 - mx, box.y1 - my, box.x2 + mx, box.y2 + my)
@@ -87,8 +90,9 @@ def rectify_crop(frame: np.ndarray, box: Box, height: int = CROP_HEIGHT, margin:
     src = np.float32([[x1, y1], [x2, y1], [x2, y2], [x1, y2]])
     dst = np.float32([[0, 0], [out_w - 1, 0], [out_w - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(frame, matrix, (out_w, height), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        frame, matrix, (out_w, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 @dataclass(frozen=True)
@@ -125,13 +129,16 @@ class SiteDataset:
         """Write ``data.yaml`` (class list) once; later calls leave it alone."""
         if not self.data_yaml.exists():
             names = "\n".join(f"  {i}: {n}" for i, n in enumerate(CLASS_NAMES))
-            text = (f"# Gatekeeper site labels (written once)\npath: {self.detector_dir.resolve()}\n"
-                    f"train: train/images\nval: val/images\nnc: {len(CLASS_NAMES)}\nnames:\n{names}\n")
+            text = (
+                f"# Gatekeeper site labels (written once)\npath: {self.detector_dir.resolve()}\n"
+                f"train: train/images\nval: val/images\nnc: {len(CLASS_NAMES)}\nnames:\n{names}\n"
+            )
             atomic_write_bytes(self.data_yaml, text.encode())
         return self.data_yaml
 
-    def write_item(self, item_id: int, frame: np.ndarray, plates: Iterable[tuple[Box, str]],
-                   split: str) -> list[str]:
+    def write_item(
+        self, item_id: int, frame: np.ndarray, plates: Iterable[tuple[Box, str]], split: str
+    ) -> list[str]:
         """Write one labelled frame (replacing an earlier label of the same item); returns crop names."""
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}")
@@ -171,8 +178,11 @@ class SiteDataset:
 
     def _rewrite_csv(self, split: str, drop_prefix: str, add: list[tuple[str, str]]) -> None:
         path = self.reader_dir / split / "labels.csv"
-        rows = [(s.image.name, s.plate) for s in self.reader_samples(split)
-                if not s.image.name.startswith(drop_prefix)]
+        rows = [
+            (s.image.name, s.plate)
+            for s in self.reader_samples(split)
+            if not s.image.name.startswith(drop_prefix)
+        ]
         rows.extend(add)
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -186,8 +196,11 @@ class SiteDataset:
         if not path.exists():
             return []
         with path.open(encoding="utf-8", newline="") as fh:
-            return [SiteSample(self.reader_dir / split / r["image"], r["plate"])
-                    for r in csv.DictReader(fh) if r.get("image")]
+            return [
+                SiteSample(self.reader_dir / split / r["image"], r["plate"])
+                for r in csv.DictReader(fh)
+                if r.get("image")
+            ]
 
     def detector_samples(self, split: str) -> list[tuple[Path, list[Box]]]:
         """``(image, boxes in pixels)`` of every labelled frame of ``split``."""

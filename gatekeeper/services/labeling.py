@@ -22,7 +22,11 @@ from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository, L
 log = logging.getLogger(__name__)
 
 REASON_UNKNOWN, REASON_INVALID, REASON_LOW_CONF, REASON_OPERATOR = (
-    "unknown", "invalid", "low_confidence", "operator")
+    "unknown",
+    "invalid",
+    "low_confidence",
+    "operator",
+)
 PLATE_KINDS = ("private", "commercial", "rental", "ev", "two_line_green", "diplomatic", "foreign")
 VEHICLE_TYPES = ("car", "van", "truck", "bus", "motorcycle")
 COLOURS = ("white", "black", "grey", "silver", "blue", "red", "green", "yellow", "brown", "other")
@@ -54,8 +58,9 @@ def current_user() -> str:
         return "operator"
 
 
-def validate_plates(plates: list[LabeledPlate], width: int | None = None,
-                    height: int | None = None) -> list[str]:
+def validate_plates(
+    plates: list[LabeledPlate], width: int | None = None, height: int | None = None
+) -> list[str]:
     """Messages for every plate that cannot be saved (empty list: all fine)."""
     problems = []
     for i, p in enumerate(plates, start=1):
@@ -63,8 +68,11 @@ def validate_plates(plates: list[LabeledPlate], width: int | None = None,
             problems.append(f"plate {i}: '{p.plate}' is not a valid plate")
         if p.box.width < MIN_BOX_PX or p.box.height < MIN_BOX_PX:
             problems.append(f"plate {i}: the box is too small")
-        if width is not None and height is not None and (
-                p.box.x2 <= 0 or p.box.y2 <= 0 or p.box.x1 >= width or p.box.y1 >= height):
+        if (
+            width is not None
+            and height is not None
+            and (p.box.x2 <= 0 or p.box.y2 <= 0 or p.box.x1 >= width or p.box.y1 >= height)
+        ):
             problems.append(f"plate {i}: the box is outside the image")
     return problems
 
@@ -72,9 +80,16 @@ def validate_plates(plates: list[LabeledPlate], width: int | None = None,
 class LabelingService:
     """Fills the labeling queue from logged passes and turns saved labels into site training data."""
 
-    def __init__(self, repo: LabelingRepository, paths: AppPaths, settings: Settings | None = None, *,
-                 registry: Any = None, pass_corrector: PassCorrector | None = None,
-                 user: str | None = None) -> None:
+    def __init__(
+        self,
+        repo: LabelingRepository,
+        paths: AppPaths,
+        settings: Settings | None = None,
+        *,
+        registry: Any = None,
+        pass_corrector: PassCorrector | None = None,
+        user: str | None = None,
+    ) -> None:
         self.repo = repo
         self.paths = paths
         self.settings = settings or Settings()
@@ -83,7 +98,9 @@ class LabelingService:
         self.user = user or current_user()
         self.dataset = SiteDataset(paths.labels_dir)
 
-    def reasons(self, record: PassRecord, text: str | None = None, confidence: float | None = None) -> list[str]:
+    def reasons(
+        self, record: PassRecord, text: str | None = None, confidence: float | None = None
+    ) -> list[str]:
         """Why a pass needs a label: unknown to the registry, invalid plate text, low confidence."""
         text = record.plate if text is None else text
         confidence = record.confidence if confidence is None else confidence
@@ -95,14 +112,19 @@ class LabelingService:
         if self.registry is not None and hasattr(self.registry, "lookup"):
             known = is_valid_plate(text) and self.registry.lookup(text) is not None
         else:
-            known = record.vehicle_id is not None or record.decision not in (Decision.UNKNOWN, Decision.VISITOR)
+            known = record.vehicle_id is not None or record.decision not in (
+                Decision.UNKNOWN,
+                Decision.VISITOR,
+            )
         if not known:
             out.append(REASON_UNKNOWN)
         return out
 
     def consider(self, record: PassRecord, plate_pass: Any = None) -> int | None:
         """Queue ``record`` when it needs a label (call after the pass is logged); returns the item id."""
-        reasons = self.reasons(record, getattr(plate_pass, "text", None), getattr(plate_pass, "confidence", None))
+        reasons = self.reasons(
+            record, getattr(plate_pass, "text", None), getattr(plate_pass, "confidence", None)
+        )
         if not reasons:
             return None
         return self._enqueue(record, plate_pass, reasons[0])
@@ -114,7 +136,9 @@ class LabelingService:
     def _frame_path(self, record: PassRecord, plate_pass: Any) -> str:
         if record.frame_path:
             stored = Path(record.frame_path)
-            stored = stored if stored.is_absolute() else self.paths.images_dir / stored  # evidence paths are relative
+            stored = (
+                stored if stored.is_absolute() else self.paths.images_dir / stored
+            )  # evidence paths are relative
             if stored.is_file():
                 return str(stored)
         frame = getattr(plate_pass, "best_frame", None)
@@ -132,19 +156,40 @@ class LabelingService:
         reads: list[PlateRead] = list(getattr(plate_pass, "reads", []) or record.reads or [])
         best_box = getattr(plate_pass, "best_box", None)
         item_id = self.repo.enqueue(
-            frame_path=self._frame_path(record, plate_pass), camera=record.camera, reason=reason,
-            pass_id=record.id, plate_read=record.plate, confidence=record.confidence,
-            best_box=best_box, boxes=boxes, reads=reads)
+            frame_path=self._frame_path(record, plate_pass),
+            camera=record.camera,
+            reason=reason,
+            pass_id=record.id,
+            plate_read=record.plate,
+            confidence=record.confidence,
+            best_box=best_box,
+            boxes=boxes,
+            reads=reads,
+        )
         self.repo.set_split(item_id, split_for(item_id))
         log.info("queued pass %s for labeling (%s) as item %d", record.id, reason, item_id)
         return item_id
 
-    def enqueue_frame(self, frame_path: str | Path, *, text: str = "", confidence: float = 0.0,
-                      box: Box | None = None, camera: str = "", reason: str = REASON_OPERATOR) -> int:
+    def enqueue_frame(
+        self,
+        frame_path: str | Path,
+        *,
+        text: str = "",
+        confidence: float = 0.0,
+        box: Box | None = None,
+        camera: str = "",
+        reason: str = REASON_OPERATOR,
+    ) -> int:
         """Queue a frame that is not (yet) a logged pass, e.g. an imported photo."""
-        item_id = self.repo.enqueue(frame_path=str(frame_path), camera=camera, reason=reason,
-                                    plate_read=text, confidence=confidence, best_box=box,
-                                    boxes=[box] if box else [])
+        item_id = self.repo.enqueue(
+            frame_path=str(frame_path),
+            camera=camera,
+            reason=reason,
+            plate_read=text,
+            confidence=confidence,
+            best_box=box,
+            boxes=[box] if box else [],
+        )
         self.repo.set_split(item_id, split_for(item_id))
         return item_id
 
@@ -160,8 +205,14 @@ class LabelingService:
     def skip(self, item_id: int) -> None:
         self.repo.mark_skipped(item_id)
 
-    def save(self, item_id: int, plates: list[LabeledPlate], *, registration: Vehicle | None = None,
-             when: datetime | None = None) -> SaveResult:
+    def save(
+        self,
+        item_id: int,
+        plates: list[LabeledPlate],
+        *,
+        registration: Vehicle | None = None,
+        when: datetime | None = None,
+    ) -> SaveResult:
         """Validate, write the detector/reader samples, record who labelled it, correct the pass."""
         item = self.repo.get(item_id)
         if item is None:
@@ -172,8 +223,16 @@ class LabelingService:
         if frame is None:
             raise LabelError(f"the frame {item.frame_path} cannot be read")
         h, w = frame.shape[:2]
-        plates = [LabeledPlate(box=p.box, plate=normalize_plate(p.plate), plate_kind=p.plate_kind,
-                               vehicle_type=p.vehicle_type, colour=p.colour) for p in plates]
+        plates = [
+            LabeledPlate(
+                box=p.box,
+                plate=normalize_plate(p.plate),
+                plate_kind=p.plate_kind,
+                vehicle_type=p.vehicle_type,
+                colour=p.colour,
+            )
+            for p in plates
+        ]
         problems = validate_plates(plates, w, h)
         if problems:
             raise LabelError("; ".join(problems))
@@ -181,13 +240,14 @@ class LabelingService:
             registration = self._checked_registration(registration, plates[0].plate)
         split = item.split or split_for(item_id)
         names = self.dataset.write_item(item_id, frame, [(p.box, p.plate) for p in plates], split)
-        for p, name in zip(plates, names):
+        for p, name in zip(plates, names, strict=True):
             p.crop_file = name
         self.repo.save_labels(item_id, plates, self.user, when or datetime.now(timezone.utc))
         corrected = self._correct_pass(item, plates[0].plate)
         registered = self._register(registration, plates[0].plate) if registration else None
-        return SaveResult(item_id, split, [self.dataset.reader_dir / split / n for n in names],
-                          corrected, registered)
+        return SaveResult(
+            item_id, split, [self.dataset.reader_dir / split / n for n in names], corrected, registered
+        )
 
     def _correct_pass(self, item: LabelItem, text: str) -> bool:
         if item.pass_id is None or self.pass_corrector is None:
@@ -219,10 +279,12 @@ class LabelingService:
             raise LabelError(f"the label was saved but the vehicle was not registered: {exc}") from exc
 
 
-def with_labeling(log_pass: Callable[..., PassRecord | None], service: LabelingService
-                  ) -> Callable[..., PassRecord | None]:
+def with_labeling(
+    log_pass: Callable[..., PassRecord | None], service: LabelingService
+) -> Callable[..., PassRecord | None]:
     """Wrap a pass-logging function ``(plate_pass, *args) -> PassRecord`` so that every logged pass is
     offered to the labeling queue; a labeling failure is logged and never loses the pass."""
+
     def logged(plate_pass: Any, *args: Any, **kwargs: Any) -> PassRecord | None:
         record = log_pass(plate_pass, *args, **kwargs)
         if record is not None:
@@ -231,4 +293,5 @@ def with_labeling(log_pass: Callable[..., PassRecord | None], service: LabelingS
             except Exception:  # the pass is logged; the queue is best effort
                 log.exception("could not queue pass %s for labeling", getattr(record, "id", None))
         return record
+
     return logged

@@ -17,7 +17,11 @@ from gatekeeper.dataset.site_dataset import atomic_write_bytes
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import Settings, resolve_model_path
 from gatekeeper.storage.labeling_repo import (
-    ACTIVE, CANDIDATE, REJECTED, ModelVersion, ModelVersionRepository,
+    ACTIVE,
+    CANDIDATE,
+    REJECTED,
+    ModelVersion,
+    ModelVersionRepository,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +87,9 @@ def active_weights(paths: AppPaths, kind: str) -> Path | None:
 class ModelRegistry:
     """Registers candidates, activates (champion), rejects, rolls back."""
 
-    def __init__(self, repo: ModelVersionRepository, paths: AppPaths, settings: Settings | None = None) -> None:
+    def __init__(
+        self, repo: ModelVersionRepository, paths: AppPaths, settings: Settings | None = None
+    ) -> None:
         self.repo = repo
         self.paths = paths
         self.settings = settings or Settings()
@@ -105,8 +111,18 @@ class ModelRegistry:
     def next_version(self, kind: str) -> str:
         return f"{kind}-{self.repo.count(kind):03d}"
 
-    def register(self, kind: str, entry: Path, *, parent: str | None, metrics: dict, data_size: int,
-                 report_path: str = "", note: str = "", status: str = CANDIDATE) -> ModelVersion:
+    def register(
+        self,
+        kind: str,
+        entry: Path,
+        *,
+        parent: str | None,
+        metrics: dict,
+        data_size: int,
+        report_path: str = "",
+        note: str = "",
+        status: str = CANDIDATE,
+    ) -> ModelVersion:
         """Copy the model's files to ``models_dir/<version>/`` and record it (as a candidate)."""
         if kind not in KINDS:
             raise ValueError(f"unknown model kind {kind!r}")
@@ -126,9 +142,19 @@ class ModelRegistry:
         shutil.rmtree(folder, ignore_errors=True)
         tmp.rename(folder)
         copied = folder / entry.name
-        mv = ModelVersion(version=version, kind=kind, path=str(copied), status=status, parent=parent,
-                          data_size=data_size, metrics=metrics, sha256=hash_tree(folder),
-                          created_at=datetime.now(timezone.utc), report_path=report_path, note=note)
+        mv = ModelVersion(
+            version=version,
+            kind=kind,
+            path=str(copied),
+            status=status,
+            parent=parent,
+            data_size=data_size,
+            metrics=metrics,
+            sha256=hash_tree(folder),
+            created_at=datetime.now(timezone.utc),
+            report_path=report_path,
+            note=note,
+        )
         log.info("registered %s (%s) from %s", version, status, entry)
         return self.repo.add(mv)
 

@@ -19,7 +19,13 @@ from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import RetrainSettings, Settings
 from gatekeeper.services.model_registry import SHIPPED_NOTE, ModelRegistry
 from gatekeeper.services.train_report import write_report
-from gatekeeper.training.site import SiteScore, detector_metrics, fine_tune_detector, fine_tune_reader, reader_metrics
+from gatekeeper.training.site import (
+    SiteScore,
+    detector_metrics,
+    fine_tune_detector,
+    fine_tune_reader,
+    reader_metrics,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +51,17 @@ class RetrainOutcome:
     data: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "version": self.version, "parent": self.parent, "promoted": self.promoted,
-                "reason": self.reason, "before": self.before, "after": self.after,
-                "report": self.report_path, "data": self.data}
+        return {
+            "kind": self.kind,
+            "version": self.version,
+            "parent": self.parent,
+            "promoted": self.promoted,
+            "reason": self.reason,
+            "before": self.before,
+            "after": self.after,
+            "report": self.report_path,
+            "data": self.data,
+        }
 
 
 def challenger_wins(kind: str, champion: dict | None, challenger: dict) -> tuple[bool, str]:
@@ -68,6 +82,7 @@ def challenger_wins(kind: str, champion: dict | None, challenger: dict) -> tuple
 
 def default_loader(settings: Settings, device: str = "cpu") -> ModelLoader:
     """Builds a detector / Korean reader from a weights path with the app's own model classes."""
+
     def load(kind: str, path: Path) -> Any:
         path = Path(path)
         if kind == "detector":
@@ -79,14 +94,21 @@ def default_loader(settings: Settings, device: str = "cpu") -> ModelLoader:
 
         name = path.name if path.is_dir() else path.stem
         return KoreanPlateReader(path.parent, name=name, device=device)
+
     return load
 
 
 class RetrainService:
     """Runs one site retraining of ``detector`` or ``reader`` and registers the result."""
 
-    def __init__(self, registry: ModelRegistry, paths: AppPaths, settings: Settings | None = None, *,
-                 loader: ModelLoader | None = None) -> None:
+    def __init__(
+        self,
+        registry: ModelRegistry,
+        paths: AppPaths,
+        settings: Settings | None = None,
+        *,
+        loader: ModelLoader | None = None,
+    ) -> None:
         self.registry = registry
         self.paths = paths
         self.settings = settings or Settings()
@@ -116,28 +138,66 @@ class RetrainService:
         self.registry.repo.update(champion.version, metrics={**champion.metrics, "site_val": metrics})
         return champion.version, metrics
 
-    def train(self, kind: str, out_dir: Path, *, epochs: int | None, steps: int | None, device: str,
-              progress: Progress | None, base: Path | None, time_budget_s: float | None,
-              synthetic: int, imgsz: int, trainer_kwargs: dict | None = None) -> tuple[Path, dict]:
+    def train(
+        self,
+        kind: str,
+        out_dir: Path,
+        *,
+        epochs: int | None,
+        steps: int | None,
+        device: str,
+        progress: Progress | None,
+        base: Path | None,
+        time_budget_s: float | None,
+        synthetic: int,
+        imgsz: int,
+        trainer_kwargs: dict | None = None,
+    ) -> tuple[Path, dict]:
         """Fine-tune; returns (model entry to register, training metrics)."""
         if kind == "detector":
             pt = base.with_suffix(".pt") if base is not None else None
-            result = fine_tune_detector(out_dir, self.site, base_weights=pt if pt and pt.is_file() else None,
-                                        epochs=epochs or DEFAULT_EPOCHS, imgsz=imgsz, synthetic=synthetic,
-                                        device=device, progress=progress, time_budget_s=time_budget_s,
-                                        **(trainer_kwargs or {}))
+            result = fine_tune_detector(
+                out_dir,
+                self.site,
+                base_weights=pt if pt and pt.is_file() else None,
+                epochs=epochs or DEFAULT_EPOCHS,
+                imgsz=imgsz,
+                synthetic=synthetic,
+                device=device,
+                progress=progress,
+                time_budget_s=time_budget_s,
+                **(trainer_kwargs or {}),
+            )
             entry = Path(result.onnx) if getattr(result, "onnx", None) else Path(result.weights)
             return entry, dict(result.metrics)
         pth = base.with_suffix(".pth") if base is not None else None
-        result = fine_tune_reader(out_dir, self.site, base_weights=pth if pth and pth.is_file() else None,
-                                  steps=steps or DEFAULT_STEPS, device=device, progress=progress,
-                                  time_budget_s=time_budget_s, synthetic=synthetic, **(trainer_kwargs or {}))
+        result = fine_tune_reader(
+            out_dir,
+            self.site,
+            base_weights=pth if pth and pth.is_file() else None,
+            steps=steps or DEFAULT_STEPS,
+            device=device,
+            progress=progress,
+            time_budget_s=time_budget_s,
+            synthetic=synthetic,
+            **(trainer_kwargs or {}),
+        )
         return Path(reader_entry(result)), dict(getattr(result, "metrics", {}) or {})
 
-    def run(self, kind: str, *, epochs: int | None = None, steps: int | None = None, out_dir: Path | None = None,
-            device: str = "cpu", progress: Progress | None = None, time_budget_s: float | None = None,
-            synthetic: int = DEFAULT_SYNTHETIC, imgsz: int | None = None,
-            trainer_kwargs: dict | None = None) -> RetrainOutcome:
+    def run(
+        self,
+        kind: str,
+        *,
+        epochs: int | None = None,
+        steps: int | None = None,
+        out_dir: Path | None = None,
+        device: str = "cpu",
+        progress: Progress | None = None,
+        time_budget_s: float | None = None,
+        synthetic: int = DEFAULT_SYNTHETIC,
+        imgsz: int | None = None,
+        trainer_kwargs: dict | None = None,
+    ) -> RetrainOutcome:
         """Fine-tune from the active model, score champion and challenger, promote or reject."""
         say = progress or (lambda _f, _m: None)
         if kind not in ("detector", "reader"):
@@ -152,20 +212,43 @@ class RetrainService:
         say(0.0, f"scoring the current {kind} on the site validation split")
         parent, before = self.champion_score(kind)
         entry, train_metrics = self.train(
-            kind, out_dir, epochs=epochs, steps=steps, device=device, base=Path(champion.path) if champion else None,
-            progress=lambda f, m: say(0.05 + 0.85 * f, m), time_budget_s=time_budget_s, synthetic=synthetic,
-            imgsz=imgsz or self.settings.detector.imgsz, trainer_kwargs=trainer_kwargs)
+            kind,
+            out_dir,
+            epochs=epochs,
+            steps=steps,
+            device=device,
+            base=Path(champion.path) if champion else None,
+            progress=lambda f, m: say(0.05 + 0.85 * f, m),
+            time_budget_s=time_budget_s,
+            synthetic=synthetic,
+            imgsz=imgsz or self.settings.detector.imgsz,
+            trainer_kwargs=trainer_kwargs,
+        )
         say(0.92, "scoring the new model on the site validation split")
         score = self.score(kind, entry)
         promote, reason = challenger_wins(kind, before, score.metrics)
         data = {k: v for k, v in counts.items() if k.startswith("frames" if kind == "detector" else "plates")}
-        mv = self.registry.register(kind, entry, parent=parent, data_size=data.get(
-            "frames_train" if kind == "detector" else "plates_train", 0),
+        mv = self.registry.register(
+            kind,
+            entry,
+            parent=parent,
+            data_size=data.get("frames_train" if kind == "detector" else "plates_train", 0),
             metrics={"site_val": score.metrics, "train": train_metrics, "champion_site_val": before or {}},
-            note=f"site retraining from {parent or 'scratch'}")
-        report = write_report(self.paths.models_dir / mv.version / "report.html", kind=kind, version=mv.version,
-                              parent=parent, promoted=promote, reason=reason, before=before or {},
-                              after=score.metrics, data=data, rows=score.rows, train_metrics=train_metrics)
+            note=f"site retraining from {parent or 'scratch'}",
+        )
+        report = write_report(
+            self.paths.models_dir / mv.version / "report.html",
+            kind=kind,
+            version=mv.version,
+            parent=parent,
+            promoted=promote,
+            reason=reason,
+            before=before or {},
+            after=score.metrics,
+            data=data,
+            rows=score.rows,
+            train_metrics=train_metrics,
+        )
         self.registry.repo.update(mv.version, report_path=str(report))
         if promote:
             self.registry.activate(mv.version)
@@ -173,8 +256,9 @@ class RetrainService:
             self.registry.reject(mv.version)
         say(1.0, f"{mv.version} {'activated' if promote else 'rejected'}: {reason}")
         log.info("retrain %s -> %s %s (%s)", kind, mv.version, "activated" if promote else "rejected", reason)
-        return RetrainOutcome(kind, mv.version, parent, promote, reason, before or {}, score.metrics,
-                              str(report), data)
+        return RetrainOutcome(
+            kind, mv.version, parent, promote, reason, before or {}, score.metrics, str(report), data
+        )
 
 
 def reader_entry(result: Any) -> Path:

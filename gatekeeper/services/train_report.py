@@ -1,4 +1,4 @@
-"""One HTML evaluation report per training: metrics before/after, character confusions, worst crops, a plot."""
+"""One HTML report per training: metrics before/after, character confusions, worst crops, a plot."""
 
 from __future__ import annotations
 
@@ -82,8 +82,13 @@ def metrics_plot(before: dict, after: dict) -> str:
     matplotlib.use("Agg", force=True)
     from matplotlib.figure import Figure
 
-    keys = [k for k in after if isinstance(after.get(k), (int, float)) and k != "val_size"
-            and isinstance(before.get(k, 0.0), (int, float))]
+    keys = [
+        k
+        for k in after
+        if isinstance(after.get(k), (int, float))
+        and k != "val_size"
+        and isinstance(before.get(k, 0.0), (int, float))
+    ]
     if not keys:
         return ""
     fig = Figure(figsize=(5, 2.6), dpi=90)
@@ -101,9 +106,19 @@ def metrics_plot(before: dict, after: dict) -> str:
     return f'<img alt="metrics" src="data:image/png;base64,{data}">'
 
 
-def render_report(*, kind: str, version: str, parent: str | None, promoted: bool, reason: str,
-                  before: dict, after: dict, data: dict, rows: Sequence[ReaderRow] = (),
-                  train_metrics: dict | None = None) -> str:
+def render_report(
+    *,
+    kind: str,
+    version: str,
+    parent: str | None,
+    promoted: bool,
+    reason: str,
+    before: dict,
+    after: dict,
+    data: dict,
+    rows: Sequence[ReaderRow] = (),
+    train_metrics: dict | None = None,
+) -> str:
     """The report as one self-contained HTML page."""
     e = html.escape
     verdict = "activated (better than the current model)" if promoted else "kept as a rejected candidate"
@@ -116,20 +131,27 @@ def render_report(*, kind: str, version: str, parent: str | None, promoted: bool
         "<tr><th>metric</th><th>before</th><th>after</th></tr>",
     ]
     for key in sorted(set(before) | set(after)):
-        out.append(f"<tr><td>{e(key)}</td><td>{e(str(before.get(key, '')))}</td>"
-                   f"<td>{e(str(after.get(key, '')))}</td></tr>")
+        out.append(
+            f"<tr><td>{e(key)}</td><td>{e(str(before.get(key, '')))}</td>"
+            f"<td>{e(str(after.get(key, '')))}</td></tr>"
+        )
     out.append("</table>")
     out.append(metrics_plot(before, after))
     out.append("<h3>Data</h3><p>" + ", ".join(f"{e(k)}: {v}" for k, v in sorted(data.items())) + "</p>")
     if train_metrics:
-        out.append("<h3>Training metrics</h3><p>" + ", ".join(
-            f"{e(str(k))}: {e(str(v))}" for k, v in sorted(train_metrics.items())) + "</p>")
+        out.append(
+            "<h3>Training metrics</h3><p>"
+            + ", ".join(f"{e(str(k))}: {e(str(v))}" for k, v in sorted(train_metrics.items()))
+            + "</p>"
+        )
     if rows:
         conf = confusion_pairs(rows).most_common(12)
         out.append("<h3>Character confusions (true → read)</h3>")
         if conf:
-            out.append("<table border='1' cellspacing='0' cellpadding='3'><tr><th>true</th><th>read</th>"
-                       "<th>count</th></tr>")
+            out.append(
+                "<table border='1' cellspacing='0' cellpadding='3'><tr><th>true</th><th>read</th>"
+                "<th>count</th></tr>"
+            )
             out += [f"<tr><td>{e(t)}</td><td>{e(p)}</td><td>{n}</td></tr>" for (t, p), n in conf]
             out.append("</table>")
         else:
@@ -137,10 +159,15 @@ def render_report(*, kind: str, version: str, parent: str | None, promoted: bool
         worst = worst_rows(rows)
         out.append("<h3>Worst examples</h3>")
         if worst:
-            out.append("<table border='1' cellspacing='0' cellpadding='3'><tr><th>crop</th><th>true</th>"
-                       "<th>read</th><th>confidence</th></tr>")
-            out += [f"<tr><td>{_img_tag(r.image)}</td><td>{e(r.truth)}</td><td>{e(r.pred or '—')}</td>"
-                    f"<td>{r.confidence:.2f}</td></tr>" for r in worst]
+            out.append(
+                "<table border='1' cellspacing='0' cellpadding='3'><tr><th>crop</th><th>true</th>"
+                "<th>read</th><th>confidence</th></tr>"
+            )
+            out += [
+                f"<tr><td>{_img_tag(r.image)}</td><td>{e(r.truth)}</td><td>{e(r.pred or '—')}</td>"
+                f"<td>{r.confidence:.2f}</td></tr>"
+                for r in worst
+            ]
             out.append("</table>")
         else:
             out.append("<p>every validation plate was read correctly</p>")

@@ -90,21 +90,42 @@ def _read_json(r: PlateRead) -> dict:
 def _item(row: LabelItemRow) -> LabelItem:
     boxes = [b for b in (_box_from(v) for v in json.loads(row.boxes_json or "[]")) if b is not None]
     reads = [
-        PlateRead(text=str(r.get("text", "")), confidence=float(r.get("confidence", 0.0)),
-                  plate_format=str(r.get("plate_format", "")), reader=str(r.get("reader", "")))
+        PlateRead(
+            text=str(r.get("text", "")),
+            confidence=float(r.get("confidence", 0.0)),
+            plate_format=str(r.get("plate_format", "")),
+            reader=str(r.get("reader", "")),
+        )
         for r in json.loads(row.reads_json or "[]")
     ]
     plates = [
-        LabeledPlate(box=Box(p.x1, p.y1, p.x2, p.y2), plate=p.plate, plate_kind=p.plate_kind,
-                     vehicle_type=p.vehicle_type, colour=p.colour, crop_file=p.crop_file)
+        LabeledPlate(
+            box=Box(p.x1, p.y1, p.x2, p.y2),
+            plate=p.plate,
+            plate_kind=p.plate_kind,
+            vehicle_type=p.vehicle_type,
+            colour=p.colour,
+            crop_file=p.crop_file,
+        )
         for p in row.plates
     ]
     return LabelItem(
-        id=row.id, frame_path=row.frame_path, camera=row.camera, reason=row.reason, pass_id=row.pass_id,
-        plate_read=row.plate_read, confidence=row.confidence,
-        best_box=_box_from(json.loads(row.best_box_json or "null")), boxes=boxes, reads=reads,
-        created_at=row.created_at, status=row.status, split=row.split, labelled_by=row.labelled_by,
-        labelled_at=row.labelled_at, plates=plates,
+        id=row.id,
+        frame_path=row.frame_path,
+        camera=row.camera,
+        reason=row.reason,
+        pass_id=row.pass_id,
+        plate_read=row.plate_read,
+        confidence=row.confidence,
+        best_box=_box_from(json.loads(row.best_box_json or "null")),
+        boxes=boxes,
+        reads=reads,
+        created_at=row.created_at,
+        status=row.status,
+        split=row.split,
+        labelled_by=row.labelled_by,
+        labelled_at=row.labelled_at,
+        plates=plates,
     )
 
 
@@ -114,11 +135,21 @@ class LabelingRepository:
     def __init__(self, db) -> None:  # db: gatekeeper.storage.db.Database
         self._db = db
 
-    def enqueue(self, *, frame_path: str, camera: str = "", reason: str = "operator",
-                pass_id: int | None = None, plate_read: str = "", confidence: float = 0.0,
-                best_box: Box | None = None, boxes: list[Box] | None = None,
-                reads: list[PlateRead] | None = None, split: str = "train",
-                created_at: datetime | None = None) -> int:
+    def enqueue(
+        self,
+        *,
+        frame_path: str,
+        camera: str = "",
+        reason: str = "operator",
+        pass_id: int | None = None,
+        plate_read: str = "",
+        confidence: float = 0.0,
+        best_box: Box | None = None,
+        boxes: list[Box] | None = None,
+        reads: list[PlateRead] | None = None,
+        split: str = "train",
+        created_at: datetime | None = None,
+    ) -> int:
         """Add one item; a pass already queued (same ``pass_id``) is not queued twice. Returns the id."""
         with self._db.session() as s:
             if pass_id is not None:
@@ -126,11 +157,18 @@ class LabelingRepository:
                 if existing is not None:
                     return int(existing)
             row = LabelItemRow(
-                pass_id=pass_id, camera=camera, reason=reason, frame_path=frame_path,
-                plate_read=plate_read, confidence=float(confidence), best_box_json=_box_json(best_box),
+                pass_id=pass_id,
+                camera=camera,
+                reason=reason,
+                frame_path=frame_path,
+                plate_read=plate_read,
+                confidence=float(confidence),
+                best_box_json=_box_json(best_box),
                 boxes_json=json.dumps([[b.x1, b.y1, b.x2, b.y2] for b in boxes or []]),
                 reads_json=json.dumps([_read_json(r) for r in reads or []], ensure_ascii=False),
-                created_at=created_at or _utcnow(), status=PENDING, split=split,
+                created_at=created_at or _utcnow(),
+                status=PENDING,
+                split=split,
             )
             s.add(row)
             s.flush()
@@ -155,15 +193,19 @@ class LabelingRepository:
         """Pending items, oldest first."""
         with self._db.session(write=False) as s:
             rows = s.scalars(
-                select(LabelItemRow).where(LabelItemRow.status == PENDING)
-                .order_by(LabelItemRow.created_at, LabelItemRow.id).limit(limit)
+                select(LabelItemRow)
+                .where(LabelItemRow.status == PENDING)
+                .order_by(LabelItemRow.created_at, LabelItemRow.id)
+                .limit(limit)
             ).all()
             return [_item(r) for r in rows]
 
     def count(self, status: str = PENDING) -> int:
         with self._db.session(write=False) as s:
-            return int(s.scalar(select(func.count()).select_from(LabelItemRow)
-                                .where(LabelItemRow.status == status)) or 0)
+            return int(
+                s.scalar(select(func.count()).select_from(LabelItemRow).where(LabelItemRow.status == status))
+                or 0
+            )
 
     def labelled(self, split: str | None = None) -> list[LabelItem]:
         """Labelled items (optionally of one split), in labelling order."""
@@ -182,8 +224,9 @@ class LabelingRepository:
                 q = q.where(LabelItemRow.labelled_at > since)
             return int(s.scalar(q) or 0)
 
-    def save_labels(self, item_id: int, plates: list[LabeledPlate], user: str,
-                    when: datetime | None = None) -> None:
+    def save_labels(
+        self, item_id: int, plates: list[LabeledPlate], user: str, when: datetime | None = None
+    ) -> None:
         """Replace the item's plates with ``plates`` and mark it labelled by ``user``."""
         with self._db.session() as s:
             row = s.get(LabelItemRow, item_id)
@@ -191,10 +234,19 @@ class LabelingRepository:
                 raise KeyError(item_id)
             row.plates.clear()
             for p in plates:
-                row.plates.append(LabelPlateRow(
-                    x1=p.box.x1, y1=p.box.y1, x2=p.box.x2, y2=p.box.y2, plate=p.plate,
-                    plate_kind=p.plate_kind, vehicle_type=p.vehicle_type, colour=p.colour,
-                    crop_file=p.crop_file))
+                row.plates.append(
+                    LabelPlateRow(
+                        x1=p.box.x1,
+                        y1=p.box.y1,
+                        x2=p.box.x2,
+                        y2=p.box.y2,
+                        plate=p.plate,
+                        plate_kind=p.plate_kind,
+                        vehicle_type=p.vehicle_type,
+                        colour=p.colour,
+                        crop_file=p.crop_file,
+                    )
+                )
             row.status = LABELLED
             row.labelled_by = user
             row.labelled_at = when or _utcnow()
@@ -211,10 +263,17 @@ class LabelingRepository:
 
 def _version(row: ModelVersionRow) -> ModelVersion:
     return ModelVersion(
-        version=row.version, kind=row.kind, path=row.path, status=row.status, parent=row.parent,
-        data_size=row.data_size, metrics=json.loads(row.metrics_json or "{}"),
-        sha256=json.loads(row.sha256_json or "{}"), created_at=row.created_at,
-        report_path=row.report_path, note=row.note,
+        version=row.version,
+        kind=row.kind,
+        path=row.path,
+        status=row.status,
+        parent=row.parent,
+        data_size=row.data_size,
+        metrics=json.loads(row.metrics_json or "{}"),
+        sha256=json.loads(row.sha256_json or "{}"),
+        created_at=row.created_at,
+        report_path=row.report_path,
+        note=row.note,
     )
 
 
@@ -226,11 +285,21 @@ class ModelVersionRepository:
 
     def add(self, mv: ModelVersion) -> ModelVersion:
         with self._db.session() as s:
-            s.add(ModelVersionRow(
-                version=mv.version, kind=mv.kind, parent=mv.parent, data_size=mv.data_size,
-                metrics_json=json.dumps(mv.metrics, ensure_ascii=False), created_at=mv.created_at or _utcnow(),
-                sha256_json=json.dumps(mv.sha256), path=mv.path, status=mv.status,
-                report_path=mv.report_path, note=mv.note))
+            s.add(
+                ModelVersionRow(
+                    version=mv.version,
+                    kind=mv.kind,
+                    parent=mv.parent,
+                    data_size=mv.data_size,
+                    metrics_json=json.dumps(mv.metrics, ensure_ascii=False),
+                    created_at=mv.created_at or _utcnow(),
+                    sha256_json=json.dumps(mv.sha256),
+                    path=mv.path,
+                    status=mv.status,
+                    report_path=mv.report_path,
+                    note=mv.note,
+                )
+            )
             s.commit()
         return self.get(mv.version)  # type: ignore[return-value]
 
@@ -244,22 +313,36 @@ class ModelVersionRepository:
             q = select(ModelVersionRow)
             if kind is not None:
                 q = q.where(ModelVersionRow.kind == kind)
-            return [_version(r) for r in s.scalars(q.order_by(ModelVersionRow.created_at,
-                                                              ModelVersionRow.version)).all()]
+            return [
+                _version(r)
+                for r in s.scalars(q.order_by(ModelVersionRow.created_at, ModelVersionRow.version)).all()
+            ]
 
     def count(self, kind: str) -> int:
         with self._db.session(write=False) as s:
-            return int(s.scalar(select(func.count()).select_from(ModelVersionRow)
-                                .where(ModelVersionRow.kind == kind)) or 0)
+            return int(
+                s.scalar(
+                    select(func.count()).select_from(ModelVersionRow).where(ModelVersionRow.kind == kind)
+                )
+                or 0
+            )
 
     def active(self, kind: str) -> ModelVersion | None:
         with self._db.session(write=False) as s:
-            row = s.scalar(select(ModelVersionRow).where(ModelVersionRow.kind == kind,
-                                                         ModelVersionRow.status == ACTIVE))
+            row = s.scalar(
+                select(ModelVersionRow).where(ModelVersionRow.kind == kind, ModelVersionRow.status == ACTIVE)
+            )
             return None if row is None else _version(row)
 
-    def update(self, version: str, *, status: str | None = None, metrics: dict | None = None,
-               path: str | None = None, report_path: str | None = None) -> None:
+    def update(
+        self,
+        version: str,
+        *,
+        status: str | None = None,
+        metrics: dict | None = None,
+        path: str | None = None,
+        report_path: str | None = None,
+    ) -> None:
         with self._db.session() as s:
             row = s.get(ModelVersionRow, version)
             if row is None:
@@ -280,8 +363,11 @@ class ModelVersionRepository:
             row = s.get(ModelVersionRow, version)
             if row is None:
                 raise KeyError(version)
-            for other in s.scalars(select(ModelVersionRow).where(ModelVersionRow.kind == row.kind,
-                                                                 ModelVersionRow.status == ACTIVE)):
+            for other in s.scalars(
+                select(ModelVersionRow).where(
+                    ModelVersionRow.kind == row.kind, ModelVersionRow.status == ACTIVE
+                )
+            ):
                 if other.version != version:
                     other.status = RETIRED
             row.status = ACTIVE

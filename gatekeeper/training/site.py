@@ -42,7 +42,9 @@ class SiteScore:
     rows: list[ReaderRow] = field(default_factory=list)
 
 
-def detector_metrics(detector: Any, samples: list[tuple[Path, list[Box]]], iou: float = IOU_MATCH) -> SiteScore:
+def detector_metrics(
+    detector: Any, samples: list[tuple[Path, list[Box]]], iou: float = IOU_MATCH
+) -> SiteScore:
     """Recall and precision of ``detector.detect`` on labelled frames (greedy IoU >= ``iou`` matching)."""
     tp = fp = fn = 0
     for image, truth in samples:
@@ -61,8 +63,13 @@ def detector_metrics(detector: Any, samples: list[tuple[Path, list[Box]]], iou: 
         fn += len(free)
     recall = tp / (tp + fn) if tp + fn else 0.0
     precision = tp / (tp + fp) if tp + fp else 0.0
-    return SiteScore({"detection_recall": round(recall, 4), "detection_precision": round(precision, 4),
-                      "val_size": len(samples)})
+    return SiteScore(
+        {
+            "detection_recall": round(recall, 4),
+            "detection_precision": round(precision, 4),
+            "val_size": len(samples),
+        }
+    )
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -76,7 +83,9 @@ def edit_distance(a: str, b: str) -> int:
     return prev[-1]
 
 
-def reader_metrics(reader: Any, site: SiteDataset, split: str = "val", upscale_min_width: int = 160) -> SiteScore:
+def reader_metrics(
+    reader: Any, site: SiteDataset, split: str = "val", upscale_min_width: int = 160
+) -> SiteScore:
     """Exact-plate accuracy and character accuracy of ``reader`` on the site's plate crops of ``split``."""
     from gatekeeper.pipeline.recognizer import read_crop
 
@@ -122,14 +131,25 @@ def synthetic_gate_frames(n: int, seed: int = 0, size: tuple[int, int] = (320, 2
         frame[:] = rng.integers(30, 140, 3, dtype=np.uint8)
         frame = cv2.add(frame, rng.integers(0, 25, (fh, fw, 3), dtype=np.uint8))
         x, y = int(rng.integers(5, fw - w - 5)), int(rng.integers(fh // 4, fh - h - 5))
-        frame[y:y + h, x:x + w] = plate
+        frame[y : y + h, x : x + w] = plate
         yield frame, Box(float(x), float(y), float(x + w), float(y + h)), text
 
 
-def fine_tune_detector(out_dir: Path, site: SiteDataset, *, base_weights: Path | None, epochs: int,
-                       imgsz: int = 320, batch: int = 16, synthetic: int = 200, device: str = "cpu",
-                       seed: int = 0, progress: Progress | None = None,
-                       time_budget_s: float | None = None, **kwargs: Any) -> Any:
+def fine_tune_detector(
+    out_dir: Path,
+    site: SiteDataset,
+    *,
+    base_weights: Path | None,
+    epochs: int,
+    imgsz: int = 320,
+    batch: int = 16,
+    synthetic: int = 200,
+    device: str = "cpu",
+    seed: int = 0,
+    progress: Progress | None = None,
+    time_budget_s: float | None = None,
+    **kwargs: Any,
+) -> Any:
     """Fine-tune the detector on the site's train split mixed with ``synthetic`` base composites.
 
     The site validation split is never given to the trainer. ``base_weights`` must be a ``.pt``.
@@ -139,21 +159,52 @@ def fine_tune_detector(out_dir: Path, site: SiteDataset, *, base_weights: Path |
     train_dir = site.detector_split_dir("train")
     if not (train_dir / "images").is_dir():
         raise ValueError("no labelled site frames yet: label some passes first")
-    return train_detector(Path(out_dir), epochs=epochs, imgsz=imgsz, batch=batch, base_weights=base_weights,
-                          synthetic=synthetic, extra_data=train_dir, seed=seed, resume=False, device=device,
-                          progress=progress, time_budget_s=time_budget_s, **{"real_data": None, **kwargs})
+    return train_detector(
+        Path(out_dir),
+        epochs=epochs,
+        imgsz=imgsz,
+        batch=batch,
+        base_weights=base_weights,
+        synthetic=synthetic,
+        extra_data=train_dir,
+        seed=seed,
+        resume=False,
+        device=device,
+        progress=progress,
+        time_budget_s=time_budget_s,
+        **{"real_data": None, **kwargs},
+    )
 
 
-def fine_tune_reader(out_dir: Path, site: SiteDataset, *, base_weights: Path | None, steps: int,
-                     batch_size: int = 64, device: str = "cpu", seed: int = 0,
-                     progress: Progress | None = None, time_budget_s: float | None = None,
-                     **kwargs: Any) -> Any:
+def fine_tune_reader(
+    out_dir: Path,
+    site: SiteDataset,
+    *,
+    base_weights: Path | None,
+    steps: int,
+    batch_size: int = 64,
+    device: str = "cpu",
+    seed: int = 0,
+    progress: Progress | None = None,
+    time_budget_s: float | None = None,
+    **kwargs: Any,
+) -> Any:
     """Fine-tune the reader on the site's train crops (``reader/train``) mixed with synthetic plates."""
     from gatekeeper.training.reader import train_reader
 
     train_dir = site.reader_dir / "train"
     if not (train_dir / "labels.csv").is_file():
         raise ValueError("no labelled site plates yet: label some passes first")
-    return train_reader(Path(out_dir), steps=steps, batch_size=batch_size, extra_data=train_dir,
-                        base_weights=base_weights, seed=seed, resume=False, device=device,
-                        progress=progress, time_budget_s=time_budget_s, **kwargs)
+    return train_reader(
+        Path(out_dir),
+        steps=steps,
+        batch_size=batch_size,
+        extra_data=train_dir,
+        base_weights=base_weights,
+        seed=seed,
+        resume=False,
+        device=device,
+        progress=progress,
+        time_budget_s=time_budget_s,
+        **kwargs,
+    )

@@ -11,7 +11,18 @@ import logging
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QKeySequence, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
 from gatekeeper.domain.types import Box
@@ -172,8 +183,11 @@ class BoxEditor(QGraphicsView):
             pen = QPen(QColor("#ffca28") if selected else QColor("#00e676"))
             pen.setCosmetic(True)
             pen.setWidthF(2.5 if selected else 1.5)
-            item = self.scene().addRect(QRectF(b.x1, b.y1, b.width, b.height), pen,
-                                        QBrush(QColor(255, 202, 40, 40)) if selected else QBrush())
+            item = self.scene().addRect(
+                QRectF(b.x1, b.y1, b.width, b.height),
+                pen,
+                QBrush(QColor(255, 202, 40, 40)) if selected else QBrush(),
+            )
             label = self.scene().addSimpleText(str(i + 1))
             label.setBrush(pen.color())
             label.setFlag(label.GraphicsItemFlag.ItemIgnoresTransformations)
@@ -194,7 +208,8 @@ class BoxEditor(QGraphicsView):
         """(mode, index) under scene point ``p``: mode is a set of edges 'l','r','t','b', 'move' or ''."""
         tol = HANDLE_PX / max(self.transform().m11(), 1e-6)
         order = ([self._selected] if self._selected >= 0 else []) + [
-            i for i in range(len(self._entries) - 1, -1, -1) if i != self._selected]
+            i for i in range(len(self._entries) - 1, -1, -1) if i != self._selected
+        ]
         for i in order:
             b = self._entries[i].box
             if not (b.x1 - tol <= p.x() <= b.x2 + tol and b.y1 - tol <= p.y() <= b.y2 + tol):
@@ -243,11 +258,17 @@ class BoxEditor(QGraphicsView):
             return event.accept()
         if self._drag is None:
             mode, _ = self.hit_test(self.mapToScene(event.position().toPoint()))
-            cursors = {"l": Qt.CursorShape.SizeHorCursor, "r": Qt.CursorShape.SizeHorCursor,
-                       "t": Qt.CursorShape.SizeVerCursor, "b": Qt.CursorShape.SizeVerCursor,
-                       "lt": Qt.CursorShape.SizeFDiagCursor, "rb": Qt.CursorShape.SizeFDiagCursor,
-                       "rt": Qt.CursorShape.SizeBDiagCursor, "lb": Qt.CursorShape.SizeBDiagCursor,
-                       "move": Qt.CursorShape.SizeAllCursor}
+            cursors = {
+                "l": Qt.CursorShape.SizeHorCursor,
+                "r": Qt.CursorShape.SizeHorCursor,
+                "t": Qt.CursorShape.SizeVerCursor,
+                "b": Qt.CursorShape.SizeVerCursor,
+                "lt": Qt.CursorShape.SizeFDiagCursor,
+                "rb": Qt.CursorShape.SizeFDiagCursor,
+                "rt": Qt.CursorShape.SizeBDiagCursor,
+                "lb": Qt.CursorShape.SizeBDiagCursor,
+                "move": Qt.CursorShape.SizeAllCursor,
+            }
             self.viewport().setCursor(cursors.get(mode, Qt.CursorShape.CrossCursor))
             return super().mouseMoveEvent(event)
         mode, index, start, b = self._drag
@@ -260,8 +281,12 @@ class BoxEditor(QGraphicsView):
             sy = -min(new.y1, 0.0) - max(new.y2 - h, 0.0) if h else 0.0
             new = Box(new.x1 + sx, new.y1 + sy, new.x2 + sx, new.y2 + sy)
         else:
-            new = Box(b.x1 + dx if "l" in mode else b.x1, b.y1 + dy if "t" in mode else b.y1,
-                      b.x2 + dx if "r" in mode else b.x2, b.y2 + dy if "b" in mode else b.y2)
+            new = Box(
+                b.x1 + dx if "l" in mode else b.x1,
+                b.y1 + dy if "t" in mode else b.y1,
+                b.x2 + dx if "r" in mode else b.x2,
+                b.y2 + dy if "b" in mode else b.y2,
+            )
         self._entries[index] = replace(self._entries[index], box=self._clamped(new))
         self._redraw()
         event.accept()

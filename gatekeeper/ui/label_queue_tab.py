@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gatekeeper.services.labeling import LabelingService
@@ -50,8 +57,9 @@ class LabelQueueTab(QWidget):
         self._items: list[LabelItem] = []
         self._count = -1
         self.table = QTableWidget(0, 5, objectName="labelQueueTable")
-        self.table.setHorizontalHeaderLabels([self.tr("Queued"), self.tr("Camera"), self.tr("Read"),
-                                              self.tr("Confidence"), self.tr("Reason")])
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Queued"), self.tr("Camera"), self.tr("Read"), self.tr("Confidence"), self.tr("Reason")]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -83,14 +91,23 @@ class LabelQueueTab(QWidget):
         self.table.setRowCount(len(self._items))
         for row, item in enumerate(self._items):
             when = item.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if item.created_at else ""
-            cells = [when, item.camera, item.plate_read or "—", f"{item.confidence:.2f}", reason_name(item.reason)]
+            cells = [
+                when,
+                item.camera,
+                item.plate_read or "—",
+                f"{item.confidence:.2f}",
+                reason_name(item.reason),
+            ]
             for col, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, item.id)
                 self.table.setItem(row, col, cell)
         labelled = self.service.labelled_count()
-        self.summary.setText(self.tr("%1 to label · %2 labelled").replace("%1", str(len(self._items)))
-                             .replace("%2", str(labelled)))
+        self.summary.setText(
+            self.tr("%1 to label · %2 labelled")
+            .replace("%1", str(len(self._items)))
+            .replace("%2", str(labelled))
+        )
         self.label_button.setEnabled(bool(self._items))
         if len(self._items) != self._count:
             self._count = len(self._items)
@@ -115,8 +132,15 @@ class LabelQueueTab(QWidget):
         self.refresh()
 
 
-def install_labeling(window, service: LabelingService, *, retrain_settings=None, new_labels=None,
-                     data_dir=None, device: str = "cpu") -> LabelQueueTab:
+def install_labeling(
+    window,
+    service: LabelingService,
+    *,
+    retrain_settings=None,
+    new_labels=None,
+    data_dir=None,
+    device: str = "cpu",
+) -> LabelQueueTab:
     """Add the "To label" tab to the main window and wire it up.
 
     ``window`` needs ``add_tab(widget, title)``, ``tabs`` (QTabWidget), ``pass_logged`` and
@@ -154,8 +178,10 @@ def install_labeling(window, service: LabelingService, *, retrain_settings=None,
 
         def offer(n: int) -> None:
             answer = QMessageBox.question(
-                window, tab.tr("Retrain"),
-                tab.tr("%1 new labels are waiting. Retrain the plate reader now?").replace("%1", str(n)))
+                window,
+                tab.tr("Retrain"),
+                tab.tr("%1 new labels are waiting. Retrain the plate reader now?").replace("%1", str(n)),
+            )
             if answer == QMessageBox.StandardButton.Yes:
                 open_retrain()
 

@@ -9,15 +9,26 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateTimeEdit, QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSplitter, QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gatekeeper.domain.plates import PlateUse, parse_plate
-from gatekeeper.domain.types import Box, Vehicle, VehicleCategory
+from gatekeeper.domain.types import Vehicle, VehicleCategory
 from gatekeeper.services.labeling import COLOURS, PLATE_KINDS, VEHICLE_TYPES, LabelError, LabelingService
 from gatekeeper.storage.labeling_repo import LabeledPlate, LabelItem
 from gatekeeper.ui.box_editor import BoxEditor, BoxEntry
@@ -44,8 +55,14 @@ _VEHICLE_NAMES = {
     "motorcycle": QT_TRANSLATE_NOOP("LabelingDialog", "Motorcycle"),
 }
 _COLOUR_NAMES = {c: c for c in COLOURS}
-_USE_TO_KIND = {PlateUse.PRIVATE: "private", PlateUse.COMMERCIAL: "commercial", PlateUse.RENTAL: "rental",
-                PlateUse.DIPLOMATIC: "diplomatic", PlateUse.FOREIGN: "foreign", PlateUse.TEMPORARY: "private"}
+_USE_TO_KIND = {
+    PlateUse.PRIVATE: "private",
+    PlateUse.COMMERCIAL: "commercial",
+    PlateUse.RENTAL: "rental",
+    PlateUse.DIPLOMATIC: "diplomatic",
+    PlateUse.FOREIGN: "foreign",
+    PlateUse.TEMPORARY: "private",
+}
 
 
 def _tr(text: str) -> str:
@@ -64,7 +81,9 @@ class LabelingDialog(QDialog):
     saved = Signal(int)
     skipped = Signal(int)
 
-    def __init__(self, service: LabelingService, items: list[LabelItem], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LabelingService, items: list[LabelItem], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("labelingDialog")
         self.setWindowTitle(self.tr("Label plates"))
@@ -102,8 +121,14 @@ class LabelingDialog(QDialog):
         self.save_button = QPushButton(self.tr("Save && next"), objectName="saveLabel")
         self.skip_button = QPushButton(self.tr("Skip"), objectName="skipLabel")
         self.close_button = QPushButton(self.tr("Close"), objectName="closeLabel")
-        for b in (self.add_button, self.delete_button, self.undo_button, self.save_button, self.skip_button,
-                  self.close_button):
+        for b in (
+            self.add_button,
+            self.delete_button,
+            self.undo_button,
+            self.save_button,
+            self.skip_button,
+            self.close_button,
+        ):
             b.setAutoDefault(False)
 
         self.register_box = QGroupBox(self.tr("Register this vehicle"), objectName="registerBox")
@@ -147,8 +172,13 @@ class LabelingDialog(QDialog):
         for b in (self.save_button, self.skip_button, self.close_button):
             buttons.addWidget(b)
         side_layout.addLayout(buttons)
-        hint = QLabel(self.tr("Enter: save · Esc: skip · Ctrl+Z: undo · Del: delete box · Ctrl+drag: new box · "
-                              "wheel: zoom · drag: pan"), wordWrap=True)
+        hint = QLabel(
+            self.tr(
+                "Enter: save · Esc: skip · Ctrl+Z: undo · Del: delete box · Ctrl+drag: new box · "
+                "wheel: zoom · drag: pan"
+            ),
+            wordWrap=True,
+        )
         hint.setStyleSheet("color: gray;")
         side_layout.addWidget(hint)
         splitter = QSplitter()
@@ -169,7 +199,9 @@ class LabelingDialog(QDialog):
         self.editor.boxes_changed.connect(self._update_box_label)
         self.plate.line_edit.textChanged.connect(self._on_text)
         self.kind.currentIndexChanged.connect(lambda _i: self._store("plate_kind", self.kind.currentData()))
-        self.vehicle.currentIndexChanged.connect(lambda _i: self._store("vehicle_type", self.vehicle.currentData()))
+        self.vehicle.currentIndexChanged.connect(
+            lambda _i: self._store("vehicle_type", self.vehicle.currentData())
+        )
         self.colour.currentIndexChanged.connect(lambda _i: self._store("colour", self.colour.currentData()))
         QShortcut(QKeySequence.StandardKey.Undo, self, activated=self.undo)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_box)
@@ -189,16 +221,32 @@ class LabelingDialog(QDialog):
             return
         self.progress.setText(f"{self.index + 1} / {len(self.items)}")
         reads = ", ".join(f"{r.text or '?'} ({r.confidence:.2f})" for r in item.reads[:6])
-        self.info.setText(self.tr("Camera %1 · read %2 (%3) · %4").replace("%1", item.camera or "-")
-                          .replace("%2", item.plate_read or "-").replace("%3", f"{item.confidence:.2f}")
-                          .replace("%4", reads or self.tr("no reads")))
+        self.info.setText(
+            self.tr("Camera %1 · read %2 (%3) · %4")
+            .replace("%1", item.camera or "-")
+            .replace("%2", item.plate_read or "-")
+            .replace("%3", f"{item.confidence:.2f}")
+            .replace("%4", reads or self.tr("no reads"))
+        )
         image = load_qimage(item.frame_path)
         if image.isNull():
-            self.error.setText(self.tr("The frame %1 cannot be opened; skip this item.").replace("%1", item.frame_path))
+            self.error.setText(
+                self.tr("The frame %1 cannot be opened; skip this item.").replace("%1", item.frame_path)
+            )
         self.editor.set_image(image)
         text = item.plate_read
-        entries = [BoxEntry(p.box, {"plate": p.plate, "plate_kind": p.plate_kind, "vehicle_type": p.vehicle_type,
-                                    "colour": p.colour}) for p in item.plates]
+        entries = [
+            BoxEntry(
+                p.box,
+                {
+                    "plate": p.plate,
+                    "plate_kind": p.plate_kind,
+                    "vehicle_type": p.vehicle_type,
+                    "colour": p.colour,
+                },
+            )
+            for p in item.plates
+        ]
         if not entries and item.best_box is not None:
             entries = [BoxEntry(item.best_box, {"plate": text, "plate_kind": guess_kind(text)})]
         self.register_box.setChecked(False)
@@ -215,7 +263,11 @@ class LabelingDialog(QDialog):
         self._loading = True
         try:
             self.plate.setText(data.get("plate", ""))
-            for combo, key in ((self.kind, "plate_kind"), (self.vehicle, "vehicle_type"), (self.colour, "colour")):
+            for combo, key in (
+                (self.kind, "plate_kind"),
+                (self.vehicle, "vehicle_type"),
+                (self.colour, "colour"),
+            ):
                 i = combo.findData(data.get(key) or "")
                 combo.setCurrentIndex(i if i >= 0 else 0)
         finally:
@@ -226,16 +278,23 @@ class LabelingDialog(QDialog):
         if 0 <= index < len(entries):
             if "plate" not in entries[index].data:  # a new box: the first one takes what was typed
                 first = len(entries) == 1
-                self.editor.set_data(index, plate=self.plate.line_edit.text() if first else "",
-                                     plate_kind=self.kind.currentData(), vehicle_type=self.vehicle.currentData(),
-                                     colour=self.colour.currentData())
+                self.editor.set_data(
+                    index,
+                    plate=self.plate.line_edit.text() if first else "",
+                    plate_kind=self.kind.currentData(),
+                    vehicle_type=self.vehicle.currentData(),
+                    colour=self.colour.currentData(),
+                )
             self._show_entry(entries[index].data)
         self._update_box_label()
 
     def _update_box_label(self) -> None:
         n, sel = len(self.editor.entries()), self.editor.selected()
-        self.box_label.setText(self.tr("No plate box: Ctrl+drag on the frame or 'Add box'.") if n == 0 else
-                               self.tr("Box %1 of %2").replace("%1", str(sel + 1)).replace("%2", str(n)))
+        self.box_label.setText(
+            self.tr("No plate box: Ctrl+drag on the frame or 'Add box'.")
+            if n == 0
+            else self.tr("Box %1 of %2").replace("%1", str(sel + 1)).replace("%2", str(n))
+        )
         self.delete_button.setEnabled(sel >= 0)
         self.undo_button.setEnabled(self.editor.can_undo())
 
@@ -263,17 +322,30 @@ class LabelingDialog(QDialog):
 
     # -- actions ---------------------------------------------------------------------------------
     def plates(self) -> list[LabeledPlate]:
-        return [LabeledPlate(box=e.box, plate=str(e.data.get("plate", "")), plate_kind=str(e.data.get("plate_kind") or ""),
-                             vehicle_type=str(e.data.get("vehicle_type") or ""), colour=str(e.data.get("colour") or ""))
-                for e in self.editor.entries()]
+        return [
+            LabeledPlate(
+                box=e.box,
+                plate=str(e.data.get("plate", "")),
+                plate_kind=str(e.data.get("plate_kind") or ""),
+                vehicle_type=str(e.data.get("vehicle_type") or ""),
+                colour=str(e.data.get("colour") or ""),
+            )
+            for e in self.editor.entries()
+        ]
 
     def registration(self) -> Vehicle | None:
         if not self.register_box.isChecked():
             return None
         until = from_qdatetime(self.valid_until.dateTime()) if self.limited.isChecked() else None
         start = datetime.now(timezone.utc) - timedelta(minutes=1) if until else None
-        return Vehicle(plate="", category=VehicleCategory(self.category.currentData()), owner=self.owner.text(),
-                       unit=self.unit.text(), valid_from=start, valid_until=until)
+        return Vehicle(
+            plate="",
+            category=VehicleCategory(self.category.currentData()),
+            owner=self.owner.text(),
+            unit=self.unit.text(),
+            valid_from=start,
+            valid_until=until,
+        )
 
     def save_current(self) -> bool:
         """Validate and save the current item, then show the next one; False (with a message) if refused."""
@@ -287,8 +359,11 @@ class LabelingDialog(QDialog):
         for i, p in enumerate(plates):
             if parse_plate(p.plate) is None:
                 self.editor.select(i)
-                self.error.setText(self.tr("Plate %1: '%2' is not a valid plate number; fix it before saving.")
-                                   .replace("%1", str(i + 1)).replace("%2", p.plate))
+                self.error.setText(
+                    self.tr("Plate %1: '%2' is not a valid plate number; fix it before saving.")
+                    .replace("%1", str(i + 1))
+                    .replace("%2", p.plate)
+                )
                 self.plate.line_edit.setFocus()
                 return False
         try:

@@ -12,8 +12,18 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QProcess, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
-    QTextBrowser, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from gatekeeper.domain.settings import RetrainSettings
@@ -24,14 +34,23 @@ log = logging.getLogger(__name__)
 KILL_AFTER_MS = 3000
 
 
-def train_arguments(kind: str, amount: int, data_dir: Path | None = None, device: str = "cpu",
-                    extra: list[str] | None = None) -> list[str]:
+def train_arguments(
+    kind: str, amount: int, data_dir: Path | None = None, device: str = "cpu", extra: list[str] | None = None
+) -> list[str]:
     """Arguments of ``python -m gatekeeper ... train KIND --site --progress-json``."""
     args = ["-m", "gatekeeper"]
     if data_dir is not None:
         args += ["--data-dir", str(data_dir)]
-    args += ["train", kind, "--site", "--progress-json", "--device", device,
-             "--epochs" if kind == "detector" else "--steps", str(amount)]
+    args += [
+        "train",
+        kind,
+        "--site",
+        "--progress-json",
+        "--device",
+        device,
+        "--epochs" if kind == "detector" else "--steps",
+        str(amount),
+    ]
     return args + list(extra or [])
 
 
@@ -45,8 +64,15 @@ class RetrainDialog(QDialog):
     models_changed = Signal(str, str)
     finished_run = Signal(dict)
 
-    def __init__(self, parent: QWidget | None = None, *, data_dir: Path | None = None, device: str = "cpu",
-                 program: str | None = None, extra_args: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        data_dir: Path | None = None,
+        device: str = "cpu",
+        program: str | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("retrainDialog")
         self.setWindowTitle(self.tr("Retrain on this site's labels"))
@@ -115,8 +141,9 @@ class RetrainDialog(QDialog):
         self.report.clear()
         self.log_view.clear()
         self.progress.setValue(0)
-        args = train_arguments(self.kind.currentData(), self.amount.value(), self.data_dir, self.device,
-                               self.extra_args)
+        args = train_arguments(
+            self.kind.currentData(), self.amount.value(), self.data_dir, self.device, self.extra_args
+        )
         self.process = QProcess(self)
         self.process.readyReadStandardOutput.connect(self._read_stdout)
         self.process.readyReadStandardError.connect(self._read_stderr)
@@ -181,17 +208,26 @@ class RetrainDialog(QDialog):
             self.status.setText(self.tr("Cancelled; the current model stays in use."))
             return
         if code != 0 or not self.result:
-            self.status.setText(self.tr("Training failed (exit code %1); see the log. The current model stays "
-                                        "in use.").replace("%1", str(code)))
+            self.status.setText(
+                self.tr(
+                    "Training failed (exit code %1); see the log. The current model stays in use."
+                ).replace("%1", str(code))
+            )
             return
         res = self.result
         self.progress.setValue(1000)
         if res.get("promoted"):
-            self.status.setText(self.tr("New model %1 activated: %2").replace("%1", res.get("version", ""))
-                                .replace("%2", res.get("reason", "")))
+            self.status.setText(
+                self.tr("New model %1 activated: %2")
+                .replace("%1", res.get("version", ""))
+                .replace("%2", res.get("reason", ""))
+            )
         else:
-            self.status.setText(self.tr("Model %1 was not better and is kept as a rejected candidate: %2")
-                                .replace("%1", res.get("version", "")).replace("%2", res.get("reason", "")))
+            self.status.setText(
+                self.tr("Model %1 was not better and is kept as a rejected candidate: %2")
+                .replace("%1", res.get("version", ""))
+                .replace("%2", res.get("reason", ""))
+            )
         report = Path(res.get("report") or "")
         if report.is_file():
             self.report.setHtml(report.read_text(encoding="utf-8"))
@@ -220,8 +256,14 @@ class RetrainTrigger(QObject):
     offer = Signal(int)
     start = Signal(int)
 
-    def __init__(self, settings: RetrainSettings, new_labels: Callable[[], int], parent: QObject | None = None,
-                 interval_ms: int = 60_000, clock: Callable[[], datetime] = datetime.now) -> None:
+    def __init__(
+        self,
+        settings: RetrainSettings,
+        new_labels: Callable[[], int],
+        parent: QObject | None = None,
+        interval_ms: int = 60_000,
+        clock: Callable[[], datetime] = datetime.now,
+    ) -> None:
         super().__init__(parent)
         self.scheduler = RetrainScheduler(settings)
         self.new_labels = new_labels

@@ -29,8 +29,9 @@ def test_yolo_line_values_and_clamping() -> None:
 
 def test_write_item_files_and_relabel(tmp_path) -> None:
     site = SiteDataset(tmp_path / "labels")
-    crops = site.write_item(5, _frame(), [(Box(100, 150, 200, 180), "12가3456"),
-                                          (Box(10, 10, 60, 30), "AB12CDE")], "train")
+    crops = site.write_item(
+        5, _frame(), [(Box(100, 150, 200, 180), "12가3456"), (Box(10, 10, 60, 30), "AB12CDE")], "train"
+    )
     assert crops == ["item_5_0.png", "item_5_1.png"]
     label = (site.detector_dir / "train" / "labels" / "item_5.txt").read_text().splitlines()
     assert label == ["0 0.468750 0.687500 0.312500 0.125000", "0 0.109375 0.083333 0.156250 0.083333"]

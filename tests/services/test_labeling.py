@@ -26,8 +26,14 @@ def env(tmp_path):
     db.upgrade()
     registry = VehicleRegistry(db)
     passes = PassRepository(db)
-    svc = LabelingService(LabelingRepository(db), paths, Settings(), registry=registry,
-                          pass_corrector=passes.correct, user="tester")
+    svc = LabelingService(
+        LabelingRepository(db),
+        paths,
+        Settings(),
+        registry=registry,
+        pass_corrector=passes.correct,
+        user="tester",
+    )
     yield svc, registry, passes, paths
     db.dispose()
 
@@ -38,17 +44,41 @@ def _frame() -> np.ndarray:
     return frame
 
 
-def _log(passes: PassRepository, text: str, conf: float, decision: Decision = Decision.UNKNOWN,
-         vehicle_id: int | None = None) -> tuple[PassRecord, PlatePass]:
+def _log(
+    passes: PassRepository,
+    text: str,
+    conf: float,
+    decision: Decision = Decision.UNKNOWN,
+    vehicle_id: int | None = None,
+) -> tuple[PassRecord, PlatePass]:
     reads = [PlateRead(text, conf, plate_format="kr_private", reader="kr"), PlateRead(text[:-1] + "9", 0.3)]
-    record = passes.add(PassRecord(plate_read=text, confidence=conf, time_utc=datetime.now(timezone.utc),
-                                   camera="Gate", lane=Lane.ENTRY, decision=decision, vehicle_id=vehicle_id,
-                                   reads=reads))
+    record = passes.add(
+        PassRecord(
+            plate_read=text,
+            confidence=conf,
+            time_utc=datetime.now(timezone.utc),
+            camera="Gate",
+            lane=Lane.ENTRY,
+            decision=decision,
+            vehicle_id=vehicle_id,
+            reads=reads,
+        )
+    )
     frame = _frame()
-    pp = PlatePass(track_id=1, camera="Gate", text=text, confidence=conf, plate_format="kr_private",
-                   first_seen=0.0, last_seen=1.0, best_crop=frame[150:180, 100:200].copy(), best_frame=frame,
-                   best_box=Box(98, 148, 203, 182), reads=reads,
-                   boxes=[Box(90, 140, 190, 170), Box(98, 148, 203, 182)])
+    pp = PlatePass(
+        track_id=1,
+        camera="Gate",
+        text=text,
+        confidence=conf,
+        plate_format="kr_private",
+        first_seen=0.0,
+        last_seen=1.0,
+        best_crop=frame[150:180, 100:200].copy(),
+        best_frame=frame,
+        best_box=Box(98, 148, 203, 182),
+        reads=reads,
+        boxes=[Box(90, 140, 190, 170), Box(98, 148, 203, 182)],
+    )
     return record, pp
 
 
@@ -74,8 +104,11 @@ def test_save_writes_dataset_corrects_pass_and_registers(env) -> None:
     record, pp = _log(passes, "34나5679", 0.5)
     item_id = svc.consider(record, pp)
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    result = svc.save(item_id, [LabeledPlate(Box(100, 150, 200, 180), "34나 5678", "private", "car", "white")],
-                      registration=Vehicle(plate="", owner="Lee", unit="101-1203"))
+    result = svc.save(
+        item_id,
+        [LabeledPlate(Box(100, 150, 200, 180), "34나 5678", "private", "car", "white")],
+        registration=Vehicle(plate="", owner="Lee", unit="101-1203"),
+    )
     split = svc.repo.get(item_id).split
     assert result.split == split and result.corrected_pass and result.registered.plate == "34나5678"
     label = (paths.labels_dir / "detector" / split / "labels" / f"item_{item_id}.txt").read_text()

@@ -12,7 +12,10 @@ from gatekeeper.domain.settings import RetrainSettings, Settings
 from gatekeeper.services.labeling import LabelingService
 from gatekeeper.services.model_registry import ModelRegistry, active_weights
 from gatekeeper.services.retrain import (
-    RetrainScheduler, RetrainService, challenger_wins, labels_since_last_training,
+    RetrainScheduler,
+    RetrainService,
+    challenger_wins,
+    labels_since_last_training,
 )
 from gatekeeper.services.train_report import align, confusion_pairs
 from gatekeeper.storage.db import Database
@@ -54,9 +57,12 @@ def test_rule_both_kinds() -> None:
 
 
 def test_alignment_and_confusions() -> None:
-    assert align("12가3456", "12가3458") == list(zip("12가345", "12가345")) + [("6", "8")]
+    assert align("12가3456", "12가3458") == list(zip("12가345", "12가345", strict=True)) + [("6", "8")]
     assert ("가", "∅") in align("12가3456", "123456")
-    rows = [ReaderRow(__file__, "12가3456", "12나3456", 0.9), ReaderRow(__file__, "34다5678", "34다5678", 0.8)]
+    rows = [
+        ReaderRow(__file__, "12가3456", "12나3456", 0.9),
+        ReaderRow(__file__, "34다5678", "34다5678", 0.8),
+    ]
     assert confusion_pairs(rows) == {("가", "나"): 1}
 
 
@@ -82,7 +88,9 @@ def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
     n_val = counts["plates_val"]
     shipped = registry.active("reader")
     if shipped is not None:  # a known, beatable champion record on the current split
-        registry.repo.update(shipped.version, metrics={"site_val": {"plate_accuracy": -1.0, "val_size": n_val}})
+        registry.repo.update(
+            shipped.version, metrics={"site_val": {"plate_accuracy": -1.0, "val_size": n_val}}
+        )
     first = service.run("reader", steps=3, synthetic=32, trainer_kwargs=TINY_READER)
     assert first.promoted and first.after["val_size"] == n_val
     mv = registry.get(first.version)
@@ -93,7 +101,9 @@ def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
     assert "Site validation split" in html and "data:image/png;base64" in html and "Worst examples" in html
     assert labels_since_last_training(labels, registry) == 0
     # the champion now has a record no challenger can beat on this split
-    registry.repo.update(mv.version, metrics={**mv.metrics, "site_val": {"plate_accuracy": 1.0, "val_size": n_val}})
+    registry.repo.update(
+        mv.version, metrics={**mv.metrics, "site_val": {"plate_accuracy": 1.0, "val_size": n_val}}
+    )
     second = service.run("reader", steps=3, synthetic=32, trainer_kwargs=TINY_READER)
     assert not second.promoted and registry.get(second.version).status == "rejected"
     assert second.parent == mv.version and registry.active("reader").version == mv.version
@@ -112,10 +122,13 @@ def test_detector_retrain_one_epoch_beats_a_known_champion_record(env, tmp_path)
         stub.write_bytes(b"not loaded: its score is on record")
         registry.activate(registry.register("detector", stub, parent=None, metrics={}, data_size=0).version)
     champion = registry.active("detector")
-    registry.repo.update(champion.version, metrics={"site_val": {
-        "detection_recall": -1.0, "detection_precision": -1.0, "val_size": n_val}})
+    registry.repo.update(
+        champion.version,
+        metrics={"site_val": {"detection_recall": -1.0, "detection_precision": -1.0, "val_size": n_val}},
+    )
     out = RetrainService(registry, paths, Settings()).run(
-        "detector", epochs=1, imgsz=64, synthetic=8, trainer_kwargs={"batch": 4, "cache": False})
+        "detector", epochs=1, imgsz=64, synthetic=8, trainer_kwargs={"batch": 4, "cache": False}
+    )
     assert out.promoted and out.parent == champion.version and out.after["val_size"] == n_val
     assert 0.0 <= out.after["detection_recall"] <= 1.0 and 0.0 <= out.after["detection_precision"] <= 1.0
     mv = registry.active("detector")

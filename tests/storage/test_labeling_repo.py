@@ -9,7 +9,13 @@ import pytest
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.labeling_repo import (
-    LABELLED, PENDING, SKIPPED, LabeledPlate, LabelingRepository, ModelVersion, ModelVersionRepository,
+    LABELLED,
+    PENDING,
+    SKIPPED,
+    LabeledPlate,
+    LabelingRepository,
+    ModelVersion,
+    ModelVersionRepository,
 )
 
 
@@ -33,9 +39,17 @@ def test_migration_creates_tables_and_downgrades(db: Database) -> None:
 def test_queue_roundtrip_labels_and_counts(db: Database) -> None:
     repo = LabelingRepository(db)
     reads = [PlateRead("12가3456", 0.6, plate_format="kr_private", reader="kr"), PlateRead("12가3458", 0.4)]
-    a = repo.enqueue(frame_path="/f/a.jpg", camera="Gate", reason="low_confidence", pass_id=7,
-                     plate_read="12가3456", confidence=0.6, best_box=Box(1, 2, 30, 12),
-                     boxes=[Box(1, 2, 30, 12), Box(2, 2, 31, 13)], reads=reads)
+    a = repo.enqueue(
+        frame_path="/f/a.jpg",
+        camera="Gate",
+        reason="low_confidence",
+        pass_id=7,
+        plate_read="12가3456",
+        confidence=0.6,
+        best_box=Box(1, 2, 30, 12),
+        boxes=[Box(1, 2, 30, 12), Box(2, 2, 31, 13)],
+        reads=reads,
+    )
     assert repo.enqueue(frame_path="/f/a.jpg", pass_id=7) == a  # same pass is not queued twice
     b = repo.enqueue(frame_path="/f/b.jpg", reason="operator")
     repo.set_split(b, "val")
@@ -44,8 +58,9 @@ def test_queue_roundtrip_labels_and_counts(db: Database) -> None:
     assert [r.text for r in item.reads] == ["12가3456", "12가3458"] and item.reads[0].reader == "kr"
     assert [i.id for i in repo.pending()] == [a, b] and repo.count() == 2
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    repo.save_labels(a, [LabeledPlate(Box(1, 2, 30, 12), "12가3457", "private", "car", "white", "item_1_0.png")],
-                     "kim")
+    repo.save_labels(
+        a, [LabeledPlate(Box(1, 2, 30, 12), "12가3457", "private", "car", "white", "item_1_0.png")], "kim"
+    )
     repo.mark_skipped(b)
     item = repo.get(a)
     assert item.status == LABELLED and item.labelled_by == "kim" and item.labelled_at >= before
@@ -73,4 +88,7 @@ def test_model_versions_single_active(db: Database) -> None:
     assert repo.get("reader-000").status == "retired"
     assert repo.active("detector").version == "detector-000"
     assert repo.get("reader-000").metrics["site_val"]["plate_accuracy"] == 0.5
-    assert repo.count("reader") == 2 and [m.version for m in repo.list("reader")] == ["reader-000", "reader-001"]
+    assert repo.count("reader") == 2 and [m.version for m in repo.list("reader")] == [
+        "reader-000",
+        "reader-001",
+    ]

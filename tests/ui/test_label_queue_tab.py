@@ -33,8 +33,15 @@ def _queue(svc: LabelingService, tmp_path, n: int) -> list[int]:
         cv2.rectangle(frame, (40, 80), (99, 94), (255, 255, 255), -1)
         path = tmp_path / f"f{k}.jpg"
         cv2.imwrite(str(path), frame)
-        rec = PassRecord(plate_read="AB12", confidence=0.3, time_utc=datetime.now(timezone.utc), camera=f"Cam{k}",
-                         lane=Lane.ENTRY, decision=Decision.UNKNOWN, frame_path=str(path))
+        rec = PassRecord(
+            plate_read="AB12",
+            confidence=0.3,
+            time_utc=datetime.now(timezone.utc),
+            camera=f"Cam{k}",
+            lane=Lane.ENTRY,
+            decision=Decision.UNKNOWN,
+            frame_path=str(path),
+        )
         ids.append(svc.consider(rec))
     return ids
 
@@ -71,12 +78,22 @@ def test_installed_in_the_main_window_with_badge(qtbot, service, tmp_path) -> No
     from gatekeeper.ui.label_queue_tab import install_labeling
     from gatekeeper.ui.main_window import AppContext, MainWindow
 
-    ctx = AppContext(settings=Settings(), paths=service.paths, load_models=lambda: None,
-                     camera_factory=lambda *_a: (None, None), save_settings=False)
+    ctx = AppContext(
+        settings=Settings(),
+        paths=service.paths,
+        load_models=lambda: None,
+        camera_factory=lambda *_a: (None, None),
+        save_settings=False,
+    )
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    tab = install_labeling(window, service, retrain_settings=Settings().retrain, new_labels=lambda: 0,
-                           data_dir=service.paths.data_dir)
+    tab = install_labeling(
+        window,
+        service,
+        retrain_settings=Settings().retrain,
+        new_labels=lambda: 0,
+        data_dir=service.paths.data_dir,
+    )
     index = window.tabs.indexOf(tab)
     assert index > 0 and window.tabs.tabText(index) == "To label"
     _queue(service, tmp_path, 2)

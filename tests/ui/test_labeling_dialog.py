@@ -29,17 +29,31 @@ def env(tmp_path):
     db = Database.for_paths(paths)
     db.upgrade()
     passes = PassRepository(db)
-    svc = LabelingService(LabelingRepository(db), paths, Settings(), registry=VehicleRegistry(db),
-                          pass_corrector=passes.correct, user="tester")
+    svc = LabelingService(
+        LabelingRepository(db),
+        paths,
+        Settings(),
+        registry=VehicleRegistry(db),
+        pass_corrector=passes.correct,
+        user="tester",
+    )
     ids = []
     for k in range(3):
         frame = np.full((240, 320, 3), 70 + k, np.uint8)
         cv2.rectangle(frame, (100, 150), (199, 179), (250, 250, 250), -1)
         path = tmp_path / f"frame{k}.jpg"
         cv2.imwrite(str(path), frame)
-        rec = passes.add(PassRecord(plate_read="12가345", confidence=0.4, time_utc=datetime.now(timezone.utc),
-                                    camera="Gate", lane=Lane.ENTRY, decision=Decision.UNKNOWN,
-                                    frame_path=str(path)))
+        rec = passes.add(
+            PassRecord(
+                plate_read="12가345",
+                confidence=0.4,
+                time_utc=datetime.now(timezone.utc),
+                camera="Gate",
+                lane=Lane.ENTRY,
+                decision=Decision.UNKNOWN,
+                frame_path=str(path),
+            )
+        )
         ids.append(svc.consider(rec, None))
     svc.repo.enqueue  # noqa: B018 - the queue is filled through consider(); boxes set below
     for item_id in ids:  # give each item the detector's (slightly wrong) box
@@ -103,7 +117,9 @@ def test_drag_edge_type_plate_and_enter_saves(qtbot, env) -> None:
     assert abs(float(cy) - 165 / 240) < 1e-3 and abs(float(h) - 30 / 240) < 1e-3
     crop = cv2.imread(str(paths.labels_dir / "reader" / item.split / f"item_{ids[0]}_0.png"))
     assert crop is not None and crop.shape[0] == 64 and crop[20:44, 10:-10].mean() > 200
-    csv_rows = (paths.labels_dir / "reader" / item.split / "labels.csv").read_text(encoding="utf-8").splitlines()
+    csv_rows = (
+        (paths.labels_dir / "reader" / item.split / "labels.csv").read_text(encoding="utf-8").splitlines()
+    )
     assert csv_rows[1:] == [f"item_{ids[0]}_0.png,12가3456"]
     assert passes.get(item.pass_id).corrected_plate == "12가3456"
 
@@ -126,7 +142,12 @@ def test_escape_skips_and_ctrl_z_undoes(qtbot, env) -> None:
     assert dialog.progress.text() == "2 / 3" and svc.repo.get(ids[0]).status == "skipped"
     assert dialog.isVisible()
     viewport = dialog.editor.viewport()
-    _drag(viewport, _view_point(dialog, 20, 20), _view_point(dialog, 80, 40), Qt.KeyboardModifier.ControlModifier)
+    _drag(
+        viewport,
+        _view_point(dialog, 20, 20),
+        _view_point(dialog, 80, 40),
+        Qt.KeyboardModifier.ControlModifier,
+    )
     assert len(dialog.editor.boxes()) == 2  # Ctrl+drag drew a second plate
     new = dialog.editor.boxes()[1]
     assert abs(new.x1 - 20) < 2.5 and abs(new.y2 - 40) < 2.5

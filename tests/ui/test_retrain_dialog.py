@@ -30,8 +30,18 @@ def _label(tmp_path, n: int) -> AppPaths:
 
 
 def test_arguments() -> None:
-    assert train_arguments("reader", 50) == ["-m", "gatekeeper", "train", "reader", "--site", "--progress-json",
-                                             "--device", "cpu", "--steps", "50"]
+    assert train_arguments("reader", 50) == [
+        "-m",
+        "gatekeeper",
+        "train",
+        "reader",
+        "--site",
+        "--progress-json",
+        "--device",
+        "cpu",
+        "--steps",
+        "50",
+    ]
     assert train_arguments("detector", 3)[-2:] == ["--epochs", "3"]
 
 

@@ -131,6 +131,18 @@ def _car_pose(v: DemoVehicle, t: float, size: tuple[int, int]) -> tuple[float, f
     return w * 0.5, bottom, scale
 
 
+def _plate_rect(cx: float, bottom: float, scale: float, plate_hw: tuple[int, int],
+                size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x, y, width, height) of the plate on a car at this pose."""
+    w, h = size
+    cw, ch = 560 * scale * w / 1280, 330 * scale * h / 720
+    target_w = 0.40 * cw
+    target_h = target_w * plate_hw[0] / plate_hw[1]
+    pcx, pcy = cx, bottom - ch + 0.73 * ch
+    return (int(round(pcx - target_w / 2)), int(round(pcy - target_h / 2)), int(round(target_w)),
+            int(round(target_h)))
+
+
 def _draw_car(img: np.ndarray, cx: float, bottom: float, scale: float, colour: tuple[int, int, int],
               plate: np.ndarray) -> None:
     """A car seen from the front, with ``plate`` on the bumper."""
@@ -155,12 +167,8 @@ def _draw_car(img: np.ndarray, cx: float, bottom: float, scale: float, colour: t
     for fx in (0.1, 0.9):
         cv2.ellipse(img, P(fx, 0.5), (max(1, int(cw * 0.08)), max(1, int(ch * 0.05))), 0, 0, 360,
                     (215, 240, 250), -1)
+    px1, py1, tw, th = _plate_rect(cx, bottom, scale, plate.shape[:2], (w, h))
     ph, pw = plate.shape[:2]
-    target_w = 0.40 * cw
-    target_h = target_w * ph / pw
-    pcx, pcy = P(0.5, 0.73)
-    px1, py1 = int(round(pcx - target_w / 2)), int(round(pcy - target_h / 2))
-    tw, th = int(round(target_w)), int(round(target_h))
     if tw < 4 or th < 2:
         return
     resized = cv2.resize(plate, (tw, th), interpolation=cv2.INTER_AREA if tw < pw else cv2.INTER_LINEAR)
@@ -214,8 +222,12 @@ def generate_demo_video(
         tmp.unlink(missing_ok=True)
         raise
     writer.release()
+    vehicles = []
+    for v, plate in schedule:
+        x, y, pw, ph = _plate_rect(*_car_pose(v, v.stop_start, size), plate.shape[:2], size)  # type: ignore[misc]
+        vehicles.append({**asdict(v), "plate_box_at_stop": [x, y, x + pw, y + ph]})
     meta = {"fps": fps, "size": list(size), "seconds": seconds, "seed": seed, "frames": n,
-            "font_only": renderer.font_only, "vehicles": [asdict(v) for v, _ in schedule]}
+            "font_only": renderer.font_only, "vehicles": vehicles}
     side = sidecar_path(path)
     side_tmp = side.with_name(f".{side.name}.tmp-{os.getpid()}")
     side_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
             if self.ctx.log_pass is not None:
                 def log_pass(p: PlatePass, cam: CameraSettings = cam) -> PassRecord | None:
                     return self.ctx.log_pass(p, cam, self.models or models)
+
             def factory(progress: Callable[[float], None], cam: CameraSettings = cam) -> tuple[Any, Any]:
                 return self.ctx.camera_factory(cam, models, progress)
 
@@ -326,7 +327,14 @@ class MainWindow(QMainWindow):
         return ok
 
     # ---- worker signals (GUI thread) ------------------------------------------------------------
+    def _from_current_worker(self, camera: str) -> bool:
+        """Signals still queued from a stopped worker (settings applied meanwhile) are ignored."""
+        sender = self.sender()
+        return sender is None or self.workers.get(camera) is sender
+
     def _on_frame(self, live: LiveFrame) -> None:
+        if not self._from_current_worker(live.camera):
+            return
         view = self.grid.view(live.camera)
         if view is not None:
             view.show_frame(live.frame, live.observations)
@@ -335,11 +343,15 @@ class MainWindow(QMainWindow):
             worker.frame_shown()
 
     def _on_fps(self, camera: str, fps: float) -> None:
+        if not self._from_current_worker(camera):
+            return
         view = self.grid.view(camera)
         if view is not None:
             view.set_fps(fps)
 
     def _on_state(self, state: CameraState) -> None:
+        if not self._from_current_worker(state.camera):
+            return
         view = self.grid.view(state.camera)
         if view is not None:
             message = state.message if state.kind in ("reconnecting", "error") else ""

@@ -18,6 +18,7 @@ from gatekeeper.services.images import ImageStore
 from gatekeeper.services.passes import PassLogger
 from gatekeeper.services.registry import VehicleRegistry
 from gatekeeper.storage.db import Database
+from gatekeeper.ui.camera_worker import CameraState
 from gatekeeper.ui.main_window import AppContext, MainWindow
 
 from .uihelpers import BrightBoxDetector, NoReader, write_video
@@ -149,12 +150,18 @@ def test_apply_settings_saves_and_restarts_cameras(qtbot, tmp_path, services) ->
     window.show()
     window.start()
     qtbot.waitUntil(lambda: "A" in window.workers, timeout=10000)
+    qtbot.waitUntil(lambda: window.status.camera_state("A") == "running", timeout=10000)
     new = settings.model_copy(update={"cameras": [CameraSettings(name="B", source=str(video), lane=Lane.EXIT),
-                                                  CameraSettings(name="C", source=str(video))]})
+                                                  CameraSettings(name="A", source=str(video))]})
+    old = window.workers["A"]
     window.apply_settings(new)
     assert Settings.load(ctx.config_path).cameras[0].name == "B" and backups == [1]
-    assert set(window.workers) == {"B", "C"} and window.grid.view("A") is None
-    qtbot.waitUntil(lambda: window.grid.view("C").frames_shown > 0, timeout=10000)
+    assert window.workers["A"] is not old
+    old.state.emit(CameraState("A", "stopped", "late signal of the old worker"))
+    qtbot.wait(50)
+    assert window.status.camera_state("A") in ("starting", "running")  # ignored
+    assert set(window.workers) == {"B", "A"}
+    qtbot.waitUntil(lambda: window.grid.view("A").frames_shown > 0, timeout=10000)
     window.close()
     assert not window.workers
 

@@ -179,8 +179,10 @@ def install_labeling(
         def offer(n: int) -> None:
             answer = QMessageBox.question(
                 window,
-                tab.tr("Retrain"),
-                tab.tr("%1 new labels are waiting. Retrain the plate reader now?").replace("%1", str(n)),
+                QCoreApplication.translate("LabelQueueTab", "Retrain"),
+                QCoreApplication.translate(
+                    "LabelQueueTab", "%1 new labels are waiting. Retrain the plate reader now?"
+                ).replace("%1", str(n)),
             )
             if answer == QMessageBox.StandardButton.Yes:
                 open_retrain()

@@ -396,7 +396,7 @@
         <translation>통과 기록 %1</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+18"/>
         <source>The evidence frame is not available.</source>
         <translation>증거 영상 프레임이 없습니다.</translation>
     </message>
@@ -452,7 +452,7 @@
 <context>
     <name>LabelQueueTab</name>
     <message>
-        <location filename="../../gatekeeper/ui/label_queue_tab.py" line="+20"/>
+        <location filename="../../gatekeeper/ui/label_queue_tab.py" line="+27"/>
         <source>Not registered</source>
         <translation>미등록</translation>
     </message>
@@ -477,7 +477,7 @@
         <translation>라벨 작업 대기</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
         <source>Queued</source>
         <translation>대기 시작</translation>
     </message>
@@ -492,7 +492,7 @@
         <translation>인식 결과</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Confidence</source>
         <translation>신뢰도</translation>
     </message>
@@ -502,7 +502,7 @@
         <translation>사유</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Label…</source>
         <translation>라벨 작업…</translation>
     </message>
@@ -517,15 +517,25 @@
         <translation>재학습…</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+37"/>
         <source>%1 to label · %2 labelled</source>
         <translation>작업 대기 %1건 · 완료 %2건</translation>
+    </message>
+    <message>
+        <location line="+75"/>
+        <source>Retrain</source>
+        <translation>재학습</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 new labels are waiting. Retrain the plate reader now?</source>
+        <translation>새 라벨 %1개가 대기 중입니다. 지금 번호 인식 모델을 재학습할까요?</translation>
     </message>
 </context>
 <context>
     <name>LabelingDialog</name>
     <message>
-        <location filename="../../gatekeeper/ui/labeling_dialog.py" line="+31"/>
+        <location filename="../../gatekeeper/ui/labeling_dialog.py" line="+42"/>
         <source>Private</source>
         <translation>자가용</translation>
     </message>
@@ -585,7 +595,7 @@
         <translation>이륜차</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+34"/>
         <source>Label plates</source>
         <translation>번호판 라벨 작업</translation>
     </message>
@@ -625,7 +635,7 @@
         <translation>닫기</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+11"/>
         <source>Register this vehicle</source>
         <translation>이 차량 등록</translation>
     </message>
@@ -670,52 +680,52 @@
         <translation>색상</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Enter: save · Esc: skip · Ctrl+Z: undo · Del: delete box · Ctrl+drag: new box · wheel: zoom · drag: pan</source>
         <translation>Enter: 저장 · Esc: 건너뛰기 · Ctrl+Z: 실행 취소 · Del: 상자 삭제 · Ctrl+드래그: 새 상자 · 휠: 확대/축소 · 드래그: 이동</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+40"/>
         <source>Done: %1 labelled</source>
         <translation>완료: %1건 라벨 작업</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Camera %1 · read %2 (%3) · %4</source>
         <translation>카메라 %1 · 인식 %2 (%3) · %4</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>no reads</source>
         <translation>인식 결과 없음</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>The frame %1 cannot be opened; skip this item.</source>
         <translation>프레임 %1을(를) 열 수 없습니다. 이 항목은 건너뛰세요.</translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+60"/>
         <source>No plate box: Ctrl+drag on the frame or &apos;Add box&apos;.</source>
         <translation>번호판 상자가 없습니다. 화면에서 Ctrl+드래그하거나 &apos;상자 추가&apos;를 누르세요.</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Box %1 of %2</source>
         <translation>상자 %1 / %2</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Nothing to undo.</source>
         <translation>취소할 작업이 없습니다.</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+37"/>
         <source>Draw the plate box first (Ctrl+drag on the frame or &apos;Add box&apos;).</source>
         <translation>먼저 번호판 상자를 그리세요 (화면에서 Ctrl+드래그 또는 &apos;상자 추가&apos;).</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Plate %1: &apos;%2&apos; is not a valid plate number; fix it before saving.</source>
         <translation>번호판 %1: &apos;%2&apos;은(는) 올바른 번호판이 아닙니다. 저장하기 전에 고치세요.</translation>
     </message>
@@ -749,7 +759,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gatekeeper/ui/main_window.py" line="+92"/>
+        <location filename="../../gatekeeper/ui/main_window.py" line="+96"/>
         <source>Gatekeeper — gate log</source>
         <extracomment>() -&gt; Models (runs in the model-loader thread). (camera, models, progress) -&gt; (source, pipeline) (runs in the camera&apos;s worker thread). (plate_pass, camera, models) -&gt; PassRecord (runs in the camera&apos;s worker thread). n -&gt; newest passes first (GUI thread, at start). relative evidence path -&gt; absolute file. called once before settings are saved (keeps a copy of a broken settings file).</extracomment>
         <translation>Gatekeeper — 출입 기록</translation>
@@ -760,7 +770,7 @@
         <translation>실시간</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+23"/>
         <source>Entries log</source>
         <translation>출입 기록</translation>
     </message>
@@ -791,12 +801,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+246"/>
+        <location line="+270"/>
         <source>About Gatekeeper</source>
         <translation>Gatekeeper 정보</translation>
     </message>
     <message>
-        <location line="-243"/>
+        <location line="-267"/>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -827,7 +837,7 @@
         <translation>최근 통과 기록을 불러오지 못했습니다: %1</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+67"/>
         <source>New models in use: %1</source>
         <translation>새 모델 사용 중: %1</translation>
     </message>
@@ -853,17 +863,17 @@
 %1</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+29"/>
         <source>Preparing the demo camera…</source>
         <translation>데모 카메라를 준비하는 중…</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+52"/>
         <source>Reconnecting…</source>
         <translation>다시 연결하는 중…</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+26"/>
         <source>%1 Gate opened by the operator (logged; no gate controller is connected)</source>
         <translation>%1 근무자가 차단기를 열었습니다 (기록됨, 연결된 차단기 제어 장치 없음)</translation>
     </message>
@@ -938,9 +948,14 @@ Offline licence-plate recognition and gate log.</source>
         <translation>이미지 없음</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>%1 · %2 (%3) · %4</source>
-        <translation>%1 · %2 (%3) · %4</translation>
+        <location line="+20"/>
+        <source>%1 (%2) · %3</source>
+        <translation>%1 (%2) · %3</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1% sure</source>
+        <translation>신뢰도 %1%</translation>
     </message>
 </context>
 <context>
@@ -1007,7 +1022,7 @@ Offline licence-plate recognition and gate log.</source>
 <context>
     <name>RetrainDialog</name>
     <message>
-        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+52"/>
+        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+78"/>
         <source>Retrain on this site&apos;s labels</source>
         <translation>이 현장의 라벨로 재학습</translation>
     </message>
@@ -1052,7 +1067,7 @@ Offline licence-plate recognition and gate log.</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>Training… the cameras keep running.</source>
         <translation>학습 중… 카메라는 계속 작동합니다.</translation>
     </message>
@@ -1062,7 +1077,7 @@ Offline licence-plate recognition and gate log.</source>
         <translation>취소하는 중…</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+35"/>
         <source>The training program could not be started.</source>
         <translation>학습 프로그램을 시작할 수 없습니다.</translation>
     </message>
@@ -1072,17 +1087,17 @@ Offline licence-plate recognition and gate log.</source>
         <translation>취소했습니다. 현재 모델을 계속 사용합니다.</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>Training failed (exit code %1); see the log. The current model stays in use.</source>
         <translation>학습에 실패했습니다 (종료 코드 %1). 로그를 확인하세요. 현재 모델을 계속 사용합니다.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>New model %1 activated: %2</source>
         <translation>새 모델 %1 적용: %2</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Model %1 was not better and is kept as a rejected candidate: %2</source>
         <translation>모델 %1은(는) 더 낫지 않아 채택하지 않은 후보로 보관합니다: %2</translation>
     </message>

@@ -48,6 +48,14 @@ def hash_tree(path: Path) -> dict[str, str]:
     return {p.relative_to(path).as_posix(): sha256_file(p) for p in sorted(path.rglob("*")) if p.is_file()}
 
 
+def shipped_digest(entry: Path) -> dict[str, str]:
+    """The sha256s the registry records for a model copied from ``entry`` (its files by name)."""
+    out: dict[str, str] = {}
+    for f in model_files(entry):
+        out.update(hash_tree(f) if f.is_file() else {f"{f.name}/{k}": v for k, v in hash_tree(f).items()})
+    return out
+
+
 def shipped_weights(kind: str, settings: Settings, paths: AppPaths) -> Path | None:
     """The shipped weights of ``kind`` named by the settings (``None`` when absent)."""
     value = settings.detector.weights if kind == "detector" else settings.reader.korean_weights
@@ -95,17 +103,34 @@ class ModelRegistry:
         self.settings = settings or Settings()
 
     def ensure_initial(self) -> list[ModelVersion]:
-        """Register the shipped weights as the first active versions (once per kind)."""
+        """Register the shipped weights (first start, and again when an update ships different files).
+
+        New shipped weights become active unless the site already uses a model trained here; then they
+        stay a candidate that ``gatekeeper models activate`` can switch to. Returns the versions added.
+        """
         added = []
         for kind in KINDS:
-            if self.repo.count(kind):
-                continue
             src = shipped_weights(kind, self.settings, self.paths)
             if src is None:
-                log.warning("no shipped %s weights to register", kind)
+                if not self.repo.count(kind):
+                    log.warning("no shipped %s weights to register", kind)
+                continue
+            digest = shipped_digest(src)
+            known = [v for v in self.repo.list(kind) if v.note == SHIPPED_NOTE]
+            if any(v.sha256 == digest for v in known):
                 continue
             mv = self.register(kind, src, parent=None, metrics={}, data_size=0, note=SHIPPED_NOTE)
-            added.append(self.activate(mv.version))
+            active = self.repo.active(kind)
+            if active is None or active.note == SHIPPED_NOTE:
+                mv = self.activate(mv.version)
+            else:
+                log.info(
+                    "new shipped %s weights registered as %s; %s (trained here) stays active",
+                    kind,
+                    mv.version,
+                    active.version,
+                )
+            added.append(mv)
         return added
 
     def next_version(self, kind: str) -> str:

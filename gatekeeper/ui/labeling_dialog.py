@@ -54,7 +54,18 @@ _VEHICLE_NAMES = {
     "bus": QT_TRANSLATE_NOOP("LabelingDialog", "Bus"),
     "motorcycle": QT_TRANSLATE_NOOP("LabelingDialog", "Motorcycle"),
 }
-_COLOUR_NAMES = {c: c for c in COLOURS}
+_COLOUR_NAMES = {c: c for c in COLOURS} | {
+    "white": QT_TRANSLATE_NOOP("LabelingDialog", "white"),
+    "black": QT_TRANSLATE_NOOP("LabelingDialog", "black"),
+    "grey": QT_TRANSLATE_NOOP("LabelingDialog", "grey"),
+    "silver": QT_TRANSLATE_NOOP("LabelingDialog", "silver"),
+    "blue": QT_TRANSLATE_NOOP("LabelingDialog", "blue"),
+    "red": QT_TRANSLATE_NOOP("LabelingDialog", "red"),
+    "green": QT_TRANSLATE_NOOP("LabelingDialog", "green"),
+    "yellow": QT_TRANSLATE_NOOP("LabelingDialog", "yellow"),
+    "brown": QT_TRANSLATE_NOOP("LabelingDialog", "brown"),
+    "other": QT_TRANSLATE_NOOP("LabelingDialog", "other"),
+}
 _USE_TO_KIND = {
     PlateUse.PRIVATE: "private",
     PlateUse.COMMERCIAL: "commercial",

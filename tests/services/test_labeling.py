@@ -12,7 +12,7 @@ from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import Settings
 from gatekeeper.domain.types import Box, Decision, Lane, PassRecord, PlateRead, Vehicle, VehicleCategory
 from gatekeeper.pipeline.types import PlatePass
-from gatekeeper.services.labeling import LabelError, LabelingService
+from gatekeeper.services.labeling import LabelError, LabelingService, with_labeling
 from gatekeeper.services.registry import VehicleRegistry
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository
@@ -138,3 +138,20 @@ def test_invalid_label_is_refused_and_nothing_written(env) -> None:
     assert svc.repo.get(item_id).status == "pending"
     svc.skip(item_id)
     assert svc.repo.get(item_id).status == "skipped" and svc.pending_count() == 0
+
+
+def test_logging_hook_queues_and_never_loses_the_pass(env) -> None:
+    svc, _, passes, _ = env
+    calls = []
+
+    def log_pass(plate_pass, camera):
+        record, _pp = _log(passes, plate_pass.text, plate_pass.confidence)
+        calls.append(camera)
+        return record
+
+    hooked = with_labeling(log_pass, svc)
+    _record, pp = _log(passes, "34나5679", 0.5)
+    assert hooked(pp, "Gate").plate_read == "34나5679" and calls == ["Gate"]
+    assert svc.pending_count() == 1
+    pp.best_frame = None  # no frame on disk and none in memory: queueing fails, logging does not
+    assert hooked(pp, "Gate") is not None and svc.pending_count() == 1

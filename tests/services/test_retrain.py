@@ -76,6 +76,45 @@ def test_scheduler_quiet_hour_once_a_day() -> None:
     assert auto.check(datetime(2026, 1, 2, 3, 0), 10) == "start"
 
 
+def test_shipped_weights_become_the_first_active_versions(env, tmp_path) -> None:
+    _svc, _registry, paths, _ = env
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    for name in (
+        "plate_detector.onnx",
+        "plate_detector.pt",
+        "kr_reader.pth",
+        "kr_reader.yaml",
+        "kr_reader.py",
+    ):
+        (shipped / name).write_bytes(name.encode() * 100)
+    settings = Settings.model_validate(
+        {
+            "detector": {"weights": str(shipped / "plate_detector.onnx")},
+            "reader": {"korean_weights": str(shipped / "kr_reader")},
+        }
+    )
+    registry = ModelRegistry(_registry.repo, paths, settings)
+    added = registry.ensure_initial()
+    assert [m.version for m in added] == ["detector-000", "reader-000"]
+    assert registry.ensure_initial() == []  # only once
+    det, rdr = registry.active("detector"), registry.active("reader")
+    assert det.note == "shipped weights" and set(det.sha256) == {"plate_detector.onnx", "plate_detector.pt"}
+    assert set(rdr.sha256) == {"kr_reader.pth", "kr_reader.yaml", "kr_reader.py"}
+    assert active_weights(paths, "detector") == paths.models_dir / "detector-000" / "plate_detector.onnx"
+    assert active_weights(paths, "reader") == paths.models_dir / "reader-000" / "kr_reader.pth"
+    (shipped / "kr_reader.pth").write_bytes(b"an updated shipped reader" * 100)  # an app update
+    assert [m.version for m in registry.ensure_initial()] == ["reader-001"]
+    assert (
+        registry.active("reader").version == "reader-001" and registry.get("reader-000").status == "retired"
+    )
+    registry.activate("reader-000")  # roll back
+    (paths.models_dir / "reader-000" / "kr_reader.pth").unlink()
+    assert active_weights(paths, "reader") is None  # missing files: the loader falls back to the settings
+    with pytest.raises(FileNotFoundError):
+        registry.activate("reader-000")
+
+
 @pytest.mark.slow
 def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
     svc, registry, paths, labels = env

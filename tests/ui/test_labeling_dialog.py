@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import cv2
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QKeyEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -158,5 +158,16 @@ def test_escape_skips_and_ctrl_z_undoes(qtbot, env) -> None:
     QTest.keyClick(dialog.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert dialog.editor.boxes() == [Box(100, 150, 180, 180)]
     before = dialog.editor.transform().m11()
-    dialog.editor.zoom(2.0)
-    assert dialog.editor.transform().m11() == pytest.approx(before * 2)
+    centre = QPointF(dialog.editor.viewport().rect().center())
+    wheel = QWheelEvent(
+        centre,
+        dialog.editor.mapToGlobal(centre),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(dialog.editor.viewport(), wheel)
+    assert dialog.editor.transform().m11() == pytest.approx(before * 1.25)

@@ -595,7 +595,57 @@
         <translation>이륜차</translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+3"/>
+        <source>white</source>
+        <translation>흰색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>black</source>
+        <translation>검은색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>grey</source>
+        <translation>회색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>silver</source>
+        <translation>은색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>blue</source>
+        <translation>파란색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>red</source>
+        <translation>빨간색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>green</source>
+        <translation>초록색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>yellow</source>
+        <translation>노란색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>brown</source>
+        <translation>갈색</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>other</source>
+        <translation>기타</translation>
+    </message>
+    <message>
+        <location line="+33"/>
         <source>Label plates</source>
         <translation>번호판 라벨 작업</translation>
     </message>

@@ -267,7 +267,20 @@ class SettingsDialog(QDialog):
             where = " · ".join([where, *rest])
         else:
             where = " · ".join(fields.get(str(p), str(p)) for p in loc) or self.tr("settings")
-        return f"{where}: {error.get('msg', '')}"
+        return f"{where}: {self._message(error)}"
+
+    def _message(self, error: dict[str, Any]) -> str:
+        """pydantic's message, in the operator's language for the errors this form can produce."""
+        kind, ctx = error.get("type", ""), error.get("ctx") or {}
+        if kind == "string_too_short" or (kind == "value_error" and "blank" in str(error.get("msg"))):
+            return self.tr("must not be empty")
+        if kind == "string_too_long":
+            return self.tr("is too long (at most %1 characters)").replace("%1", str(ctx.get("max_length")))
+        if kind in ("greater_than_equal", "greater_than"):
+            return self.tr("must be at least %1").replace("%1", str(ctx.get("ge", ctx.get("gt"))))
+        if kind in ("less_than_equal", "less_than"):
+            return self.tr("must be at most %1").replace("%1", str(ctx.get("le", ctx.get("lt"))))
+        return str(error.get("msg", ""))
 
     def accept(self) -> None:
         result = self.validate()

@@ -1367,6 +1367,26 @@ Offline licence-plate recognition and gate log.</source>
         <source>settings</source>
         <translation>설정</translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>must not be empty</source>
+        <translation>비워 둘 수 없습니다</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>is too long (at most %1 characters)</source>
+        <translation>너무 깁니다 (최대 %1자)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>must be at least %1</source>
+        <translation>%1 이상이어야 합니다</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>must be at most %1</source>
+        <translation>%1 이하여야 합니다</translation>
+    </message>
 </context>
 <context>
     <name>VehicleCategory</name>

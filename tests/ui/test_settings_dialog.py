@@ -78,8 +78,12 @@ def test_bad_input_is_rejected_with_a_visible_message(qtbot) -> None:
     qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.result() != SettingsDialog.DialogCode.Accepted
     assert dialog.error_label.isVisible()
-    assert "Camera 1" in dialog.error_label.text() and "name" in dialog.error_label.text()
+    assert dialog.error_label.text() == "Camera 1 · name: must not be empty"
 
+    row.name_edit.setText("x" * 70)
+    assert dialog.validate() is None
+    assert dialog.error_label.text() == "Camera 1 · name: is too long (at most 64 characters)"
+    row.name_edit.clear()
     qtbot.keyClicks(row.name_edit, "Gate")
     row.set_kind(KIND_URL)
     qtbot.keyClicks(row.url_edit, "not a url")

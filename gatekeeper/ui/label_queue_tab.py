@@ -140,6 +140,7 @@ def install_labeling(
     new_labels=None,
     data_dir=None,
     device: str = "cpu",
+    config=None,
 ) -> LabelQueueTab:
     """Add the "To label" tab to the main window and wire it up.
 
@@ -162,7 +163,7 @@ def install_labeling(
     def open_retrain(start: bool = False) -> RetrainDialog:
         dialog = getattr(window, "retrain_dialog", None)
         if dialog is None:
-            dialog = RetrainDialog(window, data_dir=data_dir, device=device)
+            dialog = RetrainDialog(window, data_dir=data_dir, device=device, config=config)
             dialog.models_changed.connect(lambda _kind, _version: window.reload_models())
             window.retrain_dialog = dialog
         dialog.show()

@@ -35,12 +35,19 @@ KILL_AFTER_MS = 3000
 
 
 def train_arguments(
-    kind: str, amount: int, data_dir: Path | None = None, device: str = "cpu", extra: list[str] | None = None
+    kind: str,
+    amount: int,
+    data_dir: Path | None = None,
+    device: str = "cpu",
+    extra: list[str] | None = None,
+    config: Path | None = None,
 ) -> list[str]:
     """Arguments of ``python -m gatekeeper ... train KIND --site --progress-json``."""
     args = ["-m", "gatekeeper"]
     if data_dir is not None:
         args += ["--data-dir", str(data_dir)]
+    if config is not None:
+        args += ["--config", str(config)]
     args += [
         "train",
         kind,
@@ -72,11 +79,13 @@ class RetrainDialog(QDialog):
         device: str = "cpu",
         program: str | None = None,
         extra_args: list[str] | None = None,
+        config: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("retrainDialog")
         self.setWindowTitle(self.tr("Retrain on this site's labels"))
         self.data_dir = data_dir
+        self.config = config
         self.device = device
         self.program = program or sys.executable
         self.extra_args = list(extra_args or [])
@@ -142,7 +151,12 @@ class RetrainDialog(QDialog):
         self.log_view.clear()
         self.progress.setValue(0)
         args = train_arguments(
-            self.kind.currentData(), self.amount.value(), self.data_dir, self.device, self.extra_args
+            self.kind.currentData(),
+            self.amount.value(),
+            self.data_dir,
+            self.device,
+            self.extra_args,
+            self.config,
         )
         self.process = QProcess(self)
         self.process.readyReadStandardOutput.connect(self._read_stdout)

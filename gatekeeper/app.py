@@ -66,9 +66,10 @@ def run_app(args: argparse.Namespace) -> int:
         settings = demo_settings(settings)
 
     from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from gatekeeper.ui import style
+    from gatekeeper.ui.main_window import show_database_problem
 
     QCoreApplication.setOrganizationName("Gatekeeper")
     QCoreApplication.setApplicationName("Gatekeeper")
@@ -93,7 +94,7 @@ def run_app(args: argparse.Namespace) -> int:
     except StorageError as exc:
         log.error("database not usable: %s", exc)
         if not unattended:
-            QMessageBox.critical(None, QCoreApplication.translate("App", "Database problem"), str(exc))
+            show_database_problem(str(exc))
         return 2
     images = ImageStore(paths.images_dir)
     registry = VehicleRegistry(db)
@@ -144,11 +145,9 @@ def run_app(args: argparse.Namespace) -> int:
         _install_labeling(window, labeling, settings, paths)
     window.show()
     if settings_error:
-        _warn_settings(window, settings_error, unattended)
+        window.show_settings_problem(settings_error, dialog=not unattended)
     if demo:
-        window.status.notify(QCoreApplication.translate(
-            "App", "Demo mode: the built-in demo camera replaces the configured cameras; "
-                   "settings are not saved."))
+        window.announce_demo_mode()
     QTimer.singleShot(0, window.start)
 
     screenshot = getattr(args, "screenshot", None)
@@ -212,23 +211,6 @@ def _install_translator(app: Any, language: str) -> None:
         log.info("no translations available")
         return
     install_translator(app, language)
-
-
-def _warn_settings(window: Any, message: str, unattended: bool) -> None:
-    from PySide6.QtCore import QCoreApplication
-    from PySide6.QtWidgets import QMessageBox
-
-    text = QCoreApplication.translate(
-        "App", "The settings file could not be read, so the default settings are in use. "
-               "The file was not changed; fix it or save new settings from the Settings dialog.")
-    window.status.notify(text, 30000)
-    if unattended:
-        return
-    box = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("App", "Settings not loaded"),
-                      text, QMessageBox.StandardButton.Ok, window)
-    box.setDetailedText(message)
-    box.setModal(False)
-    box.show()
 
 
 def _save_screenshot(window: Any, path: Path) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTabWidget, QToolBar, QWidget
 
@@ -421,6 +421,23 @@ class MainWindow(QMainWindow):
         if not self.ctx.save_settings:
             self.status.notify(self.tr("Demo mode: the new settings apply to this session only."))
 
+    def show_settings_problem(self, details: str, dialog: bool = True) -> None:
+        """The settings file was malformed: defaults are in use and the file was left untouched."""
+        text = self.tr("The settings file could not be read, so the default settings are in use. "
+                       "The file was not changed; fix it or save new settings from the Settings dialog.")
+        self.status.notify(text, 30000)
+        if not dialog:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Settings not loaded"), text,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText(details)
+        box.setModal(False)
+        box.show()
+
+    def announce_demo_mode(self) -> None:
+        self.status.notify(self.tr("Demo mode: the built-in demo camera replaces the configured cameras; "
+                                   "settings are not saved."), 30000)
+
     def show_about(self) -> None:
         from gatekeeper import __version__
 
@@ -444,6 +461,11 @@ class MainWindow(QMainWindow):
         log.info("window closed: cameras %s in %.2f s", "stopped" if stopped else "NOT all stopped",
                  time.monotonic() - t0)
         event.accept()
+
+
+def show_database_problem(message: str) -> None:
+    """A database that cannot be opened or upgraded: the window cannot start."""
+    QMessageBox.critical(None, QCoreApplication.translate("MainWindow", "Database problem"), message)
 
 
 #: Workers that did not stop in time; kept referenced so their QThread is not destroyed while running.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -18,6 +19,8 @@ from gatekeeper.domain.types import Lane
 from gatekeeper.pipeline.offline import configure_offline
 
 log = logging.getLogger(__name__)
+
+BACKGROUND_WAIT_S = 30.0  # at exit, how long a model load still in progress may take to finish
 
 
 def load_settings(path: Path) -> tuple[Settings, str]:
@@ -164,9 +167,16 @@ def run_app(args: argparse.Namespace) -> int:
     _handle_sigint(window)
     app.exec()
     window.stop_cameras()
-    window.wait_background(5.0)
-    wait_lingering(5.0)
+    finished = window.wait_background(BACKGROUND_WAIT_S) and wait_lingering(5.0)
     db.dispose()
+    if not finished:
+        # A model load (or a camera driver) that cannot be interrupted is still running; destroying its
+        # QThread would abort the process, so leave without running the Python/Qt tear-down.
+        log.warning("background work still running at exit; leaving without waiting for it")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     log.info("Gatekeeper closed")
     return 0
 

@@ -173,3 +173,21 @@ def test_hangul_font_in_use_when_installed(qapp) -> None:
         pytest.skip("no font with Hangul is installed (fonts-nanum)")
     assert apply_font(qapp) == family
     assert qapp.font().family() == family
+
+
+def test_close_while_models_load(qtbot, services) -> None:
+    settings = Settings(cameras=[CameraSettings(name="Gate", source="demo")])
+
+    def slow():
+        time.sleep(0.8)
+        return runtime.Models(BrightBoxDetector(), NoReader(), "slow", "cpu")
+
+    window = MainWindow(_context(settings, services, slow))
+    qtbot.addWidget(window)
+    window.show()
+    window.start()
+    assert window.status.progress_visible  # the window is up while the models load
+    window.close()
+    assert window.wait_background(5.0)
+    qtbot.wait(100)
+    assert not window.workers and window.models is None

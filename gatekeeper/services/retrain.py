@@ -8,6 +8,7 @@ both at least the champion's and one of them is strictly higher. Otherwise it is
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -208,6 +209,7 @@ class RetrainService:
             raise ValueError("the site validation split is empty: label more passes before retraining")
         champion = self.registry.active(kind)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+        keep_run = out_dir is not None  # a default run folder is removed once the model is registered
         out_dir = Path(out_dir) if out_dir else self.paths.data_dir / "runs" / f"{kind}-{stamp}"
         say(0.0, f"scoring the current {kind} on the site validation split")
         parent, before = self.champion_score(kind)
@@ -247,6 +249,7 @@ class RetrainService:
             after=score.metrics,
             data=data,
             rows=score.rows,
+            frames=score.frames,
             train_metrics=train_metrics,
         )
         self.registry.repo.update(mv.version, report_path=str(report))
@@ -254,6 +257,8 @@ class RetrainService:
             self.registry.activate(mv.version)
         else:
             self.registry.reject(mv.version)
+        if not keep_run:
+            shutil.rmtree(out_dir, ignore_errors=True)
         say(1.0, f"{mv.version} {'activated' if promote else 'rejected'}: {reason}")
         log.info("retrain %s -> %s %s (%s)", kind, mv.version, "activated" if promote else "rejected", reason)
         return RetrainOutcome(

@@ -15,7 +15,7 @@ import cv2
 
 from gatekeeper.dataset.site_dataset import atomic_write_bytes
 from gatekeeper.domain.plates import normalize_plate
-from gatekeeper.training.site import ReaderRow
+from gatekeeper.training.site import FrameRow, ReaderRow
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,23 @@ def _img_tag(path: Path, max_h: int = 48) -> str:
     return f'<img alt="{html.escape(path.name)}" height="{max_h}" src="data:image/png;base64,{data}">'
 
 
+def _frame_tag(row: FrameRow, width: int = 240) -> str:
+    """A thumbnail of a validation frame: labelled boxes green, detections red."""
+    image = cv2.imread(str(row.image))
+    if image is None:
+        return html.escape(row.image.name)
+    for boxes, colour in ((row.truth, (80, 200, 80)), (row.found, (60, 60, 230))):
+        for b in boxes:
+            cv2.rectangle(image, (int(b.x1), int(b.y1)), (int(b.x2), int(b.y2)), colour, 2)
+    scale = width / max(image.shape[1], 1)
+    image = cv2.resize(image, (width, max(1, int(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    if not ok:
+        return html.escape(row.image.name)
+    data = base64.b64encode(buf.tobytes()).decode()
+    return f'<img alt="{html.escape(row.image.name)}" src="data:image/jpeg;base64,{data}">'
+
+
 def metrics_plot(before: dict, after: dict) -> str:
     """A bar chart of the metrics before/after as an embedded PNG ``<img>`` (matplotlib Agg)."""
     import matplotlib
@@ -117,6 +134,7 @@ def render_report(
     after: dict,
     data: dict,
     rows: Sequence[ReaderRow] = (),
+    frames: Sequence[FrameRow] = (),
     train_metrics: dict | None = None,
 ) -> str:
     """The report as one self-contained HTML page."""
@@ -171,6 +189,18 @@ def render_report(
             out.append("</table>")
         else:
             out.append("<p>every validation plate was read correctly</p>")
+    if frames:
+        bad = sorted((f for f in frames if f.missed or f.false), key=lambda f: -(f.missed + f.false))[:WORST]
+        out.append("<h3>Worst frames (green: labelled, red: detected)</h3>")
+        if bad:
+            out.append(
+                "<table border='1' cellspacing='0' cellpadding='3'><tr><th>frame</th><th>missed</th>"
+                "<th>false alarms</th></tr>"
+            )
+            out += [f"<tr><td>{_frame_tag(f)}</td><td>{f.missed}</td><td>{f.false}</td></tr>" for f in bad]
+            out.append("</table>")
+        else:
+            out.append("<p>every labelled plate was found, with no false alarms</p>")
     out.append("</body></html>")
     return "\n".join(out)
 

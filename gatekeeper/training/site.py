@@ -35,11 +35,23 @@ class ReaderRow:
 
 
 @dataclass
+class FrameRow:
+    """One validation frame of the detector: labelled boxes, found boxes, misses and false alarms."""
+
+    image: Path
+    truth: list[Box]
+    found: list[Box]
+    missed: int
+    false: int
+
+
+@dataclass
 class SiteScore:
-    """Metrics of one model on the site validation split (plus per-crop rows for the reader)."""
+    """Metrics of one model on the site validation split (plus per-crop / per-frame rows for the report)."""
 
     metrics: dict[str, float] = field(default_factory=dict)
     rows: list[ReaderRow] = field(default_factory=list)
+    frames: list[FrameRow] = field(default_factory=list)
 
 
 def detector_metrics(
@@ -47,20 +59,24 @@ def detector_metrics(
 ) -> SiteScore:
     """Recall and precision of ``detector.detect`` on labelled frames (greedy IoU >= ``iou`` matching)."""
     tp = fp = fn = 0
+    frames: list[FrameRow] = []
     for image, truth in samples:
         frame = cv2.imread(str(image))
         if frame is None:
             continue
         found = sorted(detector.detect(frame), key=lambda d: -d.score)
         free = list(truth)
+        false = 0
         for det in found:
             best = max(free, key=lambda b: b.iou(det.box), default=None)
             if best is not None and best.iou(det.box) >= iou:
                 free.remove(best)
                 tp += 1
             else:
-                fp += 1
+                false += 1
+        fp += false
         fn += len(free)
+        frames.append(FrameRow(image, list(truth), [d.box for d in found], len(free), false))
     recall = tp / (tp + fn) if tp + fn else 0.0
     precision = tp / (tp + fp) if tp + fp else 0.0
     return SiteScore(
@@ -68,7 +84,8 @@ def detector_metrics(
             "detection_recall": round(recall, 4),
             "detection_precision": round(precision, 4),
             "val_size": len(samples),
-        }
+        },
+        frames=frames,
     )
 
 

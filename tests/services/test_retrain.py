@@ -139,6 +139,7 @@ def test_reader_retrain_promotes_then_rejects(env, tmp_path) -> None:
     html = (paths.models_dir / mv.version / "report.html").read_text(encoding="utf-8")
     assert "Site validation split" in html and "data:image/png;base64" in html and "Worst examples" in html
     assert labels_since_last_training(labels, registry) == 0
+    assert not list((paths.data_dir / "runs").glob("*"))  # the run folder is gone, the model is registered
     # the champion now has a record no challenger can beat on this split
     registry.repo.update(
         mv.version, metrics={**mv.metrics, "site_val": {"plate_accuracy": 1.0, "val_size": n_val}}
@@ -176,3 +177,5 @@ def test_detector_retrain_one_epoch_beats_a_known_champion_record(env, tmp_path)
     assert {"best.onnx", "best.pt", "report.html"} <= {p.name for p in folder.iterdir()}
     assert set(mv.sha256) >= {"best.onnx", "best.pt"}
     assert active_weights(paths, "detector") == folder / "best.onnx"
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "detection_recall" in html and "Worst frames" in html

@@ -157,6 +157,8 @@ class RetrainService:
         """Fine-tune; returns (model entry to register, training metrics)."""
         if kind == "detector":
             pt = base.with_suffix(".pt") if base is not None else None
+            if pt is not None and not pt.is_file():
+                log.warning("the active detector has no .pt beside %s: training from scratch", base)
             result = fine_tune_detector(
                 out_dir,
                 self.site,
@@ -172,6 +174,8 @@ class RetrainService:
             entry = Path(result.onnx) if getattr(result, "onnx", None) else Path(result.weights)
             return entry, dict(result.metrics)
         pth = base.with_suffix(".pth") if base is not None else None
+        if pth is not None and not pth.is_file():
+            log.warning("the active reader has no .pth beside %s: training from scratch", base)
         result = fine_tune_reader(
             out_dir,
             self.site,

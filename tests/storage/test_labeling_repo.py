@@ -36,6 +36,30 @@ def test_migration_creates_tables_and_downgrades(db: Database) -> None:
     assert "model_versions" in db.table_names()
 
 
+def test_models_match_migration_0002(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from gatekeeper.storage.models import Base
+    from gatekeeper.storage.models_labeling import LabelItemRow  # noqa: F401 - registers the tables
+
+    ours = {"label_items", "label_plates", "model_versions"}
+
+    def table(diff) -> str:
+        for part in diff if isinstance(diff, tuple) else [diff]:
+            for obj in part if isinstance(part, tuple) else (part,):
+                name = getattr(getattr(obj, "table", None), "name", None) or getattr(obj, "name", None)
+                if isinstance(obj, str) and obj in ours:
+                    return obj
+                if name in ours:
+                    return name
+        return ""
+
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert [d for d in diffs if table(d)] == []
+
+
 def test_queue_roundtrip_labels_and_counts(db: Database) -> None:
     repo = LabelingRepository(db)
     reads = [PlateRead("12가3456", 0.6, plate_format="kr_private", reader="kr"), PlateRead("12가3458", 0.4)]

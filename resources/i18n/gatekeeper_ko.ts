@@ -522,7 +522,7 @@
         <translation>작업 대기 %1건 · 완료 %2건</translation>
     </message>
     <message>
-        <location line="+75"/>
+        <location line="+76"/>
         <source>Retrain</source>
         <translation>재학습</translation>
     </message>
@@ -851,12 +851,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+270"/>
+        <location line="+287"/>
         <source>About Gatekeeper</source>
         <translation>Gatekeeper 정보</translation>
     </message>
     <message>
-        <location line="-267"/>
+        <location line="-284"/>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -948,11 +948,31 @@
         <translation>데모 모드: 새 설정은 이번 실행에만 적용됩니다.</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+4"/>
+        <source>The settings file could not be read, so the default settings are in use. The file was not changed; fix it or save new settings from the Settings dialog.</source>
+        <translation>설정 파일을 읽을 수 없어 기본 설정을 사용합니다. 파일은 변경되지 않았습니다. 파일을 고치거나 설정 창에서 새 설정을 저장하세요.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Settings not loaded</source>
+        <translation>설정을 불러오지 못했습니다</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Demo mode: the built-in demo camera replaces the configured cameras; settings are not saved.</source>
+        <translation>데모 모드: 설정된 카메라 대신 내장 데모 카메라를 사용하며, 설정은 저장되지 않습니다.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Gatekeeper %1
 Offline licence-plate recognition and gate log.</source>
         <translation>Gatekeeper %1
 오프라인 차량 번호 인식 및 출입 기록 프로그램.</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Database problem</source>
+        <translation>데이터베이스 문제</translation>
     </message>
 </context>
 <context>
@@ -1072,12 +1092,12 @@ Offline licence-plate recognition and gate log.</source>
 <context>
     <name>RetrainDialog</name>
     <message>
-        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+78"/>
+        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+86"/>
         <source>Retrain on this site&apos;s labels</source>
         <translation>이 현장의 라벨로 재학습</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Plate reader</source>
         <translation>번호 인식 모델</translation>
     </message>
@@ -1117,7 +1137,7 @@ Offline licence-plate recognition and gate log.</source>
         <translation>단계</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+29"/>
         <source>Training… the cameras keep running.</source>
         <translation>학습 중… 카메라는 계속 작동합니다.</translation>
     </message>

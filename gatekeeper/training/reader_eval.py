@@ -1,0 +1,81 @@
+"""Evaluate a plate reader on labelled crops (``labels.csv``: image,plate,x1,y1,x2,y2) — never for training.
+
+    python -m gatekeeper.training.reader_eval --weights weights --data ../shared/data/eval/kr-dev
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gatekeeper.domain.types import Box
+from gatekeeper.pipeline.recognizer import crop_plate
+from gatekeeper.pipeline.types import PlateReader
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CropEval:
+    """Exact-plate accuracy over labelled crops, the per-crop results and the mean read time."""
+
+    plate_accuracy: float
+    n: int
+    ms_per_crop: float
+    rows: list[tuple[str, str, float]] = field(default_factory=list)  # (truth, read, confidence)
+
+
+def labelled_crops(folder: Path, margin: float = 0.08) -> list[tuple[np.ndarray, str]]:
+    """The boxed plates of an eval set, cropped like the recognizer crops detections."""
+    out = []
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if not row.get("x1"):
+                continue
+            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
+            if img is None:
+                continue
+            box = Box(*(float(row[k]) for k in ("x1", "y1", "x2", "y2")))
+            out.append((np.ascontiguousarray(crop_plate(img, box, margin)), row["plate"]))
+    return out
+
+
+def evaluate_reader(reader: PlateReader, crops: Sequence[tuple[np.ndarray, str]]) -> CropEval:
+    rows = []
+    t0 = time.perf_counter()
+    for crop, truth in crops:
+        read = reader.read(crop)
+        rows.append((truth, read.text if read else "", read.confidence if read else 0.0))
+    ms = (time.perf_counter() - t0) * 1000 / max(1, len(crops))
+    acc = sum(t == r for t, r, _ in rows) / max(1, len(rows))
+    return CropEval(acc, len(rows), ms, rows)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from gatekeeper.pipeline.reader import KoreanPlateReader
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--weights", type=Path, required=True)
+    p.add_argument("--name", default="kr_reader")
+    p.add_argument("--data", type=Path, required=True)
+    p.add_argument("--backend", default="auto")
+    p.add_argument("--margin", type=float, default=0.08)
+    args = p.parse_args(argv)
+    reader = KoreanPlateReader(args.weights, name=args.name, backend=args.backend)
+    res = evaluate_reader(reader, labelled_crops(args.data, args.margin))
+    for truth, text, conf in res.rows:
+        print(f"{'OK ' if truth == text else 'BAD'} {truth:>14} {text:>14} {conf:.2f}")
+    print(f"plate_accuracy {res.plate_accuracy:.3f} ({res.n} crops), {res.ms_per_crop:.1f} ms/crop ({reader.backend})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

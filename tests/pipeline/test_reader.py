@@ -1,0 +1,118 @@
+"""The shipped Korean reader (through EasyOCR's custom-network loader and ONNX), layouts, Latin reader."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+from gatekeeper.domain.paths import weights_dir
+from gatekeeper.domain.plates import is_valid_plate
+from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader, PlateReaderChain, ctc_greedy
+from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, ONE_LINE, TWO_LINE, layout_order, line_image, split_two_line
+
+STYLES = [PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.GREEN_OLD_2LINE,
+          PlateStyle.BLUE_EV, PlateStyle.RENTAL, PlateStyle.YELLOW_COMMERCIAL_1LINE, PlateStyle.WHITE_REGIONAL]
+
+
+@pytest.fixture(scope="module")
+def plates_clean() -> list[tuple[np.ndarray, str]]:
+    r = PlateRenderer(seed=123)
+    return [r.render(style=s) for s in STYLES for _ in range(2)]
+
+
+@pytest.fixture(scope="module")
+def onnx_reader() -> KoreanPlateReader:
+    return KoreanPlateReader(weights_dir(), backend="onnx")
+
+
+def test_shipped_weights_load_through_easyocr_and_read(plates_clean) -> None:
+    reader = KoreanPlateReader(weights_dir(), backend="easyocr")
+    assert reader.backend == "easyocr" and reader.easyocr_reader.recognizer is not None
+    reads = [reader.read(img) for img, _ in plates_clean]
+    right = sum(r is not None and r.text == t for r, (_, t) in zip(reads, plates_clean, strict=True))
+    assert right >= 0.8 * len(plates_clean), [(r.text if r else None, t) for r, (_, t) in zip(reads, plates_clean)]
+    for r in reads:
+        if r is not None:
+            assert len(r.char_confidences) == len(r.text) and 0.0 <= r.confidence <= 1.0
+            assert r.reader == "kr_reader"
+
+
+def test_onnx_backend_matches_and_is_fast(onnx_reader, plates_clean) -> None:
+    reads = [onnx_reader.read(img) for img, _ in plates_clean]
+    right = [r is not None and r.text == t for r, (_, t) in zip(reads, plates_clean, strict=True)]
+    assert sum(right) >= 0.8 * len(plates_clean)
+    ok = next(r for r, good in zip(reads, right, strict=True) if good)
+    assert is_valid_plate(ok.text) and ok.plate_format
+    img = plates_clean[0][0]
+    line = line_image(img, ONE_LINE)
+    onnx_reader.line_probs([line])
+    t0 = time.perf_counter()
+    for _ in range(20):
+        onnx_reader.line_probs([line])
+    assert (time.perf_counter() - t0) / 20 < 0.05  # ~2 ms here; generous for a loaded CI machine
+
+
+def test_two_line_plate_is_split_and_read(onnx_reader) -> None:
+    img, text = PlateRenderer(seed=5).render("서울74사9728", PlateStyle.YELLOW_COMMERCIAL_2LINE)
+    assert layout_order(img)[0] == TWO_LINE
+    line = split_two_line(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    assert line.shape[1] > 2.5 * line.shape[0]  # both lines side by side
+    assert line_image(img, TWO_LINE).shape == (IMG_H, IMG_W)
+    read = onnx_reader.read(img)
+    assert read is not None and read.text == text
+
+
+def test_degraded_and_small_plates_are_mostly_read(onnx_reader) -> None:
+    r = PlateRenderer(seed=77)
+    rng = np.random.default_rng(1)
+    right, n = 0, 16
+    for i in range(n):
+        img, text = r.render(style=STYLES[i % len(STYLES)])
+        img = r.degrade(img, rng)
+        small = cv2.resize(img, (140, round(img.shape[0] * 140 / img.shape[1])), interpolation=cv2.INTER_AREA)
+        read = onnx_reader.read(small)
+        right += read is not None and read.text == text
+    assert right >= n // 2
+
+
+def test_ctc_greedy_gives_one_confidence_per_character() -> None:
+    charset = "0123가"
+    probs = np.full((6, 6), 0.01)
+    for t, k in enumerate([1, 1, 0, 2, 5, 5]):
+        probs[t, k] = 0.9 if t != 1 else 0.95
+    text, confs = ctc_greedy(probs, charset)
+    assert text == "01가" and len(confs) == 3 and confs[0] == pytest.approx(0.95)
+
+
+def _latin_plate(text: str) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (520, 110), (235, 235, 235))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((3, 3, 516, 106), outline=(20, 20, 20), width=3)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 66)
+    box = draw.textbbox((0, 0), text, font=font)
+    draw.text(((520 - box[2]) / 2, (110 - box[3]) / 2 - box[1] / 2), text, fill=(10, 10, 10), font=font)
+    return np.ascontiguousarray(np.asarray(img)[..., ::-1])
+
+
+@pytest.mark.slow
+def test_latin_reader_and_chain(onnx_reader) -> None:
+    from gatekeeper.pipeline.reader import LatinPlateReader
+
+    if not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf").is_file():
+        pytest.skip("DejaVu fonts are not installed")
+
+    latin = LatinPlateReader()
+    read = latin.read(_latin_plate("WX64KHD"))
+    assert read is not None and read.text == "WX64KHD" and read.reader == "easyocr_en"
+    chain = MultiReader(onnx_reader, latin)
+    assert chain.read(_latin_plate("WX64KHD")).text == "WX64KHD"
+    kr, text = PlateRenderer(seed=9).render(style=PlateStyle.WHITE_8)
+    got = PlateReaderChain([onnx_reader, latin]).read(kr)
+    assert got is not None and got.text == text and got.reader == "kr_reader"

@@ -9,12 +9,16 @@ from typing import Any
 
 import numpy as np
 
+from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
-from gatekeeper.pipeline.recognizer import CROP_MARGIN, crop_plate, read_crop
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.recognizer import CROP_MARGIN, better_read, crop_plate, read_crop
 from gatekeeper.pipeline.tracker import PlateTracker
 from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservation, PlatePass, PlateReader
 
 log = logging.getLogger(__name__)
+
+FALLBACK_EVERY = 3  # weak reads of one track between two runs of the whole (slow) reader chain
 
 
 def _default_motion_gate() -> Any:
@@ -46,7 +50,7 @@ class CameraPipeline:
         motion_gate: bool | Any = True,
         upscale_min_width: int = 160,
         min_confidence: float = 0.0,
-        min_read_width: int = 24,
+        min_read_width: int = 48,
         max_reads_per_track: int = 12,
         early_reads: int = 3,
         early_confidence: float = 0.8,
@@ -68,6 +72,8 @@ class CameraPipeline:
         self.frames = 0
         self.detector_skipped = 0
         self.reads = 0
+        self.fallback_reads = 0
+        self._weak_reads: dict[int, int] = {}
 
     @property
     def detector(self) -> PlateDetector:
@@ -106,7 +112,7 @@ class CameraPipeline:
             obs = PlateObservation(detection=det, track_id=tid)
             if det.box.width >= self.min_read_width and self.tracker.needs_read(tid):
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
-                read = read_crop(reader, crop, self.upscale_min_width)
+                read = self._read(reader, crop, tid)
                 self.reads += 1
                 if read is not None and read.confidence >= self.min_confidence:
                     obs.read = read
@@ -115,6 +121,8 @@ class CameraPipeline:
             observations.append(obs)
         t2 = time.perf_counter()
         passes = self.tracker.step(timestamp)
+        if len(self._weak_reads) > len(self.tracker.tracks):
+            self._weak_reads = {k: v for k, v in self._weak_reads.items() if k in self.tracker.tracks}
         t3 = time.perf_counter()
         for p in passes:
             log.info("%s: pass %s (%.2f, %d reads)", self.camera, p.text, p.confidence, len(p.reads))
@@ -127,6 +135,23 @@ class CameraPipeline:
             stage_ms={"decode": decode_ms, "detect": (t1 - t0) * 1e3, "read": (t2 - t1) * 1e3,
                       "vote": (t3 - t2) * 1e3},
         )
+
+    def _read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
+        """Read with the first reader of a chain; the whole chain (slow Latin fallback) only on the first and
+        every ``FALLBACK_EVERY``-th weak read of a track."""
+        chain = getattr(reader, "readers", None)
+        if not chain or len(chain) < 2:
+            return read_crop(reader, crop, self.upscale_min_width)
+        read = read_crop(chain[0], crop, self.upscale_min_width)
+        recheck = float(getattr(reader, "recheck_below", 0.8))
+        if read is not None and read.confidence >= recheck and plates.is_valid_plate(read.text):
+            return read
+        weak = self._weak_reads.get(track_id, 0)
+        self._weak_reads[track_id] = weak + 1
+        if weak % FALLBACK_EVERY:
+            return read
+        self.fallback_reads += 1
+        return better_read(read, read_crop(reader, crop, self.upscale_min_width))
 
     def flush(self) -> list[PlatePass]:
         """End every open track (end of stream or shutdown) and return their passes."""

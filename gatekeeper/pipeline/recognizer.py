@@ -69,7 +69,7 @@ def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> 
     return grammar_checked(read)
 
 
-def _better(a: PlateRead | None, b: PlateRead | None) -> PlateRead | None:
+def better_read(a: PlateRead | None, b: PlateRead | None) -> PlateRead | None:
     """Prefer a grammar-valid read, then the more confident one."""
     if a is None or b is None:
         return a or b
@@ -109,7 +109,7 @@ class Recognizer:
         if read is None or read.confidence < self.recheck_below or not plates.is_valid_plate(read.text):
             wide = crop_plate(image, box, self.margin * 2.5)
             second = read_crop(self.reader, wide, self.upscale_min_width)
-            if _better(second, read) is second and second is not None:
+            if better_read(second, read) is second and second is not None:
                 read, crop = second, wide
         if read is not None and read.confidence < self.min_confidence:
             read = None

@@ -103,8 +103,10 @@ def _active(paths: AppPaths, kind: str) -> tuple[Path | None, str]:
 
 
 def _find(value: str, paths: AppPaths, suffixes: tuple[str, ...]) -> Path | None:
-    for suffix in suffixes:
-        p = resolve_model_path(value + suffix, paths.config_dir, weights_dir())
+    """``value`` as given, else with each of ``suffixes`` added or in place of its own suffix."""
+    stem = str(Path(value).with_suffix("")) if Path(value).suffix in suffixes else value
+    for candidate in dict.fromkeys([value] + [value + s for s in suffixes] + [stem + s for s in suffixes]):
+        p = resolve_model_path(candidate, paths.config_dir, weights_dir())
         if p.exists():
             return p
     return None
@@ -115,9 +117,9 @@ def resolve_weights(settings: Settings, paths: AppPaths) -> tuple[Path, Path, st
     det, det_version = _active(paths, "detector")
     rdr, rdr_version = _active(paths, "reader")
     if det is None:
-        det = _find(settings.detector.weights, paths, ("", ".onnx", ".pt"))
+        det = _find(settings.detector.weights, paths, (".onnx", ".pt"))
     if rdr is None:
-        rdr = _find(settings.reader.korean_weights, paths, ("", ".pth", ".onnx"))
+        rdr = _find(settings.reader.korean_weights, paths, (".pth", ".onnx"))
     missing = []
     if det is None:
         missing.append(f"plate detector {settings.detector.weights!r}")

@@ -95,3 +95,38 @@ def test_motion_gate_skips_detection_on_a_still_scene(demo: Path) -> None:
     before = det.calls
     pipeline.process(moved, 7.0)
     assert det.calls == before + 1
+
+
+def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
+    import numpy as np
+
+    from gatekeeper.domain.types import Box, PlateRead
+    from gatekeeper.pipeline.reader_latin import PlateReaderChain
+    from gatekeeper.pipeline.types import Detection
+
+    class BoxDetector:
+        name = "box"
+
+        def detect(self, frame):  # noqa: ANN001, ANN201
+            return [Detection(Box(100, 100, 260, 140), 0.9)]
+
+    class Weak:
+        name = "weak"
+
+        def read(self, crop):  # noqa: ANN001, ANN201
+            return PlateRead("12가345", 0.6)  # invalid: always weak
+
+    class Slow:
+        name = "slow"
+        calls = 0
+
+        def read(self, crop):  # noqa: ANN001, ANN201
+            Slow.calls += 1
+            return PlateRead("AB12CDE", 0.7)
+
+    pipeline = CameraPipeline("cam", BoxDetector(), PlateReaderChain([Weak(), Slow()]), VotingSettings(),
+                              motion_gate=False, max_reads_per_track=30)
+    frame = np.zeros((360, 640, 3), np.uint8)
+    for i in range(9):
+        pipeline.process(frame, i * 0.05)
+    assert pipeline.reads == 9 and Slow.calls == 3 == pipeline.fallback_reads

@@ -89,3 +89,14 @@ def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> No
 
     assert main(["bench", "--cameras", "9"]) == 2
     assert "between 1 and 4" in capsys.readouterr().err
+
+
+def test_weights_found_by_stem(paths: AppPaths, tmp_path: Path) -> None:
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "det.pt").write_bytes(b"x")
+    (folder / "kr.pth").write_bytes(b"x")
+    settings = Settings.model_validate({"detector": {"weights": str(folder / "det.onnx")},
+                                        "reader": {"korean_weights": str(folder / "kr")}})
+    det, rdr, version = resolve_weights(settings, paths)
+    assert det == folder / "det.pt" and rdr == folder / "kr.pth" and version == "det.pt+kr"

@@ -13,7 +13,7 @@ from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.recognizer import CROP_MARGIN, better_read, crop_plate, read_crop
-from gatekeeper.pipeline.tracker import PlateTracker
+from gatekeeper.pipeline.tracker import PlateTracker, dedupe_detections
 from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservation, PlatePass, PlateReader
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ class CameraPipeline:
             detections = []
             self.detector_skipped += 1
         else:
-            detections = detector.detect(frame)
+            detections = dedupe_detections(detector.detect(frame))
         t1 = time.perf_counter()
         ids = self.tracker.update(detections, timestamp)
         observations = []

@@ -139,9 +139,37 @@ def _match_score(track: Box, det: Box, iou_match: float) -> float:
     dy = (track.y1 + track.y2 - det.y1 - det.y2) / 2
     dist = (dx * dx + dy * dy) ** 0.5 / size
     ratio = (det.area + 1.0) / (track.area + 1.0)
-    if dist < 1.5 and 0.4 < ratio < 2.5:
-        return 0.01 * (1.5 - dist)
+    if dist < 2.0 and 0.3 < ratio < 3.5:
+        return 0.01 * (2.0 - dist)
     return 0.0
+
+
+def _containment(a: Box, b: Box) -> float:
+    """Share of the smaller box covered by the other."""
+    iw = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
+    ih = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
+    small = min(a.area, b.area)
+    return iw * ih / small if small > 0 else 0.0
+
+
+def dedupe_detections(detections: list[Detection], max_containment: float = 0.6) -> list[Detection]:
+    """Drop a detection mostly inside a better one (one line of a two-line plate, a plate-in-plate box)."""
+    kept: list[Detection] = []
+    for d in sorted(detections, key=lambda d: -d.score):
+        if all(_containment(d.box, k.box) < max_containment for k in kept):
+            kept.append(d)
+    return kept
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
 
 
 class PlateTracker:
@@ -170,6 +198,7 @@ class PlateTracker:
         self.tracks: dict[int, Track] = {}
         self._next_id = 1
         self._recent: dict[str, float] = {}
+        self._emitted: list[tuple[float, float, Box, str]] = []
         self.suppressed = 0
 
     def update(self, detections: list[Detection], timestamp: float) -> list[int]:
@@ -266,9 +295,16 @@ class PlateTracker:
         if not v.valid or len(tr.records) < self.voting.min_frames:
             log.debug("track %d ended without a valid plate (%s, %d reads)", tr.id, v.text, len(tr.records))
             return None
+        twin = self._same_vehicle(tr, v.text)
+        if twin is not None:
+            self.suppressed += 1
+            log.info("%s: %s looks like %s logged a moment ago (same vehicle), not logged twice", self.camera,
+                     v.text, twin)
+            return None
         last = self._recent.get(v.text)
         self._recent[v.text] = tr.last_seen
         tr.passed_text = v.text
+        self._emitted.append((tr.first_seen, tr.last_seen, tr.box, v.text))
         if last is not None and tr.first_seen - last < self.voting.repeat_suppress_s:
             self.suppressed += 1
             log.info("%s: %s seen again within %g s, not logged twice", self.camera, v.text,
@@ -292,6 +328,15 @@ class PlateTracker:
             boxes=list(tr.boxes),
             frame_timestamp=best.timestamp,
         )
+
+    def _same_vehicle(self, tr: Track, text: str) -> str | None:
+        """A pass already emitted for a track overlapping this one in time, with a near-identical text."""
+        gap = self.voting.track_timeout_s
+        self._emitted = [e for e in self._emitted if tr.first_seen - e[1] <= max(gap, 5.0)]
+        for first, last, _box, other in self._emitted:
+            if tr.first_seen <= last + gap and first <= tr.last_seen + gap and edit_distance(text, other) <= 2:
+                return other
+        return None
 
     def _prune_recent(self, now: float) -> None:
         horizon = self.voting.repeat_suppress_s

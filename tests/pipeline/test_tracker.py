@@ -137,3 +137,32 @@ def test_read_budget_slows_down_but_does_not_stop_undecided_tracks() -> None:
             tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100).box, i * 0.05)
     assert 4 + 5 <= reads <= 4 + 10  # 4 at once, then every 4th frame
     assert tr.step(40 * 0.05) == []
+
+
+def test_nested_detections_are_deduplicated() -> None:
+    from gatekeeper.pipeline.tracker import dedupe_detections
+
+    whole = Detection(Box(100, 100, 200, 150), 0.9)
+    line = Detection(Box(105, 125, 195, 150), 0.6)  # the bottom line of a two-line plate
+    other = Detection(Box(400, 100, 500, 150), 0.5)
+    assert dedupe_detections([line, whole, other]) == [whole, other]
+
+
+def test_edit_distance() -> None:
+    from gatekeeper.pipeline.tracker import edit_distance
+
+    assert edit_distance("12가3456", "12가3456") == 0
+    assert edit_distance("12가3456", "12가3458") == 1
+    assert edit_distance("경기44가0502", "44가0502") == 2
+
+
+def test_split_track_of_one_vehicle_gives_one_pass() -> None:
+    tr = PlateTracker("gate", VotingSettings(min_frames=2, track_timeout_s=1.0), early_reads=0)
+    out = []
+    for i in range(4):  # the first track
+        out += feed(tr, i * 0.1, [det(100)], [R("경기44가0502")])
+    for i in range(4, 8):  # the box jumps far away (a detector glitch): a second, overlapping track
+        out += feed(tr, i * 0.1, [det(100), det(600)], [R("경기44가0502"), R("경기44가0302")])
+    out += feed(tr, 5.0, [], [])
+    assert [p.text for p in out] == ["경기44가0502"]
+    assert tr.suppressed == 1

@@ -40,8 +40,8 @@ def confidence(char_confs: Sequence[float]) -> float:
     return float(math.exp(sum(math.log(max(c, 1e-6)) for c in char_confs) / len(char_confs)))
 
 
-@lru_cache(maxsize=8)
-def _templates(charset: str) -> list[list[np.ndarray]]:
+@lru_cache(maxsize=16)
+def _templates(charset: str, syllables: str = "") -> list[list[np.ndarray]]:
     """Slot sequences (allowed class indices per character) of the Korean plate layouts."""
     idx = {c: i + 1 for i, c in enumerate(charset)}
 
@@ -49,7 +49,7 @@ def _templates(charset: str) -> list[list[np.ndarray]]:
         return np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64)
 
     d = ids("0123456789")
-    syl = ids(plates.PRIVATE_SYLLABLES + plates.COMMERCIAL_SYLLABLES + plates.RENTAL_SYLLABLES)
+    syl = ids(syllables or (plates.PRIVATE_SYLLABLES + plates.COMMERCIAL_SYLLABLES + plates.RENTAL_SYLLABLES))
     r1 = ids("".join(r[0] for r in plates.REGIONS))
     r2 = ids("".join(r[1] for r in plates.REGIONS))
     return [
@@ -92,11 +92,14 @@ def _viterbi(logp: np.ndarray, slots: list[np.ndarray]) -> tuple[float, list[lis
     return score, frames
 
 
-def ctc_plate(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...], float] | None:
-    """The most probable grammar-valid Korean plate under the CTC output: text, char confidences, score."""
+def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str, tuple[float, ...], float] | None:
+    """The most probable grammar-valid Korean plate under the CTC output: text, char confidences, score.
+
+    ``syllables`` restricts the use syllable (e.g. the commercial ones on a yellow plate); empty: all.
+    """
     logp = np.log(np.clip(probs, 1e-9, 1.0))
     best: tuple[str, tuple[float, ...], float] | None = None
-    for slots in _templates(charset):
+    for slots in _templates(charset, syllables):
         if 2 * len(slots) - 1 > logp.shape[0]:
             continue
         score, frames = _viterbi(logp, slots)

@@ -47,3 +47,30 @@ def careful_variant(crop: np.ndarray, min_width: int = 240) -> np.ndarray | None
     blur = cv2.GaussianBlur(grey, (0, 0), 1.5)
     grey = cv2.addWeighted(grey, 1.6, blur, -0.6, 0)
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+YELLOW = "yellow"
+NOT_YELLOW = "not_yellow"
+UNKNOWN = "unknown"
+
+
+def plate_colour(crop: np.ndarray) -> str:
+    """``yellow`` (commercial plates), ``not_yellow`` (white/blue/green), or ``unknown`` (grey, IR, mixed).
+
+    Measured on the crop's centre, where the plate is; a colour-less (IR/greyscale) crop is ``unknown``.
+    """
+    if crop is None or crop.ndim != 3 or crop.size == 0:
+        return UNKNOWN
+    h, w = crop.shape[:2]
+    centre = crop[int(h * 0.25):max(int(h * 0.25) + 1, int(h * 0.75)), int(w * 0.2):max(int(w * 0.2) + 1, int(w * 0.8))]
+    hsv = cv2.cvtColor(centre[..., :3], cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    bright = val >= 90
+    if float(sat.mean()) < 10 or float(bright.mean()) < 0.3:  # greyscale/IR, or too dark to tell
+        return UNKNOWN
+    yellow = float(((hue >= 12) & (hue <= 40) & (sat >= 90) & bright).sum()) / float(bright.sum())
+    if yellow > 0.30:
+        return YELLOW
+    if yellow < 0.05:
+        return NOT_YELLOW
+    return UNKNOWN

@@ -139,8 +139,8 @@ def _match_score(track: Box, det: Box, iou_match: float) -> float:
     dy = (track.y1 + track.y2 - det.y1 - det.y2) / 2
     dist = (dx * dx + dy * dy) ** 0.5 / size
     ratio = (det.area + 1.0) / (track.area + 1.0)
-    if dist < 2.0 and 0.3 < ratio < 3.5:
-        return 0.01 * (2.0 - dist)
+    if dist < 1.5 and 0.4 < ratio < 2.5:
+        return 0.01 * (1.5 - dist)
     return 0.0
 
 

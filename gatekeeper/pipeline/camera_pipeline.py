@@ -110,9 +110,10 @@ class CameraPipeline:
         observations = []
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
-            if det.box.width >= self.min_read_width and self.tracker.needs_read(tid):
+            if det.box.width >= self.min_read_width and self.tracker.needs_read(tid, timestamp):
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
                 read = self._read(reader, crop, tid)
+                self.tracker.mark_read(tid, timestamp)
                 self.reads += 1
                 if read is not None and read.confidence >= self.min_confidence:
                     obs.read = read
@@ -151,7 +152,12 @@ class CameraPipeline:
         if weak % FALLBACK_EVERY:
             return read
         self.fallback_reads += 1
-        return better_read(read, read_crop(reader, crop, self.upscale_min_width))
+        for other in chain[1:]:  # each read grammar-checked on its own, then valid first, then confidence
+            try:
+                read = better_read(read, read_crop(other, crop, self.upscale_min_width))
+            except Exception:  # one broken reader must not stop the camera
+                log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
+        return read
 
     def flush(self) -> list[PlatePass]:
         """End every open track (end of stream or shutdown) and return their passes."""

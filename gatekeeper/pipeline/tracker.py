@@ -16,8 +16,9 @@ from gatekeeper.pipeline.types import Detection, PlatePass
 log = logging.getLogger(__name__)
 
 CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate counts a little less
-TIE_MARGIN = 0.15
-SLOW_READ_EVERY = 4  # once a track has many undecided reads, read only every 4th frame  # candidates within 15 % of the best weight are settled by per-character voting
+TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
+READ_INTERVAL_S = 0.06  # at most ~15 reads a second per track (a 30 fps camera is read every 2nd frame)
+SLOW_READ_INTERVAL_S = 0.25  # after max_reads_per_track undecided reads: 4 a second
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ class Track:
     best: dict[str, _Best] = field(default_factory=dict)
     decided: bool = False
     passed_text: str = ""
+    last_read: float | None = None
 
     def vote(self) -> Vote | None:
         return vote([r.read for r in self.records])
@@ -229,16 +231,26 @@ class PlateTracker:
             tr.boxes.append(d.box)
         return [i for i in ids if i is not None]
 
-    def needs_read(self, track_id: int) -> bool:
-        """Whether reading this track's crop now is useful: every frame until ``max_reads_per_track`` reads,
-        then every ``SLOW_READ_EVERY``-th frame (the vehicle may still come closer), never once decided."""
+    def needs_read(self, track_id: int, timestamp: float | None = None) -> bool:
+        """Whether reading this track's crop now is useful: never once decided; at most every
+        ``READ_INTERVAL_S``, and every ``SLOW_READ_INTERVAL_S`` after ``max_reads_per_track`` reads (the
+        vehicle may still come closer), up to four times that many reads."""
         tr = self.tracks.get(track_id)
         if tr is None or tr.decided:
             return False
         n = len(tr.records)
-        if n < self.max_reads_per_track:
+        if n >= self.max_reads_per_track * 4:
+            return False
+        if timestamp is None or tr.last_read is None:
             return True
-        return n < self.max_reads_per_track * 4 and len(tr.boxes) % SLOW_READ_EVERY == 0
+        interval = READ_INTERVAL_S if n < self.max_reads_per_track else SLOW_READ_INTERVAL_S
+        return timestamp - tr.last_read >= interval - 1e-6
+
+    def mark_read(self, track_id: int, timestamp: float) -> None:
+        """Note a read attempt (even one that found nothing) for the read-rate limit."""
+        tr = self.tracks.get(track_id)
+        if tr is not None:
+            tr.last_read = timestamp
 
     def add_read(self, track_id: int, read: PlateRead, crop: np.ndarray, frame: np.ndarray, box: Box,
                  timestamp: float) -> None:
@@ -246,6 +258,7 @@ class PlateTracker:
         tr = self.tracks.get(track_id)
         if tr is None:
             return
+        tr.last_read = timestamp
         text, _ok, _f = canonical_text(read)
         if not text:
             return

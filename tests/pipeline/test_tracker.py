@@ -24,7 +24,7 @@ def det(x: float, y: float = 50.0, w: float = 60.0, h: float = 20.0) -> Detectio
 def feed(tracker: PlateTracker, t: float, boxes: list[Detection], reads: list[PlateRead | None]) -> list:
     ids = tracker.update(boxes, t)
     for tid, d, r in zip(ids, boxes, reads):
-        if r is not None and tracker.needs_read(tid):
+        if r is not None and tracker.needs_read(tid, t):
             tracker.add_read(tid, r, CROP, FRAME, d.box, t)
     return tracker.step(t)
 
@@ -127,16 +127,18 @@ def test_max_track_length_ends_track() -> None:
     assert len(out) == 1 and out[0].last_seen <= 1.1
 
 
-def test_read_budget_slows_down_but_does_not_stop_undecided_tracks() -> None:
+def test_read_rate_limit_and_budget() -> None:
     tr = PlateTracker("gate", VotingSettings(), early_reads=3, max_reads_per_track=4)
     reads = 0
-    for i in range(40):  # weak reads: never decided early
-        tid = tr.update([det(100)], i * 0.05)[0]
-        if tr.needs_read(tid):
+    for i in range(60):  # a 30 fps camera, weak reads: never decided early
+        t = i / 30
+        tid = tr.update([det(100)], t)[0]
+        if tr.needs_read(tid, t):
             reads += 1
-            tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100).box, i * 0.05)
-    assert 4 + 5 <= reads <= 4 + 10  # 4 at once, then every 4th frame
-    assert tr.step(40 * 0.05) == []
+            tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100).box, t)
+    # 4 reads at 15/s (every 2nd frame, 0.2 s), then 4/s for the remaining 1.8 s
+    assert 4 + 6 <= reads <= 4 + 9
+    assert tr.step(2.0) == []
 
 
 def test_nested_detections_are_deduplicated() -> None:

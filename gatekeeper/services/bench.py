@@ -164,6 +164,7 @@ def run_bench(
                 runners.append(runner)
             say(f"running {cameras} camera(s) on {video.name} for {seconds:g} s...")
             t0 = time.monotonic()
+            cpu0 = time.process_time()
             for r in runners:
                 r.start()
             deadline = t0 + seconds
@@ -171,6 +172,7 @@ def run_bench(
                 time.sleep(0.1)
             frames_at_end = [r.frames_analysed for r in runners]
             elapsed = time.monotonic() - t0
+            cpu_s = time.process_time() - cpu0
             for r in runners:
                 r.stop(timeout=5.0)
     per_camera = []
@@ -207,6 +209,9 @@ def run_bench(
         "passes": sum(len(st.passes) for st in stats),
         "expected_plates": expected,
         "peak_rss_mb": round(rss.peak_mb, 1),
+        "process_cpu_s": round(cpu_s, 2),
+        "cpu_ms_per_analysed_frame": round(cpu_s * 1e3 / max(1, sum(frames_at_end)), 2),
+        "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else [],
     }
 
 
@@ -246,7 +251,8 @@ def format_report(r: dict[str, Any]) -> str:
         + "  ".join(f"{s} {v['median']}/{v['p95']}" for s, v in r["stage_ms"].items()),
         f"  end-to-end ms ({r['latency_measured']}): median {r['end_to_end_ms']['median']}, "
         f"p95 {r['end_to_end_ms']['p95']}, n={r['end_to_end_ms']['n']}",
-        f"  dropped frames: {r['dropped_frames']}   peak RSS: {r['peak_rss_mb']} MiB",
+        f"  dropped frames: {r['dropped_frames']}   peak RSS: {r['peak_rss_mb']} MiB   "
+        f"CPU per analysed frame: {r['cpu_ms_per_analysed_frame']} ms   load average: {r['load_average']}",
         f"  passes: {r['passes']}  " + ", ".join(p for c in r["per_camera"] for p in c["passes"][:12]),
     ]
     if r.get("expected_plates"):

@@ -31,6 +31,10 @@ def test_tiny_training_writes_loadable_weights_and_resumes(tmp_path: Path) -> No
     assert again.steps == 5
     assert any("resumed at step 3" in m for m in seen)
 
+    tuned = train_reader(tmp_path / "tuned", steps=1, batch_size=4, synthetic=8, held_out=4, producer=False,
+                         base_weights=again.pth, progress=lambda f, m: seen.append(m))
+    assert tuned.steps == 1 and any("fine-tuning from" in m for m in seen)
+
     from gatekeeper.pipeline.reader import KoreanPlateReader
 
     crop = np.full((110, 520, 3), 230, np.uint8)

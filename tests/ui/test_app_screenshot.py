@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage
 
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import Settings
-from gatekeeper.services.runtime import resolve_weights
+from gatekeeper.services.runtime import ensure_demo_video, resolve_weights
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -67,6 +67,8 @@ def test_window_starts_with_a_broken_settings_file_and_quits(qapp, tmp_path) -> 
 def test_demo_run_logs_passes_and_saves_a_screenshot(qapp, tmp_path) -> None:
     data = tmp_path / "data"
     shot = tmp_path / "out.png"
+    # the demo video is generated beforehand (seconds of CPU) so the 15 s go to models and passes
+    ensure_demo_video(AppPaths.default(data))
     proc = _run(["--demo", "--exit-after", "15", "--screenshot", str(shot), "--data-dir", str(data)],
                 timeout=150, env_extra={"QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, proc.stderr[-3000:]

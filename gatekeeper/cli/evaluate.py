@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 
 SUMMARY_KEYS = (
     "images", "plates", "plate_accuracy", "char_error_rate", "detection_recall", "detection_precision",
-    "latency_ms_median", "latency_ms_p95", "kr_last4_accuracy", "failed_images",
+    "latency_ms_median", "latency_ms_p95", "kr_last4_accuracy", "plate_accuracy_loose",
+    "detection_recall_loose", "failed_images",
 )
 
 

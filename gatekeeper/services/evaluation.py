@@ -3,6 +3,7 @@
 A folder holds images and ``labels.csv`` (``image,plate,x1,y1,x2,y2``; one row per plate; box empty when
 unknown). :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over
 (recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
+Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
 
 from __future__ import annotations

@@ -131,18 +131,24 @@ class Track:
         return vote([r.read for r in self.records])
 
 
-def _match_score(track: Box, det: Box, iou_match: float) -> float:
-    """IoU when it passes ``iou_match``; else a small score for nearby boxes of similar size (fast cars)."""
+JUMP_MAX_GAP_S = 0.5  # the centre-distance fallback only bridges short gaps
+
+
+def _match_score(track: Box, det: Box, iou_match: float, gap_s: float = 0.0) -> float:
+    """IoU when it passes ``iou_match``; else, shortly after the track's last detection, a small score for a
+    nearby box of similar size (a fast vehicle at a low analysed frame rate)."""
     iou = track.iou(det)
     if iou >= iou_match:
         return iou
-    size = max(track.width, track.height, det.width, det.height, 1.0)
+    if gap_s > JUMP_MAX_GAP_S:
+        return 0.0
+    size = max((track.width * det.width) ** 0.5, 1.0)
     dx = (track.x1 + track.x2 - det.x1 - det.x2) / 2
     dy = (track.y1 + track.y2 - det.y1 - det.y2) / 2
     dist = (dx * dx + dy * dy) ** 0.5 / size
     ratio = (det.area + 1.0) / (track.area + 1.0)
-    if dist < 1.5 and 0.4 < ratio < 2.5:
-        return 0.01 * (1.5 - dist)
+    if dist < 1.0 and 0.4 < ratio < 2.5:
+        return 0.01 * (1.0 - dist)
     return 0.0
 
 
@@ -209,7 +215,7 @@ class PlateTracker:
         pairs = []
         for tid, tr in self.tracks.items():
             for j, d in enumerate(detections):
-                s = _match_score(tr.box, d.box, self.voting.iou_match)
+                s = _match_score(tr.box, d.box, self.voting.iou_match, timestamp - tr.last_seen)
                 if s > 0:
                     pairs.append((s, tid, j))
         used: set[int] = set()

@@ -168,3 +168,11 @@ def test_split_track_of_one_vehicle_gives_one_pass() -> None:
     out += feed(tr, 5.0, [], [])
     assert [p.text for p in out] == ["경기44가0502"]
     assert tr.suppressed == 1
+
+
+def test_far_jump_after_a_gap_is_a_new_vehicle() -> None:
+    tr = PlateTracker("gate", VotingSettings(track_timeout_s=1.5))
+    a = tr.update([Detection(Box(400, 600, 900, 700), 0.9)], 0.0)  # a big plate leaving at the bottom
+    b = tr.update([Detection(Box(600, 300, 660, 315), 0.9)], 0.8)  # the next car far away
+    c = tr.update([Detection(Box(604, 302, 666, 318), 0.9)], 0.9)
+    assert a != b and b == c

@@ -128,5 +128,5 @@ def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
                               motion_gate=False, max_reads_per_track=30)
     frame = np.zeros((360, 640, 3), np.uint8)
     for i in range(9):
-        pipeline.process(frame, i * 0.1)
+        pipeline.process(frame, i * 0.15)
     assert pipeline.reads == 9 and Slow.calls == 3 == pipeline.fallback_reads

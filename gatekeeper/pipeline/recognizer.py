@@ -10,6 +10,7 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.tracker import dedupe_detections
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class Recognizer:
         """One observation per detected plate (best first); a plate-shaped image without detections is read whole."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
-        detections = self.detector.detect(image) if self.detector is not None else []
+        detections = dedupe_detections(self.detector.detect(image)) if self.detector is not None else []
         if not detections and looks_like_plate_crop(image):
             h, w = image.shape[:2]
             detections = [Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)]

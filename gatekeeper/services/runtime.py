@@ -51,10 +51,11 @@ def ensure_demo_video(paths: AppPaths, *, seconds: float = DEMO_SECONDS,
 
 
 def open_camera_source(camera: CameraSettings, paths: AppPaths, *, realtime: bool = True,
-                       on_state: StateCallback | None = None) -> FrameSource:
+                       on_state: StateCallback | None = None, demo_seconds: float = DEMO_SECONDS) -> FrameSource:
     """A frame source for one configured camera; ``demo`` plays the generated gate video in a loop."""
     if camera.source == DEMO_SOURCE:
-        return open_source(str(ensure_demo_video(paths)), loop=True, realtime=realtime, on_state=on_state)
+        video = ensure_demo_video(paths, seconds=demo_seconds)
+        return open_source(str(video), loop=True, realtime=realtime, on_state=on_state)
     return open_source(camera.source, loop=camera.loop, realtime=realtime, on_state=on_state)
 
 

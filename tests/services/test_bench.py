@@ -39,9 +39,11 @@ def test_demo_video_is_cached_and_regenerated_when_corrupt(paths: AppPaths) -> N
 def test_demo_camera_source_loops(paths: AppPaths) -> None:
     ensure_demo_video(paths, seconds=7)
     cam = CameraSettings(name="Demo", source=DEMO_SOURCE, loop=False)
-    src = open_camera_source(cam, paths, realtime=False)
-    assert src.loop  # the demo camera always loops
-    src.stop()
+    src = open_camera_source(cam, paths, realtime=False, demo_seconds=7)
+    assert src.loop and src.spec == str(demo_video_path(paths))  # the demo camera always loops
+    frames = [src.read() for _ in range(7 * 15 + 5)]
+    assert all(f is not None and f[0].shape == (720, 1280, 3) for f in frames)
+    src.close()
 
 
 def test_missing_weights_give_a_clear_error(paths: AppPaths) -> None:

@@ -29,6 +29,19 @@ Progress = Callable[[float, str], None]
 NETWORK_PARAMS = {"input_channel": 1, "output_channel": 128, "hidden_size": 96}
 CHUNK = 512
 CHECKPOINT = "checkpoint.pt"
+EMA_DECAY = 0.998
+
+
+def _ema_update(ema, model, decay: float) -> None:
+    """Exponential moving average of the weights (BatchNorm statistics copied)."""
+    import torch
+
+    with torch.no_grad():
+        for e, m in zip(ema.state_dict().values(), model.state_dict().values(), strict=True):
+            if e.dtype.is_floating_point:
+                e.mul_(decay).add_(m.detach(), alpha=1 - decay)
+            else:
+                e.copy_(m)
 
 
 @dataclass
@@ -232,12 +245,16 @@ def train_reader(
 
     step = 0
     ckpt = out_dir / CHECKPOINT
+    ema = reader_net.Model(num_class=codec.num_class, **NETWORK_PARAMS).to(device)
+    ema.load_state_dict(model.state_dict())
     if resume and ckpt.is_file():
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
+        ema.load_state_dict(state.get("ema", state["model"]))
         step = int(state["step"])
         report(step / max(1, steps), f"resumed at step {step}")
+    ema.eval()
 
     held_path = out_dir / "heldout.npz"
     if held_path.is_file():
@@ -286,19 +303,26 @@ def train_reader(
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             set_lr(step)
             opt.step()
+            _ema_update(ema, model, min(EMA_DECAY, (1 + step) / (10 + step)))
             step += 1
-            loss_avg = float(loss) if loss_avg is None else 0.98 * loss_avg + 0.02 * float(loss)
+            lv = float(loss.detach())
+            loss_avg = lv if loss_avg is None else 0.98 * loss_avg + 0.02 * lv
             if step % checkpoint_every == 0 or step == steps:
-                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step}, ckpt)
+                torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "ema": ema.state_dict(),
+                            "step": step}, ckpt)
                 msg = f"step {step}/{steps} loss {loss_avg:.3f} pool {len(pool.labels)}"
                 if step % (checkpoint_every * 5) == 0:
                     acc, cacc = _accuracy(model, codec, held)
-                    msg += f" held-out acc {acc:.3f} char {cacc:.3f}"
+                    eacc, _ = _accuracy(ema, codec, held)
+                    msg += f" held-out acc {acc:.3f} char {cacc:.3f} (ema {eacc:.3f})"
                 report(step / steps, msg)
     finally:
         if prod is not None:
             prod.stop()
     acc, cacc = _accuracy(model, codec, held)
+    eacc, ecacc = _accuracy(ema, codec, held)
+    if eacc >= acc:  # the weight average is usually the steadier model
+        model, acc, cacc = ema, eacc, ecacc
     pth, yml, py, onnx = export_weights(model, codec, out_dir, name)
     metrics = {"synthetic_accuracy": acc, "synthetic_char_accuracy": cacc, "held_out": float(len(held.labels)),
                "train_samples": float(len(pool.labels)), "loss": float(loss_avg or 0.0)}

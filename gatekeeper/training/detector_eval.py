@@ -1,0 +1,162 @@
+"""Detector-only evaluation: detection recall on labelled image folders, YOLO split metrics, latency.
+
+``python -m gatekeeper.training.detector_eval WEIGHTS [--eval DIR ...] [--data data.yaml] [--bench]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gatekeeper.domain.types import Box
+from gatekeeper.pipeline.detector import YoloPlateDetector
+
+log = logging.getLogger(__name__)
+
+
+def labelled_boxes(folder: Path) -> dict[str, list[Box]]:
+    """image path -> true plate boxes from ``labels.csv`` (image,plate,x1,y1,x2,y2); unboxed rows skipped."""
+    boxes: dict[str, list[Box]] = {}
+    with open(folder / "labels.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if not (row.get("x1") or "").strip():
+                continue
+            box = Box(*(float(row[k]) for k in ("x1", "y1", "x2", "y2")))
+            boxes.setdefault(row["image"], []).append(box)
+    return boxes
+
+
+def detection_recall(detector: YoloPlateDetector, folder: Path, iou: float = 0.5) -> dict[str, Any]:
+    """Share of labelled plates with a detection at IoU >= ``iou``; also false positives per image."""
+    import cv2
+
+    truth = labelled_boxes(folder)
+    hits = total = extra = loose = contained = 0
+    missed: list[str] = []
+    for name, boxes in sorted(truth.items()):
+        img = cv2.imdecode(np.fromfile(str(folder / name), np.uint8), cv2.IMREAD_COLOR)
+        if img is None:
+            log.warning("cannot read %s", folder / name)
+            continue
+        dets = detector.detect(img)
+        used: set[int] = set()
+        for box in boxes:
+            total += 1
+            loose += any(d.box.iou(box) >= 0.3 for d in dets)
+            contained += any(_covers(d.box, box) for d in dets)
+            best = max(((d.box.iou(box), i) for i, d in enumerate(dets) if i not in used), default=(0.0, -1))
+            if best[0] >= iou:
+                hits += 1
+                used.add(best[1])
+            else:
+                missed.append(name)
+        extra += len(dets) - len(used)
+
+    def rate(n: int) -> float | None:
+        return round(n / total, 4) if total else None
+
+    return {"plates": total, "images": len(truth), "detection_recall": rate(hits),
+            "recall_iou_0.3": rate(loose), "containment_recall": rate(contained),
+            "false_positives_per_image": round(extra / max(len(truth), 1), 3), "missed": missed}
+
+
+def _covers(det: Box, truth: Box) -> bool:
+    """``det`` holds >= 90 % of ``truth`` and is at most 4x its area.
+
+    Label conventions differ: some datasets box only the character band, others the whole plate and frame.
+    """
+    ix = max(0.0, min(det.x2, truth.x2) - max(det.x1, truth.x1))
+    iy = max(0.0, min(det.y2, truth.y2) - max(det.y1, truth.y1))
+    return truth.area > 0 and ix * iy >= 0.9 * truth.area and det.area <= 4 * truth.area
+
+
+def split_metrics(weights: Path, data_yaml: Path, split: str = "test", imgsz: int = 320) -> dict[str, float]:
+    """Ultralytics validation (precision, recall, mAP50) of ``weights`` on a split of ``data_yaml``."""
+    from gatekeeper.training.detector import _patch_offline
+
+    _patch_offline()
+    from ultralytics import YOLO
+
+    model = YOLO(str(weights), task="detect")
+    m = model.val(data=str(data_yaml), split=split, imgsz=imgsz, batch=16, device="cpu", plots=False,
+                  verbose=False, workers=0)
+    return {"precision": round(float(m.box.mp), 4), "recall": round(float(m.box.mr), 4),
+            "mAP50": round(float(m.box.map50), 4), "mAP50-95": round(float(m.box.map), 4)}
+
+
+def latency_ms(
+    detector: YoloPlateDetector, frames: Sequence[np.ndarray], repeats: int = 3
+) -> dict[str, float]:
+    """Median and p90 per-frame ``detect`` time over ``frames`` (after one warm-up call)."""
+    detector.detect(frames[0])
+    times = []
+    for _ in range(repeats):
+        for f in frames:
+            t = time.perf_counter()
+            detector.detect(f)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p90 = times[int(0.9 * (len(times) - 1))]
+    return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(p90, 1)}
+
+
+def video_frames(video: Path, count: int = 10) -> list[np.ndarray]:
+    """``count`` evenly spaced frames of ``video``."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or count)
+    frames = []
+    for idx in np.linspace(0, n - 1, count).astype(int):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, int(idx))
+        ok, frame = cap.read()
+        if ok:
+            frames.append(frame)
+    cap.release()
+    return frames
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("weights", type=Path)
+    p.add_argument("--imgsz", type=int, default=320)
+    p.add_argument("--conf", type=float, default=0.25)
+    p.add_argument("--eval", type=Path, nargs="*", default=[], help="folders with labels.csv")
+    p.add_argument("--data", type=Path, default=None, help="data.yaml for split metrics")
+    p.add_argument("--split", default="test")
+    p.add_argument("--bench", type=Path, default=None, help="a video for latency (1280x720 frames)")
+    p.add_argument("--bench-sizes", type=int, nargs="*", default=[320, 640])
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    import torch
+
+    torch.set_num_threads(a.threads)
+    report: dict[str, Any] = {"weights": str(a.weights)}
+    if a.eval:
+        det = YoloPlateDetector(a.weights, imgsz=a.imgsz, confidence=a.conf, device="cpu")
+        report["backend"] = det.backend
+        report["eval"] = {d.name: detection_recall(det, d) for d in a.eval}
+    if a.data:
+        report[f"{a.split}_split"] = split_metrics(a.weights, a.data, a.split, a.imgsz)
+    if a.bench:
+        frames = video_frames(a.bench)
+        report["latency"] = {
+            str(sz): latency_ms(YoloPlateDetector(a.weights, imgsz=sz, device="cpu"), frames)
+            for sz in a.bench_sizes
+        }
+    print(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,46 @@
+"""Detector-only evaluation on a labels.csv folder and latency, with the shipped ONNX weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gatekeeper.dataset.composite import paste_plate, road_texture, synth_plate_source
+from gatekeeper.domain.paths import weights_dir
+from gatekeeper.pipeline.detector import YoloPlateDetector
+from gatekeeper.training.detector_eval import detection_recall, labelled_boxes, latency_ms
+
+
+def _folder(tmp_path: Path) -> Path:
+    rows = ["image,plate,x1,y1,x2,y2"]
+    source = synth_plate_source(21)
+    for i in range(2):
+        rng = np.random.default_rng(20 + i)
+        frame = road_texture(rng, 960, 540).image
+        plate = source(rng)
+        w = 200.0
+        h = w * plate.shape[0] / plate.shape[1]
+        x, y = 300.0 + 100 * i, 250.0
+        quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float32)
+        paste_plate(frame, plate, quad, rng)
+        (tmp_path / "images").mkdir(exist_ok=True)
+        cv2.imwrite(str(tmp_path / "images" / f"p{i}.jpg"), frame)
+        rows.append(f"images/p{i}.jpg,12가3456,{x:.0f},{y:.0f},{x + w:.0f},{y + h:.0f}")
+    rows.append("images/p1.jpg,99가9999,,,,")  # a plate without a box is not counted
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_detection_recall_and_latency(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    boxes = labelled_boxes(folder)
+    assert sorted(boxes) == ["images/p0.jpg", "images/p1.jpg"] and all(len(b) == 1 for b in boxes.values())
+    det = YoloPlateDetector(weights_dir() / "plate_detector.onnx", device="cpu")
+    res = detection_recall(det, folder)
+    assert res["plates"] == 2 and res["images"] == 2
+    assert res["detection_recall"] == 1.0 and res["missed"] == []
+    frame = cv2.imread(str(folder / "images" / "p0.jpg"))
+    lat = latency_ms(det, [frame], repeats=2)
+    assert 0 < lat["median_ms"] <= lat["p90_ms"]

@@ -90,7 +90,7 @@ def test_screenshot_under_xvfb(qapp, tmp_path) -> None:
     env["QT_QPA_PLATFORM"] = "xcb"
     proc = subprocess.run(
         ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, "-m", "gatekeeper", "--demo",
-         "--exit-after", "12", "--screenshot", str(shot), "--data-dir", str(tmp_path / "data")],
+         "--exit-after", "8", "--screenshot", str(shot), "--data-dir", str(tmp_path / "data")],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=150)
     assert proc.returncode == 0, proc.stderr[-3000:]
     _check_png(shot)

@@ -155,8 +155,8 @@ def train_detector(
         args.update(epochs=epochs, pretrained=bool(base_weights))
 
     def on_epoch_end(trainer: Any) -> None:
-        done = int(trainer.epoch) + 1
         total = max(int(trainer.epochs), 1)
+        done = min(int(trainer.epoch) + 1, total)  # the final validation of best.pt reports one past the end
         say(min(done / total, 1.0) * (0.95 if export else 1.0), f"epoch {done}/{total}")
 
     model.add_callback("on_fit_epoch_end", on_epoch_end)

@@ -9,6 +9,7 @@ import argparse
 import csv
 import json
 import logging
+import math
 import statistics
 import time
 from collections.abc import Sequence
@@ -105,7 +106,7 @@ def latency_ms(
             detector.detect(f)
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
-    p90 = times[int(0.9 * (len(times) - 1))]
+    p90 = times[max(0, math.ceil(0.9 * len(times)) - 1)]
     return {"median_ms": round(statistics.median(times), 1), "p90_ms": round(p90, 1)}
 
 

@@ -49,7 +49,7 @@ class CameraPipeline:
         *,
         motion_gate: bool | Any = True,
         upscale_min_width: int = 160,
-        min_confidence: float = 0.0,
+        min_confidence: float = 0.5,
         min_read_width: int = 48,
         max_reads_per_track: int = 12,
         early_reads: int = 3,

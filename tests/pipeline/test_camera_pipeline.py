@@ -39,7 +39,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_demo_video_gives_one_pass_per_vehicle(models, demo: Path) -> None:  # noqa: ANN001
     vehicles = read_sidecar(demo)["vehicles"]
-    pipeline = CameraPipeline("demo", models.detector, models.reader, VotingSettings(), motion_gate=True)
+    from gatekeeper.domain.settings import CameraSettings, Settings
+    from gatekeeper.services.runtime import make_pipeline
+
+    pipeline = make_pipeline(CameraSettings(name="demo", source=str(demo)), models, Settings())  # as the app
     first: list[float] = []
     passes: list[PlatePass] = []
     results: list[FrameResult] = []

@@ -85,7 +85,8 @@ class KoreanPlateReader:
 
     ``backend="easyocr"`` loads the network through EasyOCR's custom ``recog_network`` mechanism (torch);
     ``backend="onnx"`` runs the exported copy with onnxruntime. ``"auto"`` picks ONNX on CPU when the file is
-    there (one read ~1.5 ms vs ~85 ms through EasyOCR/torch on the 2-core dev machine), EasyOCR/torch otherwise.
+    there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread, far slower with torch's
+    default threads on a busy 2-core machine), EasyOCR/torch otherwise.
     """
 
     def __init__(self, weights_dir: Path, name: str = "kr_reader", device: str = "cpu", backend: str = "auto",

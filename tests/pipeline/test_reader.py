@@ -15,7 +15,7 @@ from gatekeeper.domain.plates import is_valid_plate
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader, PlateReaderChain, ctc_greedy
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, ONE_LINE, TWO_LINE, layout_order, line_image, split_two_line
 
-KR_DEV_MIN_ACCURACY = 0.5  # measured on the shipped weights (see weights/README.md), minus a margin
+KR_DEV_MIN_ACCURACY = 0.85  # shipped weights: 14/14 (weights/README.md); margin for two misses
 STYLES = [PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.GREEN_OLD_2LINE,
           PlateStyle.BLUE_EV, PlateStyle.RENTAL, PlateStyle.YELLOW_COMMERCIAL_1LINE, PlateStyle.WHITE_REGIONAL]
 

@@ -196,6 +196,10 @@ def _labeling_services(db: Any, paths: AppPaths, settings: Settings, registry: A
     service = LabelingService(labels, paths, settings, registry=registry,
                               pass_corrector=lambda pass_id, text, op: entries.correct(pass_id, text, op))
     models = ModelRegistry(ModelVersionRepository(db), paths, settings)
+    try:
+        models.ensure_initial()
+    except (OSError, ValueError) as exc:
+        log.warning("could not register the shipped models: %s", exc)
     return service, lambda: labels_since_last_training(labels, models)
 
 

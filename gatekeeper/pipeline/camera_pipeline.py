@@ -144,20 +144,31 @@ class CameraPipeline:
         if not chain or len(chain) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
         read = read_crop(chain[0], crop, self.upscale_min_width)
-        recheck = float(getattr(reader, "recheck_below", 0.8))
-        if read is not None and read.confidence >= recheck and plates.is_valid_plate(read.text):
+        final = getattr(reader, "final", None)
+        if final is not None:
+            if final(read):
+                return read
+        elif read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
+                and plates.is_valid_plate(read.text):
             return read
         weak = self._weak_reads.get(track_id, 0)
         self._weak_reads[track_id] = weak + 1
         if weak % FALLBACK_EVERY:
             return read
         self.fallback_reads += 1
-        for other in chain[1:]:  # each read grammar-checked on its own, then valid first, then confidence
+        reads = [read]
+        for other in chain[1:]:  # each read grammar-checked on its own, then the chain arbitrates
             try:
-                read = better_read(read, read_crop(other, crop, self.upscale_min_width))
+                reads.append(read_crop(other, crop, self.upscale_min_width))
             except Exception:  # one broken reader must not stop the camera
                 log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
-        return read
+        choose = getattr(reader, "choose", None)
+        if choose is not None:
+            return choose(reads)
+        best = None
+        for r in reads:
+            best = better_read(best, r)
+        return best
 
     def flush(self) -> list[PlatePass]:
         """End every open track (end of stream or shutdown) and return their passes."""

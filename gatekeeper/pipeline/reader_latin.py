@@ -85,16 +85,73 @@ class LatinPlateReader:
         if not res:
             return None
         text = plates.normalize_plate("".join(r[1] for r in res))
-        if not text:
-            return None
+        if not LATIN_LENGTH[0] <= len(text) <= LATIN_LENGTH[1]:
+            return None  # no plate is that short or that long: frame text, a fragment, or nothing
         conf = float(np.mean([float(r[2]) for r in res]))
         return PlateRead(text=text, confidence=conf, char_confidences=tuple([conf] * len(text)),
                          plate_format=plates.plate_format(text), reader=self.name)
 
 
+# Evidence for arbitration (measured on detector crops of kr-dev, us-ucsd and es, see the reader model card):
+# correct Korean reads score >= 0.97 with Hangul >= 0.8, while Latin plates forced through the Korean
+# network's grammar score <= 0.93 (one in ten above 0.9) with unsure Hangul.
+KOREAN_TRUST = 0.97  # a Korean read at least this confident, with sure Hangul, is final
+HANGUL_TRUST = 0.9
+LATIN_MIN_CONFIDENCE = 0.3
+LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident beats a weak Korean read
+LATIN_LENGTH = (4, 10)
+
+
+def hangul_confidence(read: PlateRead) -> float:
+    """The lowest confidence of the read's Hangul characters (1.0 when it has none or no per-char values)."""
+    confs = read.char_confidences
+    if not confs or len(confs) != len(read.text):
+        return 1.0 if not plates.is_korean(read.text) else read.confidence
+    vals = [c for ch, c in zip(read.text, confs) if plates.is_korean(ch)]
+    return min(vals) if vals else 1.0
+
+
+def korean_trusted(read: PlateRead | None) -> bool:
+    """A grammar-valid Korean read confident enough (Hangul included) that no other reader is asked."""
+    return (read is not None and plates.is_korean(read.text) and plates.is_valid_plate(read.text)
+            and read.confidence >= KOREAN_TRUST and hangul_confidence(read) >= HANGUL_TRUST)
+
+
+def latin_plausible(read: PlateRead | None) -> bool:
+    """A Latin-grammar read of plate length (4-10 characters) with some confidence."""
+    return (read is not None and not plates.is_korean(read.text) and plates.is_valid_plate(read.text)
+            and LATIN_LENGTH[0] <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE)
+
+
+def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
+    """Korean or Latin by evidence, not by order: the best grammar-valid Korean read wins when trusted;
+    otherwise a plausible Latin read wins when it has two or more letters and fair confidence, or is more
+    confident than a Korean read with unsure Hangul; failing both, grammar-valid first, then confidence."""
+    got = [r for r in reads if r is not None and r.text]
+    if not got:
+        return None
+    korean = max((r for r in got if plates.is_korean(r.text) and plates.is_valid_plate(r.text)),
+                 key=lambda r: r.confidence, default=None)
+    latin = max((r for r in got if latin_plausible(r)), key=lambda r: r.confidence, default=None)
+    if korean_trusted(korean):
+        return korean
+    if latin is not None:
+        if korean is None:
+            return latin
+        letters = sum(ch.isalpha() for ch in latin.text)
+        if letters >= 2 and latin.confidence >= LATIN_LETTERS_CONFIDENCE:
+            return latin
+        if latin.confidence > korean.confidence and hangul_confidence(korean) < HANGUL_TRUST:
+            return latin
+    if korean is not None:
+        return korean
+    return max(got, key=lambda p: (plates.is_valid_plate(p.text), p.confidence))
+
+
 class PlateReaderChain:
-    """Readers in order (Korean first): the first grammar-valid read at or above ``recheck_below`` wins;
-    otherwise the grammar-valid read with the highest confidence, otherwise the most confident read."""
+    """Readers in order (Korean first). The first reader's read is final when it is a trusted Korean read
+    (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``); otherwise every
+    reader is asked and :func:`arbitrate` decides between the Korean and the Latin reads."""
 
     def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
                  recheck_below: float = 0.8) -> None:
@@ -108,9 +165,21 @@ class PlateReaderChain:
     def name(self) -> str:
         return "+".join(getattr(r, "name", "?") for r in self.readers)
 
+    def final(self, read: PlateRead | None) -> bool:
+        """True when ``read`` (from the first reader) needs no other reader."""
+        if read is None:
+            return False
+        if plates.is_korean(read.text):
+            return korean_trusted(read)
+        return plates.is_valid_plate(read.text) and read.confidence >= self.recheck_below
+
+    def choose(self, reads: Sequence[PlateRead | None]) -> PlateRead | None:
+        """The read to keep among several (of one plate, from any of the readers or crops)."""
+        return arbitrate(reads)
+
     def read(self, crop: np.ndarray) -> PlateRead | None:
         reads: list[PlateRead] = []
-        for r in self.readers:
+        for i, r in enumerate(self.readers):
             try:
                 got = r.read(crop)
             except Exception:  # noqa: BLE001 - one broken reader must not stop the others
@@ -118,16 +187,14 @@ class PlateReaderChain:
                 continue
             if got is None:
                 continue
-            if plates.is_valid_plate(got.text) and got.confidence >= self.recheck_below:
+            if i == 0 and self.final(got):
                 return got
             reads.append(got)
-        if not reads:
-            return None
-        return max(reads, key=lambda p: (plates.is_valid_plate(p.text), p.confidence))
+        return self.choose(reads)
 
 
 class MultiReader(PlateReaderChain):
-    """The Korean reader, then the Latin one when the Korean read is invalid or weak."""
+    """The Korean reader, then the Latin one when the Korean read is not trusted; see :func:`arbitrate`."""
 
     def __init__(self, korean: PlateReader, latin: PlateReader | None = None, recheck_below: float = 0.8) -> None:
         super().__init__([korean] + ([latin] if latin is not None else []), recheck_below=recheck_below)

@@ -110,7 +110,9 @@ class Recognizer:
         if read is None or read.confidence < self.recheck_below or not plates.is_valid_plate(read.text):
             wide = crop_plate(image, box, self.margin * 2.5)
             second = read_crop(self.reader, wide, self.upscale_min_width)
-            if better_read(second, read) is second and second is not None:
+            choose = getattr(self.reader, "choose", None)  # a reader chain arbitrates Korean vs Latin
+            pick = choose([read, second]) if choose is not None else better_read(second, read)
+            if pick is second and second is not None:
                 read, crop = second, wide
         if read is not None and read.confidence < self.min_confidence:
             read = None

@@ -1,0 +1,94 @@
+"""Korean vs Latin arbitration in the reader chain: by evidence (confidence, Hangul confidence, letters)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+from gatekeeper.domain.paths import weights_dir
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.reader_latin import (
+    MultiReader,
+    arbitrate,
+    hangul_confidence,
+    korean_trusted,
+    latin_plausible,
+)
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def _kr(text: str, confs: list[float]) -> PlateRead:
+    conf = float(np.exp(np.mean(np.log(confs))))
+    return PlateRead(text, conf, tuple(confs), "", "kr_reader")
+
+
+def test_latin_plate_forced_into_korean_grammar_loses_to_the_latin_read() -> None:
+    # es 1277DPZ: the Korean network's grammar path "666어2714" with unsure Hangul vs a fair Latin read.
+    korean = _kr("666어2714", [0.6, 0.5, 0.5, 0.01, 0.6, 0.6, 0.5, 0.6])
+    latin = PlateRead("1277DPZ", 0.55, (0.55,) * 7, "latin", "easyocr_en")
+    assert hangul_confidence(korean) == pytest.approx(0.01) and not korean_trusted(korean)
+    assert arbitrate([korean, latin]) is latin
+    # digits-only Latin plate (es 2122267): Latin is more confident than a Korean read with unsure Hangul
+    korean = _kr("서울44사2281", [0.7, 0.6, 0.8, 0.8, 0.05, 0.9, 0.9, 0.9, 0.9])
+    latin = PlateRead("2122267", 0.78, (0.78,) * 7, "latin", "easyocr_en")
+    assert arbitrate([korean, latin]) is latin
+
+
+def test_trusted_korean_read_beats_any_latin_read() -> None:
+    korean = _kr("247너5294", [1.0, 1.0, 1.0, 0.999, 1.0, 1.0, 1.0, 1.0])
+    latin = PlateRead("24745294", 0.998, (0.998,) * 8, "latin", "easyocr_en")
+    assert korean_trusted(korean) and arbitrate([latin, korean]) is korean
+    # a weak Korean read still beats a Latin read without letters that is less sure
+    weak = _kr("47하1693", [1.0, 1.0, 0.81, 1.0, 1.0, 1.0, 1.0])
+    assert arbitrate([weak, PlateRead("47041693", 0.39, (), "latin", "easyocr_en")]) is weak
+
+
+def test_latin_reads_of_implausible_length_do_not_count() -> None:
+    assert not latin_plausible(PlateRead("I9", 0.8))
+    assert not latin_plausible(PlateRead("A1B2C3D4E5F", 0.9))
+    assert latin_plausible(PlateRead("AB12", 0.9))
+    korean = _kr("전남88바8613", [0.5, 0.5, 0.8, 0.5, 0.01, 0.7, 0.6, 0.6, 0.6])
+    assert arbitrate([korean, PlateRead("I9", 0.8)]) is korean
+    assert arbitrate([None, PlateRead("I9", 0.8)]).text == "I9"  # nothing better: the invalid read stays
+    assert arbitrate([None, None]) is None
+
+
+def _latin_plate(text: str) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (520, 110), (240, 240, 240))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((3, 3, 516, 106), outline=(20, 20, 20), width=3)
+    font = ImageFont.truetype(str(FONT), 66)
+    box = draw.textbbox((0, 0), text, font=font)
+    draw.text(((520 - box[2]) / 2, (110 - box[3]) / 2 - box[1] / 2), text, fill=(10, 10, 10), font=font)
+    return np.ascontiguousarray(np.asarray(img)[..., ::-1])
+
+
+@pytest.fixture(scope="module")
+def chain() -> MultiReader:
+    from gatekeeper.pipeline.reader import KoreanPlateReader, LatinPlateReader
+
+    return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinPlateReader())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["1277DPZ", "WX64KHD", "7ABC123"])
+def test_chain_reads_rendered_latin_plates_as_latin(chain, text) -> None:
+    if not FONT.is_file():
+        pytest.skip("DejaVu fonts are not installed")
+    got = chain.read(_latin_plate(text))
+    assert got is not None and got.text == text and got.reader == "easyocr_en"
+
+
+@pytest.mark.slow
+def test_chain_still_reads_rendered_korean_plates_as_korean(chain) -> None:
+    r = PlateRenderer(seed=31)
+    for style in (PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_REGIONAL):
+        img, text = r.render(style=style)
+        got = chain.read(img)
+        assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)

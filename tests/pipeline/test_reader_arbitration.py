@@ -77,7 +77,7 @@ def chain() -> MultiReader:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("text", ["1277DPZ", "WX64KHD", "7ABC123"])
+@pytest.mark.parametrize("text", ["1277DPZ", "WX64KHD", "4TDS709", "AB123CD"])
 def test_chain_reads_rendered_latin_plates_as_latin(chain, text) -> None:
     if not FONT.is_file():
         pytest.skip("DejaVu fonts are not installed")
@@ -92,3 +92,10 @@ def test_chain_still_reads_rendered_korean_plates_as_korean(chain) -> None:
         img, text = r.render(style=style)
         got = chain.read(img)
         assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
+
+
+def test_latin_read_of_a_korean_serial_line_does_not_win() -> None:
+    # a two-line Korean plate: the Latin reader finds only the big serial line
+    korean = _kr("충남23도7460", [0.9, 0.9, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0])
+    assert arbitrate([korean, PlateRead("7460", 0.999, (), "latin", "easyocr_en")]) is korean
+    assert arbitrate([korean, PlateRead("237460", 0.999, (), "latin", "easyocr_en")]) is korean

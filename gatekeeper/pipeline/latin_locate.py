@@ -1,0 +1,65 @@
+"""Find the main row of characters in a Latin plate crop (state names, dealer frames and stickers left out)."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MIN_CHARS = 3
+HEIGHT_RANGE = (0.2, 0.9)  # of the crop height
+SAME_HEIGHT = 0.2  # blobs of one row differ in height by at most this fraction
+SAME_LINE = 0.25  # and in vertical centre by at most this fraction of the height
+
+
+def _masks(grey: np.ndarray) -> list[np.ndarray]:
+    blur = cv2.GaussianBlur(grey, (3, 3), 0)
+    block = max(11, (grey.shape[0] // 2) | 1)
+    out = []
+    for mode in (cv2.THRESH_BINARY_INV, cv2.THRESH_BINARY):  # dark on light first, then light on dark
+        out.append(cv2.threshold(blur, 0, 255, mode + cv2.THRESH_OTSU)[1])
+        out.append(cv2.adaptiveThreshold(blur, 255, cv2.ADAPTIVE_THRESH_MEAN_C, mode, block, 7))
+    return out
+
+
+def char_row(grey: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) of the row with the most character-like blobs of one height (the tallest on
+    ties), or None when no row of at least ``MIN_CHARS`` blobs is found."""
+    h = grey.shape[0]
+    best, best_key = None, None
+    for mask in _masks(grey):
+        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
+        blobs = [st[i] for i in range(1, n)
+                 if HEIGHT_RANGE[0] * h <= st[i, 3] <= HEIGHT_RANGE[1] * h
+                 and 0.08 * st[i, 3] <= st[i, 2] <= 1.6 * st[i, 3] and st[i, 4] >= 0.12 * st[i, 2] * st[i, 3]]
+        for seed in blobs:
+            height, centre = seed[3], seed[1] + seed[3] / 2
+            row = [b for b in blobs if abs(b[3] - height) <= SAME_HEIGHT * height
+                   and abs(b[1] + b[3] / 2 - centre) <= SAME_LINE * height]
+            key = (len(row), int(height))
+            if len(row) >= MIN_CHARS and (best_key is None or key > best_key):
+                best_key = key
+                best = (int(min(b[0] for b in row)), int(min(b[1] for b in row)),
+                        int(max(b[0] + b[2] for b in row)), int(max(b[1] + b[3] for b in row)))
+    return best
+
+
+def row_crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The row with a margin of a quarter character height on every side."""
+    h, w = grey.shape[:2]
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    px, py = int(0.25 * ch), int(0.15 * ch)
+    return grey[max(0, y0 - py):min(h, y1 + py), max(0, x0 - px):min(w, x1 + px)]
+
+
+def latin_views(grey: np.ndarray) -> list[np.ndarray]:
+    """The character row of a plate crop, plain and contrast-normalised (CLAHE); empty when none is found."""
+    box = char_row(grey)
+    if box is None:
+        return []
+    row = np.ascontiguousarray(row_crop(grey, box))
+    return [row, cv2.createCLAHE(2.0, (4, 4)).apply(row)]

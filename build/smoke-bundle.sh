@@ -2,7 +2,7 @@
 # Run the built bundle on the demo camera under Xvfb: it must exit 0, write a screenshot,
 # and log passes into the database of its (temporary) data folder.
 set -euo pipefail
-BUNDLE=${1:-dist/gatekeeper}
+BUNDLE=$(cd "${1:-dist/gatekeeper}" && pwd)
 SECONDS_TO_RUN=${SMOKE_SECONDS:-20}
 EXE="$BUNDLE/gatekeeper"; [ -x "$EXE" ] || EXE="$BUNDLE/gatekeeper.exe"
 OUT=${SMOKE_OUT:-$(mktemp -d)}

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QSplitter, QTabWidget, QToolBar, QWidget
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._first_frame_logged = False
         self.ctx = ctx
         self.settings = ctx.settings
         self.models: Any = None
@@ -338,6 +341,11 @@ class MainWindow(QMainWindow):
         view = self.grid.view(live.camera)
         if view is not None:
             view.show_frame(live.frame, live.observations)
+            if not self._first_frame_logged:
+                self._first_frame_logged = True
+                started = psutil.Process().create_time()
+                log.info("first frame after %.1f s (process start to first camera frame on screen)",
+                         time.time() - started)
         worker = self.workers.get(live.camera)
         if worker is not None:
             worker.frame_shown()

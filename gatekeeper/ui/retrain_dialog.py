@@ -42,8 +42,11 @@ def train_arguments(
     extra: list[str] | None = None,
     config: Path | None = None,
 ) -> list[str]:
-    """Arguments of ``python -m gatekeeper ... train KIND --site --progress-json``."""
-    args = ["-m", "gatekeeper"]
+    """Arguments of ``python -m gatekeeper ... train KIND --site --progress-json``.
+
+    In the packaged program ``sys.executable`` is Gatekeeper itself, so ``-m gatekeeper`` is left out.
+    """
+    args = [] if getattr(sys, "frozen", False) else ["-m", "gatekeeper"]
     if data_dir is not None:
         args += ["--data-dir", str(data_dir)]
     if config is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import cv2
 import pytest
 
@@ -43,6 +45,12 @@ def test_arguments() -> None:
         "50",
     ]
     assert train_arguments("detector", 3)[-2:] == ["--epochs", "3"]
+
+
+def test_arguments_in_the_packaged_program(monkeypatch) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    args = train_arguments("reader", 50)
+    assert args[:3] == ["train", "reader", "--site"], "the bundle's executable takes sub-commands directly"
 
 
 def test_failure_is_reported_and_buttons_reset(qtbot) -> None:

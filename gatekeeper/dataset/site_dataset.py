@@ -20,8 +20,6 @@ import csv
 import hashlib
 import io
 import logging
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from gatekeeper.domain.files import atomic_write_bytes
 from gatekeeper.domain.types import Box
 
 log = logging.getLogger(__name__)
@@ -44,21 +43,6 @@ def split_for(item_id: int | str, val_fraction: float = VAL_FRACTION) -> str:
     """``val`` or ``train``, fixed forever for one item id (a hash, not a random draw)."""
     digest = hashlib.sha256(f"gatekeeper-site-split:{item_id}".encode()).digest()
     return "val" if int.from_bytes(digest[:8], "big") / 2**64 < val_fraction else "train"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _encode(image: np.ndarray, ext: str) -> bytes:

@@ -10,6 +10,7 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.types import Detection, PlatePass
 
@@ -167,17 +168,6 @@ def dedupe_detections(detections: list[Detection], max_containment: float = 0.6)
         if all(_containment(d.box, k.box) < max_containment for k in kept):
             kept.append(d)
     return kept
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 class PlateTracker:

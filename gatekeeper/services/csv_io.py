@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 from pathlib import Path
 
+from gatekeeper.domain.files import atomic_open
 from gatekeeper.domain.types import Vehicle, VehicleCategory
 from gatekeeper.services.registry import ValidationError, VehicleRegistry
 from gatekeeper.storage.errors import StorageError
@@ -205,23 +204,13 @@ def export_entries(repo: PassRepository, flt: PassFilter | None, path: Path, *, 
 # -- plumbing ---------------------------------------------------------------------------------------
 def _write_csv(path: Path, header: Iterable[str], rows: Iterable[list[str]]) -> int:
     """Atomic write (temp file, fsync, replace) of a UTF-8-with-BOM CSV; returns the data row count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".csv", dir=path.parent)
     n = 0
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(list(header))
-            for r in rows:
-                w.writerow([_escape(c) for c in r])
-                n += 1
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(Path(path), "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(list(header))
+        for r in rows:
+            w.writerow([_escape(c) for c in r])
+            n += 1
     return n
 
 

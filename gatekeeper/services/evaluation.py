@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from gatekeeper.domain.plates import is_korean, normalize_plate, plate_format
+from gatekeeper.domain.text import edit_distance as levenshtein
 from gatekeeper.domain.types import Box
 
 log = logging.getLogger(__name__)
@@ -146,19 +147,6 @@ def load_image(path: Path) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- metrics
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions each cost 1)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
 
 
 def char_error_rate(truth: str, predicted: str) -> float:

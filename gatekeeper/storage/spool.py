@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from gatekeeper.domain.files import atomic_open
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +51,9 @@ class PassSpool:
             if not keep:
                 self.path.unlink(missing_ok=True)
                 return
-            fd, tmp = tempfile.mkstemp(prefix=".spool-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    for e in keep:
-                        fh.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_open(self.path, "w", encoding="utf-8") as fh:
+                for e in keep:
+                    fh.write(json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():

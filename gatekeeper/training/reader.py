@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from gatekeeper.domain.plates import PLATE_CHARSET
+from gatekeeper.domain.text import edit_distance
 from gatekeeper.pipeline import reader_net
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
 from gatekeeper.training.reader_data import ChunkProducer, SampleSet, load_extra, make_samples, wait_for
@@ -99,20 +100,10 @@ def _accuracy(model, codec: Codec, data: SampleSet, batch: int = 256) -> tuple[f
             preds = codec.greedy(model(x).numpy())
             for p, t in zip(preds, data.labels[i:i + batch], strict=True):
                 right += p == t
-                char_err += _edit_distance(p, t)
+                char_err += edit_distance(p, t)
                 chars += len(t)
     model.train()
     return right / max(1, len(data.labels)), 1.0 - char_err / max(1, chars)
-
-
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 class _Pool:

@@ -12,6 +12,7 @@ import cv2
 
 from gatekeeper.dataset.site_dataset import SiteDataset
 from gatekeeper.domain.plates import normalize_plate
+from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import Box
 
 log = logging.getLogger(__name__)
@@ -88,16 +89,6 @@ def detector_metrics(
         frames=frames,
     )
 
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance of two strings."""
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def reader_metrics(

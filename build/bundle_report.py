@@ -10,9 +10,9 @@ def main(root: str) -> None:
     internal = base / "_internal" if (base / "_internal").is_dir() else base
     sizes: Counter[str] = Counter()
     for f in internal.rglob("*"):
-        if f.is_file():
+        if f.is_file() and not f.is_symlink():  # PyInstaller links top-level libraries into packages
             rel = f.relative_to(internal).parts
-            key = rel[0] if len(rel) > 1 else "(top-level libraries)"
+            key = rel[0] if len(rel) > 1 else "(top-level files)"
             sizes[key] += f.stat().st_size
     total = sum(sizes.values())
     print(f"bundle: {total / 2**20:.0f} MiB in {internal}")

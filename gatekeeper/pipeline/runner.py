@@ -120,14 +120,10 @@ class CameraRunner:
     def _capture_loop(self) -> None:
         try:
             while not self._stop.is_set():
-                item = self.source.read()
+                item = self._capture()
                 if item is None:
                     break
-                frame, ts = item
-                decode_ms = self.source.last_decode_ms
-                self.frames_captured += 1
-                self._emit_frame(frame, ts)
-                self.queue.put((frame, ts, time.time(), decode_ms))
+                self.queue.put(item)
         except Exception as exc:  # keep the app alive; the operator sees the state
             log.exception("%s: capture failed", self.camera)
             self._report_error(f"capture failed: {exc}")
@@ -150,20 +146,26 @@ class CameraRunner:
     def _lockstep_loop(self) -> None:
         try:
             while not self._stop.is_set():
-                item = self.source.read()
+                item = self._capture()
                 if item is None:
                     break
-                frame, ts = item
-                decode_ms = self.source.last_decode_ms
-                self.frames_captured += 1
-                self._emit_frame(frame, ts)
-                self._analyse(frame, ts, time.time(), decode_ms)
+                self._analyse(*item)
             self._finish()
         except Exception as exc:
             log.exception("%s: runner failed", self.camera)
             self._report_error(f"runner failed: {exc}")
         finally:
             self._done.set()
+
+    def _capture(self) -> tuple[np.ndarray, float, float, float] | None:
+        """Read the next frame, count it and show it; ``(frame, ts, captured_at, decode_ms)`` or None at end."""
+        item = self.source.read()
+        if item is None:
+            return None
+        frame, ts = item
+        self.frames_captured += 1
+        self._emit_frame(frame, ts)
+        return frame, ts, time.time(), self.source.last_decode_ms
 
     def _emit_frame(self, frame: np.ndarray, ts: float) -> None:
         if self.on_frame is not None:

@@ -6,7 +6,6 @@ import errno
 import logging
 import os
 import re
-import tempfile
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from gatekeeper.domain.files import atomic_write_bytes
 from gatekeeper.storage.errors import DiskFullError, StorageError
 
 log = logging.getLogger(__name__)
@@ -68,16 +68,8 @@ class ImageStore:
     def write_bytes(self, relative: str, data: bytes) -> Path:
         """Write ``data`` to ``relative`` atomically: temp file in the same folder, fsync, ``os.replace``."""
         target = self.path(relative)
-        tmp: str | None = None
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=target.suffix, dir=target.parent)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-            tmp = None
+            atomic_write_bytes(target, data)
             _fsync_dir(target.parent)
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -86,9 +78,6 @@ class ImageStore:
                     "Free some space (for example move old images elsewhere) and try again."
                 ) from exc
             raise ImageStoreError(f"Cannot write the image {target}: {exc.strerror or exc}") from exc
-        finally:
-            if tmp is not None:
-                Path(tmp).unlink(missing_ok=True)
         return target
 
     def load(self, relative: str) -> Any | None:

@@ -8,7 +8,8 @@ Korean formats recognised (text is normalised first: NFC, no spaces, '-', '.', '
 - ``KR_RENTAL``: syllable 하/허/호, with or without a region.
 - ``KR_DIPLOMATIC``: ``외교123-456`` (mark + 3-digit country code + 3-digit serial).
 - ``KR_TEMPORARY``: ``임1234``, optionally region-prefixed (``서울임1234``).
-- ``LATIN``: 2-10 uppercase letters/digits with at least one digit (UK, US, EU plates).
+- ``LATIN``: 2-10 uppercase letters/digits with at least one digit (UK, US, EU plates), or 4-8 letters
+  alone (US and other personalised plates such as ``OLDHAG``).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ _DIPLOMATIC_RE = re.compile(
     rf"(?P<mark>{'|'.join(DIPLOMATIC_MARKS)})(?P<cls>[0-9]{{3}})(?P<serial>[0-9]{{3}})"
 )
 _TEMPORARY_RE = re.compile(rf"(?P<region>{_REGION_ALT})?{TEMPORARY_MARK}(?P<serial>[0-9]{{4,6}})")
-_LATIN_RE = re.compile(r"(?=[A-Z0-9]*[0-9])[A-Z0-9]{2,10}")
+_LATIN_RE = re.compile(r"(?=[A-Z0-9]*[0-9])[A-Z0-9]{2,10}|[A-Z]{4,8}")
 
 
 def normalize_plate(text: str) -> str:

@@ -64,6 +64,7 @@ VALID = [
     ("4YTD483", PlateKind.LATIN, PlateUse.FOREIGN, "", "", "", "4YTD483", False),
     ("1277 DPZ", PlateKind.LATIN, PlateUse.FOREIGN, "", "", "", "1277DPZ", False),
     ("2122267", PlateKind.LATIN, PlateUse.FOREIGN, "", "", "", "2122267", False),
+    ("OLDHAG", PlateKind.LATIN, PlateUse.FOREIGN, "", "", "", "OLDHAG", False),
 ]
 
 
@@ -102,7 +103,8 @@ def test_valid_plates_parse(
         "외교12-345",  # diplomatic: 3 + 3 digits
         "미국123456",
         "임12",
-        "HELLO",  # no digit
+        "ABC",  # letters alone: 4-8 of them
+        "ABCDEFGHI",
         "A",  # too short
         "ABCDEFGH1234",  # too long
         "AB_123",
@@ -181,7 +183,7 @@ def test_correct_plate(raw: str, expected: str) -> None:
         "12기3456",  # 기 -> 가 or 거: ambiguous
         "12타3456",  # 타 -> 다 or 라: ambiguous
         "12가3456789",  # too far from any plate
-        "HELLO",  # several ways to make a Latin plate: ambiguous
+        "ABC",  # several ways to make a Latin plate: ambiguous
         "",
         "가나다",
         "12가34",

@@ -1,0 +1,274 @@
+"""Synthetic Latin-alphabet plates (EU, US, UK-style and generic) for training the Latin reader.
+
+Plates are drawn from the TrueType fonts found on the machine (DejaVu, Nanum, Roboto, Source Sans...) plus
+OpenCV's built-in Hershey fonts, condensed and thickened at random, with the decorations that real plates
+carry and a reader must ignore: the EU band with its country code, state names and slogans, stickers,
+dealer frames and separators (space, dash, dot). The label is the characters only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+LATIN_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+DIGITS = "0123456789"
+# A = letter, 9 = digit, * = either; ' ', '-', '.', ':' are drawn separators that are not part of the label.
+FORMATS = (
+    ("9AAA999", 0.16), ("9999AAA", 0.10), ("9999 AAA", 0.10), ("AA 99 AAA", 0.05), ("AA99 AAA", 0.05),
+    ("AA-999-AA", 0.05), ("AAA 999", 0.05), ("AAA-9999", 0.05), ("A 9999 AA", 0.04), ("AA 9999 A", 0.03),
+    ("AA A 9999", 0.04), ("AA-A 999", 0.03), ("99.999 99", 0.02), ("AA 99 999", 0.03), ("999 AAA", 0.03),
+    ("9AA9999", 0.02), ("AAA9999", 0.02), ("99-AAA-9", 0.02), ("AA-99-99", 0.02), ("9999999", 0.03),
+    ("AAAAAA", 0.02), ("AAAAAAA", 0.02), ("AAAA", 0.01), ("*****", 0.02), ("******", 0.03), ("*******", 0.03),
+    ("A999999", 0.01), ("AA:999", 0.01),
+)
+STYLES = (("eu", 0.32), ("us", 0.30), ("yellow", 0.07), ("plain", 0.21), ("dark", 0.06), ("uk", 0.04))
+COUNTRIES = ("E", "D", "F", "I", "NL", "B", "P", "DK", "A", "S", "PL", "CZ", "GB", "IRL", "FIN", "N", "L", "H")
+STATES = ("California", "Texas", "Nevada", "Arizona", "Oregon", "FLORIDA", "NEW YORK", "Ohio", "Utah",
+          "Washington", "ILLINOIS", "Colorado", "Georgia", "Virginia", "Michigan", "Hawaii", "Montana")
+SLOGANS = ("dmv.ca.gov", "Sunshine State", "Land of Lincoln", "EMPIRE STATE", "Grand Canyon State",
+           "Live Free or Die", "Great Lakes", "TOYOTA OF ESCONDIDO", "HONDA", "Lexus of Carlsbad", "FORD")
+
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"), "C:/Windows/Fonts")
+_BOLD_HINTS = ("Bold", "Black", "Medium", "Semibold", "SquareB", "Heavy")
+_SKIP_HINTS = ("Math", "Italic", "Oblique", "It.", "Myeongjo", "Serif", "Thin", "ExtraLight", "Light")
+HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)
+
+
+def find_latin_fonts() -> list[str]:
+    """Upright sans fonts usable for plate characters: system folders and the ``font_roboto`` /
+    ``font_source_sans_pro`` packages when installed. May be empty (Hershey fonts are always there)."""
+    roots = [Path(d) for d in FONT_DIRS]
+    for mod in ("font_roboto", "font_source_sans_pro"):
+        pkg = sys.modules.get(mod)
+        try:
+            pkg = pkg or __import__(mod)
+            roots.append(Path(pkg.__file__).parent)
+        except ImportError:
+            continue
+    found: set[str] = set()
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for p in root.rglob("*"):
+            if p.suffix.lower() not in (".ttf", ".otf") or any(h in p.name for h in _SKIP_HINTS):
+                continue
+            if any(h in p.name for h in _BOLD_HINTS) or "Condensed" in p.name or "Regular" in p.name:
+                found.add(str(p))
+    return sorted(found)
+
+
+@lru_cache(maxsize=8192)
+def _ttf_mask(font: str, ch: str) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    f = ImageFont.truetype(font, 96)
+    im = Image.new("L", (160, 160), 0)
+    ImageDraw.Draw(im).text((20, 10), ch, fill=255, font=f)
+    return _tight(np.asarray(im, np.float32) / 255.0)
+
+
+@lru_cache(maxsize=2048)
+def _hershey_mask(font: int, ch: str, thickness: int) -> np.ndarray:
+    im = np.zeros((140, 140), np.uint8)
+    cv2.putText(im, ch, (15, 110), font, 3.0, 255, thickness, cv2.LINE_AA)
+    return _tight(im.astype(np.float32) / 255.0)
+
+
+def _tight(m: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(m > 0.2)
+    if len(xs):
+        m = m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    return np.ascontiguousarray(m, dtype=np.float32)
+
+
+@dataclass
+class LatinPlate:
+    """A rendered plate (BGR), its label, and the box around its main characters (x0, y0, x1, y1)."""
+
+    image: np.ndarray
+    text: str
+    text_box: tuple[int, int, int, int]
+
+
+def _pick(rng: np.random.Generator, table: tuple) -> str:
+    p = np.array([w for _, w in table], dtype=np.float64)
+    return table[int(rng.choice(len(table), p=p / p.sum()))][0]
+
+
+def random_latin_text(rng: np.random.Generator, pattern: str | None = None) -> str:
+    """A plate string with separators (``pattern`` as in :data:`FORMATS`)."""
+    pattern = pattern or _pick(rng, FORMATS)
+    out = []
+    for c in pattern:
+        if c == "A":
+            out.append(LETTERS[rng.integers(26)])
+        elif c == "9":
+            out.append(DIGITS[rng.integers(10)])
+        elif c == "*":
+            out.append(LATIN_CHARSET[rng.integers(36)])
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def label_of(text: str) -> str:
+    return "".join(c for c in text if c in LATIN_CHARSET)
+
+
+class LatinPlateRenderer:
+    """Deterministic (per seed) renderer of Latin plates in several national styles."""
+
+    def __init__(self, seed: int | None = 0, fonts: list[str] | None = None) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.fonts = list(fonts) if fonts is not None else find_latin_fonts()
+
+    def _glyph(self, ch: str, font: object, thick: int) -> np.ndarray:
+        if isinstance(font, str):
+            return _ttf_mask(font, ch)
+        return _hershey_mask(int(font), ch, thick)
+
+    def _font(self) -> object:
+        if not self.fonts or self.rng.random() < 0.12:
+            return HERSHEY[int(self.rng.integers(len(HERSHEY)))]
+        return self.fonts[int(self.rng.integers(len(self.fonts)))]
+
+    def _text_mask(self, text: str, height: int) -> np.ndarray:
+        """The characters as one float mask ``height`` px tall, condensed, spaced and thickened at random."""
+        rng = self.rng
+        font = self._font()
+        condense = rng.uniform(0.5, 1.0) if rng.random() < 0.8 else rng.uniform(1.0, 1.2)
+        gap = rng.uniform(0.05, 0.3) * height
+        parts: list[np.ndarray] = []
+        for ch in text:
+            if ch == " ":
+                parts.append(np.zeros((height, max(2, int(rng.uniform(0.2, 0.7) * height))), np.float32))
+                continue
+            if ch in "-.:":
+                w = max(3, int(height * (0.3 if ch == "-" else 0.15)))
+                m = np.zeros((height, w + 4), np.float32)
+                t = max(2, height // 9)
+                if ch == "-":
+                    m[height // 2 - t // 2:height // 2 + t - t // 2, 2:2 + w] = 1.0
+                elif ch == ".":
+                    cv2.circle(m, (m.shape[1] // 2, int(height * rng.choice([0.5, 0.85]))), t, 1.0, -1)
+                else:
+                    for yy in (0.3, 0.7):
+                        cv2.circle(m, (m.shape[1] // 2, int(height * yy)), t, 1.0, -1)
+                parts.append(m)
+                continue
+            g = self._glyph(ch, font, int(rng.integers(4, 9)))
+            gw = max(2, int(round(g.shape[1] * height / max(1, g.shape[0]) * condense)))
+            parts.append(cv2.resize(g, (gw, height), interpolation=cv2.INTER_AREA))
+            parts.append(np.zeros((height, max(1, int(gap * rng.uniform(0.8, 1.2)))), np.float32))
+        mask = np.hstack(parts[:-1] if len(parts) > 1 else parts)
+        k = rng.random()
+        if k < 0.25:
+            mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=max(1, height // 40))
+        elif k < 0.35 and height >= 40:
+            mask = cv2.erode(mask, np.ones((2, 2), np.uint8))
+        return np.clip(mask, 0, 1)
+
+    def render(self, text: str | None = None, style: str | None = None) -> LatinPlate:
+        """One plate; ``text`` may carry separators (they are drawn, not labelled)."""
+        rng = self.rng
+        style = style or _pick(rng, STYLES)
+        text = text or random_latin_text(rng)
+        if style == "us":
+            w, h = 480, 240
+        else:
+            h = 110
+            w = int(rng.uniform(4.0, 5.2) * h) if rng.random() < 0.85 else int(rng.uniform(2.8, 3.6) * h)
+        bg, ink = self._colours(style)
+        img = np.empty((h, w, 3), np.float32)
+        img[:] = bg
+        img += np.linspace(-rng.uniform(0, 25), rng.uniform(0, 25), w, dtype=np.float32)[None, :, None]
+        img = np.clip(img, 0, 255).astype(np.uint8)  # OpenCV draws text on 8-bit images only
+        left = 0
+        if style == "eu" or (style in ("yellow", "uk") and rng.random() < 0.6):
+            left = self._eu_band(img, rng)
+        top, bottom = 0.0, 1.0
+        if style == "us":
+            top, bottom = self._us_decor(img, rng, ink)
+        th = int((bottom - top) * h * rng.uniform(0.6, 0.8))
+        mask = self._text_mask(text, th)
+        room = w - left - int(0.06 * w)
+        if mask.shape[1] > room:
+            mask = cv2.resize(mask, (room, th), interpolation=cv2.INTER_AREA)
+        x0 = left + int(0.03 * w) + int(rng.uniform(0.2, 0.8) * (room - mask.shape[1]))
+        y0 = int(top * h + ((bottom - top) * h - th) * rng.uniform(0.35, 0.65))
+        region = img[y0:y0 + th, x0:x0 + mask.shape[1]].astype(np.float32)
+        a = mask[..., None]
+        img[y0:y0 + th, x0:x0 + mask.shape[1]] = np.clip(region * (1 - a) + ink * a, 0, 255).astype(np.uint8)
+        if rng.random() < 0.3:
+            cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+        return LatinPlate(img, label_of(text), (x0, y0, x0 + mask.shape[1], y0 + th))
+
+    def _colours(self, style: str) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.rng
+        if style == "yellow" or (style == "uk" and rng.random() < 0.5):
+            bg = np.array([rng.uniform(0, 40), rng.uniform(190, 235), rng.uniform(220, 255)])
+            ink = np.full(3, rng.uniform(0, 40))
+        elif style == "dark":
+            bg = rng.uniform(0, 70, 3)
+            ink = np.full(3, rng.uniform(180, 255))
+        elif style == "plain" and rng.random() < 0.5:
+            bg = rng.uniform(150, 255, 3)
+            ink = rng.uniform(0, 90, 3)
+        else:
+            bg = np.full(3, rng.uniform(200, 255)) + rng.uniform(-12, 12, 3)
+            ink = np.array([rng.uniform(60, 130), rng.uniform(20, 60), rng.uniform(0, 30)]) if style == "us" and \
+                rng.random() < 0.6 else np.full(3, rng.uniform(0, 50))
+        return bg.astype(np.float32), ink.astype(np.float32)
+
+    def _eu_band(self, img: np.ndarray, rng: np.random.Generator) -> int:
+        """Blue band with a ring of stars and the country code; returns its width."""
+        h = img.shape[0]
+        bw = int(h * rng.uniform(0.32, 0.42))
+        img[:, :bw] = (rng.uniform(120, 170), rng.uniform(40, 70), rng.uniform(0, 30))
+        c, r = (bw // 2, int(h * 0.3)), h * 0.16
+        for k in range(12):
+            a = 2 * np.pi * k / 12
+            cv2.circle(img, (int(c[0] + r * np.cos(a)), int(c[1] + r * np.sin(a))), max(1, h // 45),
+                       (0, 200, 255), -1)
+        code = COUNTRIES[int(rng.integers(len(COUNTRIES)))]
+        scale = h / 110 * (1.2 if len(code) == 1 else 0.8)
+        size = cv2.getTextSize(code, cv2.FONT_HERSHEY_SIMPLEX, scale, 2)[0]
+        cv2.putText(img, code, ((bw - size[0]) // 2, int(h * 0.88)), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    (255, 255, 255), 2, cv2.LINE_AA)
+        return bw
+
+    def _us_decor(self, img: np.ndarray, rng: np.random.Generator, ink: np.ndarray) -> tuple[float, float]:
+        """State name on top, slogan or frame text below, stickers in the corners: the band left for text."""
+        h, w = img.shape[:2]
+        state = STATES[int(rng.integers(len(STATES)))]
+        font = int(rng.choice([cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_DUPLEX]))
+        colour = (30, 30, 200) if rng.random() < 0.6 else tuple(float(v) for v in ink)
+        scale = h / 240 * rng.uniform(1.1, 1.6)
+        size = cv2.getTextSize(state, font, scale, 2)[0]
+        cv2.putText(img, state, ((w - size[0]) // 2, int(h * 0.2)), font, scale, colour, 2, cv2.LINE_AA)
+        for side in range(2):
+            if rng.random() < 0.6:
+                x = int(w * (0.04 if side == 0 else rng.uniform(0.78, 0.84)))
+                cv2.rectangle(img, (x, int(h * 0.05)), (x + int(w * 0.14), int(h * 0.2)),
+                              tuple(float(v) for v in rng.uniform(0, 255, 3)), -1)
+                cv2.putText(img, str(int(rng.integers(10, 30))), (x + 8, int(h * 0.18)), cv2.FONT_HERSHEY_SIMPLEX,
+                            h / 300, (20, 20, 20), 2, cv2.LINE_AA)
+        if rng.random() < 0.7:
+            text = SLOGANS[int(rng.integers(len(SLOGANS)))]
+            dark = rng.random() < 0.5
+            if dark:
+                img[int(h * 0.82):] = rng.uniform(0, 50)
+            size = cv2.getTextSize(text, cv2.FONT_HERSHEY_DUPLEX, h / 300, 2)[0]
+            cv2.putText(img, text, ((w - size[0]) // 2, int(h * 0.95)), cv2.FONT_HERSHEY_DUPLEX, h / 300,
+                        (230, 230, 230) if dark else colour, 2, cv2.LINE_AA)
+        return 0.24, 0.82

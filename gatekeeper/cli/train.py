@@ -1,4 +1,5 @@
-"""``gatekeeper train detector|reader``: base recipes, or ``--site`` fine-tuning with champion/challenger."""
+"""``gatekeeper train detector|reader|latin-reader``: base recipes, or ``--site`` fine-tuning with
+champion/challenger (detector and Korean reader)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train the plate detector or reader (base recipe or --site)")
-    p.add_argument("kind", choices=("detector", "reader"))
+    p = subparsers.add_parser("train", help="train the plate detector or a reader (base recipe or --site)")
+    p.add_argument("kind", choices=("detector", "reader", "latin-reader"),
+                   help="reader: the Korean reader; latin-reader: the Latin one (0-9, A-Z)")
     p.add_argument(
         "--site",
         action="store_true",
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     paths, settings = app_context(args)
     say = _progress(args.progress_json)
     if args.site:
+        if args.kind == "latin-reader":
+            print("gatekeeper train: --site covers the detector and the Korean reader; the Latin reader "
+                  "is trained from synthetic plates only (gatekeeper train latin-reader)", file=sys.stderr)
+            return 2
         return _run_site(args, paths, settings, say)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = args.out or paths.data_dir / "runs" / f"{args.kind}-base-{stamp}"
@@ -124,8 +130,12 @@ def run(args: argparse.Namespace) -> int:
             "metrics": res.metrics,
         }
     else:
+        from gatekeeper.domain.paths import weights_dir
         from gatekeeper.training.reader import train_reader
 
+        if args.kind == "latin-reader":  # starts from the Korean network's features (digits, strokes)
+            base = weights_dir() / "kr_reader.pth"
+            extra.update(kind="latin", base_weights=base if base.is_file() else None)
         res = train_reader(
             out,
             steps=args.steps or 20000,
@@ -135,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             **extra,
         )
         result = {
-            "kind": "reader",
+            "kind": args.kind,
             "weights": str(res.pth),
             "onnx": str(res.onnx or ""),
             "metrics": res.metrics,
@@ -148,7 +158,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if args.batch_size:
         extra["batch" if args.kind == "detector" else "batch_size"] = args.batch_size
-    if args.held_out is not None and args.kind == "reader":
+    if args.held_out is not None and args.kind != "detector":
         extra["held_out"] = args.held_out
     return extra
 

@@ -1,7 +1,9 @@
-"""Train the Korean plate reader (compact CRNN + CTC) on synthetic plates, resumably, on CPU.
+"""Train a plate reader (compact CRNN + CTC) on synthetic plates, resumably, on CPU.
 
+``--kind korean`` (default) trains the Korean reader, ``--kind latin`` the Latin one (0-9, A-Z).
 Writes ``NAME.pth`` / ``NAME.yaml`` / ``NAME.py`` (EasyOCR custom ``recog_network`` files) and ``NAME.onnx``.
     python -m gatekeeper.training.reader --out runs/reader --steps 8000 --time-budget 3000
+    python -m gatekeeper.training.reader --kind latin --out runs/latin --steps 8000
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gatekeeper.dataset.synth.latin import LATIN_CHARSET
 from gatekeeper.domain.plates import PLATE_CHARSET
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.pipeline import reader_net
@@ -31,6 +34,8 @@ NETWORK_PARAMS = {"input_channel": 1, "output_channel": 128, "hidden_size": 96}
 CHUNK = 512
 CHECKPOINT = "checkpoint.pt"
 EMA_DECAY = 0.998
+# per kind: (charset, default model name, EasyOCR lang_list)
+KIND_SPECS = {"korean": (PLATE_CHARSET, "kr_reader", ["ko"]), "latin": (LATIN_CHARSET, "latin_reader", ["en"])}
 
 
 def _ema_update(ema, model, decay: float) -> None:
@@ -152,7 +157,8 @@ def _augment(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return img
 
 
-def export_weights(model, codec: Codec, out_dir: Path, name: str = "kr_reader") -> tuple[Path, Path, Path, Path | None]:
+def export_weights(model, codec: Codec, out_dir: Path, name: str = "kr_reader",
+                   lang_list: Sequence[str] = ("ko",)) -> tuple[Path, Path, Path, Path | None]:
     """Write the EasyOCR custom-network files (+ ONNX) for ``model`` into ``out_dir``."""
     import torch
     import yaml
@@ -167,7 +173,7 @@ def export_weights(model, codec: Codec, out_dir: Path, name: str = "kr_reader") 
         "network_params": dict(NETWORK_PARAMS),
         "imgH": IMG_H,
         "imgW": IMG_W,
-        "lang_list": ["ko"],
+        "lang_list": list(lang_list),
         "character_list": codec.charset,
     }
     yml.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -200,10 +206,18 @@ def train_reader(
     lr: float = 2e-3,
     threads: int = 1,
     checkpoint_every: int = 200,
-    name: str = "kr_reader",
+    name: str | None = None,
     producer: bool = True,
+    kind: str = "korean",
 ) -> ReaderTrainResult:
-    """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``."""
+    """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
+
+    ``kind`` picks the plates and charset (``korean`` or ``latin``); ``name`` defaults to the kind's model name.
+    """
+    if kind not in KIND_SPECS:
+        raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
+    charset, default_name, lang_list = KIND_SPECS[kind]
+    name = name or default_name
     import torch
 
     t0 = time.monotonic()
@@ -213,12 +227,15 @@ def train_reader(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda f, m: log.info("%3.0f%% %s", 100 * f, m))
-    codec = Codec()
+    codec = Codec(charset)
     model = reader_net.Model(num_class=codec.num_class, **NETWORK_PARAMS).to(device)
     if base_weights is not None:
         state = torch.load(base_weights, map_location="cpu", weights_only=True)
-        model.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
-        report(0.0, f"fine-tuning from {base_weights}")
+        own = model.state_dict()
+        state = {k.removeprefix("module."): v for k, v in state.items()}
+        fitting = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+        model.load_state_dict(fitting, strict=False)  # another charset: all but the output layer
+        report(0.0, f"fine-tuning from {base_weights} ({len(fitting)}/{len(own)} tensors)")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     warm = max(1, min(300, steps // 20))
 
@@ -251,13 +268,13 @@ def train_reader(
     if held_path.is_file():
         held = SampleSet.load(held_path)
     else:
-        held = make_samples(held_out, seed=10_000_019 + seed)
+        held = make_samples(held_out, seed=10_000_019 + seed, kind=kind)
         held.save(held_path)
     extra = load_extra(Path(extra_data)) if extra_data is not None else None
     n_chunks = max(1, math.ceil(synthetic / CHUNK))
     chunk_size = min(CHUNK, synthetic)
     cache = out_dir / "cache"
-    prod = ChunkProducer(cache, n_chunks, chunk_size, seed) if producer else None
+    prod = ChunkProducer(cache, n_chunks, chunk_size, seed, kind=kind) if producer else None
     if prod is not None:
         prod.start()
     else:
@@ -265,7 +282,7 @@ def train_reader(
         for i in range(n_chunks):
             p = cache / f"chunk_{i:05d}.npz"
             if not p.exists():
-                make_samples(chunk_size, seed * 100_000 + i).save(p)
+                make_samples(chunk_size, seed * 100_000 + i, kind=kind).save(p)
     pool = _Pool(extra, extra_share=0.25)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng(seed + step)
@@ -314,7 +331,7 @@ def train_reader(
     eacc, ecacc = _accuracy(ema, codec, held)
     if eacc >= acc:  # the weight average is usually the steadier model
         model, acc, cacc = ema, eacc, ecacc
-    pth, yml, py, onnx = export_weights(model, codec, out_dir, name)
+    pth, yml, py, onnx = export_weights(model, codec, out_dir, name, lang_list)
     metrics = {"synthetic_accuracy": acc, "synthetic_char_accuracy": cacc, "held_out": float(len(held.labels)),
                "train_samples": float(len(pool.labels)), "loss": float(loss_avg or 0.0)}
     secs = time.monotonic() - t0
@@ -336,12 +353,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--time-budget", type=float, default=None, help="seconds")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--kind", choices=sorted(KIND_SPECS), default="korean", help="Korean or Latin plates")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
-                       threads=args.threads, lr=args.lr)
+                       threads=args.threads, lr=args.lr, kind=args.kind)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx}; metrics {res.metrics}")
     return 0
 

@@ -117,18 +117,31 @@ class SampleSet:
             return cls(z["images"], [str(s) for s in z["labels"]])
 
 
-def make_samples(n: int, seed: int, glyph_dir: Path | None = None) -> SampleSet:
-    renderer = PlateRenderer(seed=seed, glyph_dir=glyph_dir)
+KINDS = ("korean", "latin")
+
+
+def make_samples(n: int, seed: int, glyph_dir: Path | None = None, kind: str = "korean") -> SampleSet:
+    """``n`` synthetic samples of Korean (``kind="korean"``) or Latin plates, deterministic per seed."""
+    if kind == "latin":
+        from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+        from gatekeeper.training.latin_data import latin_sample
+
+        renderer, sample = LatinPlateRenderer(seed=seed), latin_sample
+    elif kind == "korean":
+        renderer, sample = PlateRenderer(seed=seed, glyph_dir=glyph_dir), synth_sample
+    else:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     rng = np.random.default_rng(seed + 1_000_003)
     imgs, labels = [], []
     for _ in range(n):
-        img, text = synth_sample(renderer, rng)
+        img, text = sample(renderer, rng)
         imgs.append(img)
         labels.append(text)
     return SampleSet(np.stack(imgs), labels)
 
 
-def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int, seed: int, nice: int) -> None:
+def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int, seed: int, nice: int,
+                  kind: str = "korean") -> None:
     if nice:
         os.nice(nice)
     cv2.setNumThreads(1)
@@ -136,17 +149,19 @@ def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int,
         path = cache / f"chunk_{i:05d}.npz"
         if path.exists():
             continue
-        make_samples(chunk_size, seed * 100_000 + i).save(path)
+        make_samples(chunk_size, seed * 100_000 + i, kind=kind).save(path)
 
 
 class ChunkProducer:
     """Renders training chunks to ``cache`` in a background process (resumable: existing chunks are kept)."""
 
-    def __init__(self, cache: Path, n_chunks: int, chunk_size: int, seed: int, nice: int = 5) -> None:
+    def __init__(self, cache: Path, n_chunks: int, chunk_size: int, seed: int, nice: int = 5,
+                 kind: str = "korean") -> None:
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         ctx = mp.get_context("spawn")
-        self.proc = ctx.Process(target=_chunk_worker, args=(cache, 0, n_chunks, chunk_size, seed, nice), daemon=True)
+        self.proc = ctx.Process(target=_chunk_worker, args=(cache, 0, n_chunks, chunk_size, seed, nice, kind),
+                                daemon=True)
 
     def start(self) -> None:
         self.proc.start()

@@ -79,3 +79,17 @@ def test_train_site_then_list_and_roll_back(labelled_site: AppPaths, capsys) -> 
     assert main(["models", "--json", "--kind", "reader"]) == 0
     statuses = {m["version"]: m["status"] for m in json.loads(capsys.readouterr().out)}
     assert statuses[second["version"]] == "active" and list(statuses.values()).count("active") == 1
+
+
+@pytest.mark.slow
+def test_train_latin_reader_base_recipe(tmp_path, capsys) -> None:
+    out = tmp_path / "latin"
+    assert main(["train", "latin-reader", "--out", str(out), "--progress-json", *TINY]) == 0
+    result = _json_lines(capsys.readouterr().out)[-1]["result"]
+    assert result["kind"] == "latin-reader" and result["weights"].endswith("latin_reader.pth")
+    assert (out / "latin_reader.onnx").is_file() and (out / "latin_reader.yaml").is_file()
+
+
+def test_site_training_of_the_latin_reader_is_refused_with_a_reason(capsys) -> None:
+    assert main(["train", "latin-reader", "--site", *TINY]) == 2
+    assert "synthetic plates only" in capsys.readouterr().err

@@ -48,3 +48,30 @@ def test_tiny_training_writes_loadable_weights_and_resumes(tmp_path: Path) -> No
 def test_cli_rejects_missing_arguments() -> None:
     with pytest.raises(SystemExit):
         main(["--steps", "1"])
+
+
+@pytest.mark.slow
+def test_tiny_latin_training_starts_from_the_korean_network(tmp_path: Path) -> None:
+    from gatekeeper.dataset.synth.latin import LATIN_CHARSET
+    from gatekeeper.pipeline.reader_latin_net import LatinNetReader
+
+    korean = train_reader(tmp_path / "kr", steps=1, batch_size=4, synthetic=8, held_out=4, producer=False)
+    seen: list[str] = []
+    res = train_reader(tmp_path / "latin", kind="latin", steps=3, batch_size=4, synthetic=12, held_out=6,
+                       producer=False, base_weights=korean.pth, progress=lambda f, m: seen.append(m))
+    assert res.pth.name == "latin_reader.pth" and res.onnx is not None and res.onnx.is_file()
+    cfg = yaml.safe_load(res.yaml.read_text(encoding="utf-8"))
+    assert cfg["character_list"] == LATIN_CHARSET and cfg["lang_list"] == ["en"]
+    # every tensor but the output layer (another charset) comes from the Korean network
+    assert any("fine-tuning from" in m and "44/46 tensors" in m for m in seen)
+    crop = np.full((60, 240, 3), 220, np.uint8)
+    for backend in ("easyocr", "onnx"):
+        reader = LatinNetReader(res.pth.parent, backend=backend)
+        assert reader.backend == backend and reader.charset == LATIN_CHARSET
+        views = reader.read_views(crop)
+        assert views and all(len(v.char_confidences) == len(v.text) for v in views)
+
+
+def test_unknown_kind_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        train_reader(tmp_path, kind="cyrillic", steps=1)

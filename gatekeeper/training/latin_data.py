@@ -1,0 +1,49 @@
+"""Training samples for the Latin reader: synthetic Latin plates cropped as the detector or the row
+finder would crop them (:func:`gatekeeper.pipeline.latin_locate.latin_views`)."""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from gatekeeper.dataset.synth.degrade import degrade
+from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image
+
+log = logging.getLogger(__name__)
+
+ROW_SHARE = 0.45  # share of samples cut to the character row (the reader's second view)
+
+
+def row_crop(plate: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """The character row with an uneven margin, as :func:`latin_views` cuts it from a real crop."""
+    h, w = plate.shape[:2]
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    px = rng.uniform(0.08, 0.5, 2) * ch
+    py = rng.uniform(-0.02, 0.3, 2) * ch
+    xa, xb = int(max(0, x0 - px[0])), int(min(w, x1 + px[1]))
+    ya, yb = int(max(0, y0 - py[0])), int(min(h, y1 + py[1]))
+    return plate[ya:yb, xa:xb]
+
+
+def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:
+    """One network input (uint8 32x160) and its label."""
+    from gatekeeper.training.reader_data import detector_crop
+
+    plate = renderer.render()
+    if rng.random() < ROW_SHARE:
+        crop = row_crop(plate.image, plate.text_box, rng)
+    else:
+        crop = detector_crop(plate.image, rng, loose=True) if rng.random() < 0.9 else plate.image
+    crop = degrade(crop, rng)
+    width = int(np.exp(rng.uniform(np.log(50), np.log(320))))
+    height = max(8, round(crop.shape[0] * width / crop.shape[1]))
+    interp = cv2.INTER_AREA if width < crop.shape[1] else cv2.INTER_LINEAR
+    crop = cv2.resize(crop, (width, height), interpolation=interp)
+    line = line_image(crop, ONE_LINE)
+    if rng.random() < 0.08:
+        line = 255 - line  # light characters on a dark plate, after grey conversion
+    return line, plate.text

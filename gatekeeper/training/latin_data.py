@@ -4,10 +4,12 @@ finder would crop them (:func:`gatekeeper.pipeline.latin_locate.latin_views`).""
 from __future__ import annotations
 
 import logging
+import weakref
 
 import cv2
 import numpy as np
 
+from gatekeeper.dataset.synth import FontNotFoundError, PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image
@@ -15,6 +17,10 @@ from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image
 log = logging.getLogger(__name__)
 
 ROW_SHARE = 0.45  # share of samples cut to the character row (the reader's second view)
+KOREAN_SHARE = 0.04  # one-line Korean plates labelled with their digits only: the Latin reader skips Hangul
+KOREAN_ONE_LINE = (PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.BLUE_EV, PlateStyle.RENTAL,
+                   PlateStyle.YELLOW_COMMERCIAL_1LINE)
+_korean: weakref.WeakKeyDictionary[LatinPlateRenderer, PlateRenderer | None] = weakref.WeakKeyDictionary()
 
 
 def row_crop(plate: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator) -> np.ndarray:
@@ -33,11 +39,18 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tupl
     """One network input (uint8 32x160) and its label."""
     from gatekeeper.training.reader_data import detector_crop
 
-    plate = renderer.render()
-    if rng.random() < ROW_SHARE:
-        crop = row_crop(plate.image, plate.text_box, rng)
+    korean = _korean_renderer(renderer) if rng.random() < KOREAN_SHARE else None
+    if korean is not None:
+        image, text = korean.render(style=KOREAN_ONE_LINE[int(rng.integers(len(KOREAN_ONE_LINE)))])
+        label = "".join(ch for ch in text if ch.isascii())
+        crop = detector_crop(image, rng, loose=True)
     else:
-        crop = detector_crop(plate.image, rng, loose=True) if rng.random() < 0.9 else plate.image
+        plate = renderer.render()
+        label = plate.text
+        if rng.random() < ROW_SHARE:
+            crop = row_crop(plate.image, plate.text_box, rng)
+        else:
+            crop = detector_crop(plate.image, rng, loose=True) if rng.random() < 0.9 else plate.image
     crop = degrade(crop, rng)
     width = int(np.exp(rng.uniform(np.log(50), np.log(320))))
     height = max(8, round(crop.shape[0] * width / crop.shape[1]))
@@ -46,4 +59,15 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tupl
     line = line_image(crop, ONE_LINE)
     if rng.random() < 0.08:
         line = 255 - line  # light characters on a dark plate, after grey conversion
-    return line, plate.text
+    return line, label
+
+
+def _korean_renderer(renderer: LatinPlateRenderer) -> PlateRenderer | None:
+    """A Korean renderer seeded from the Latin one (None when no Hangul glyphs or fonts are available)."""
+    if renderer not in _korean:
+        try:
+            _korean[renderer] = PlateRenderer(seed=int(renderer.rng.integers(1 << 31)))
+        except FontNotFoundError as exc:
+            log.warning("no Korean plates in the Latin training data: %s", exc)
+            _korean[renderer] = None
+    return _korean[renderer]

@@ -62,3 +62,25 @@ def test_hershey_fonts_suffice_without_any_font_file() -> None:
 def test_system_fonts_are_found() -> None:
     fonts = find_latin_fonts()
     assert all(f.lower().endswith((".ttf", ".otf")) for f in fonts)
+
+
+def test_stroke_alphabet_covers_the_charset_with_distinct_variants() -> None:
+    from gatekeeper.dataset.synth.stroke_font import GLYPHS, stroke_mask
+
+    assert set(GLYPHS) == set(LATIN_CHARSET)
+    for ch in LATIN_CHARSET:
+        m = stroke_mask(ch, 0, 1.0)
+        assert m.ndim == 2 and m.shape[0] > m.shape[1] * 0.9 and m.max() > 0.9
+    closed, open_ = stroke_mask("4", 0, 1.0), stroke_mask("4", 1, 1.0)
+    assert closed.shape != open_.shape or not np.array_equal(closed, open_)
+    assert stroke_mask("O").shape[1] > stroke_mask("0").shape[1]  # letter O is rounder than digit 0
+
+
+def test_latin_training_samples_are_network_lines_with_charset_labels() -> None:
+    from gatekeeper.training.reader_data import make_samples
+
+    s = make_samples(60, seed=21, kind="latin")
+    assert s.images.shape == (60, 32, 160) and s.images.dtype == np.uint8
+    assert all(label and set(label) <= set(LATIN_CHARSET) for label in s.labels)
+    again = make_samples(60, seed=21, kind="latin")
+    assert again.labels == s.labels and np.array_equal(again.images, s.images)

@@ -1,7 +1,8 @@
 """Synthetic Latin-alphabet plates (EU, US, UK-style and generic) for training the Latin reader.
 
-Plates are drawn from the TrueType fonts found on the machine (DejaVu, Nanum, Roboto, Source Sans...) plus
-OpenCV's built-in Hershey fonts, condensed and thickened at random, with the decorations that real plates
+Plates are drawn from our uniform-stroke plate alphabet (:mod:`.stroke_font`), the TrueType fonts found on
+the machine (DejaVu, Nanum, Roboto, Source Sans...) and OpenCV's Hershey fonts, condensed and thickened at
+random, with the decorations that real plates
 carry and a reader must ignore: the EU band with its country code, state names and slogans, stickers,
 dealer frames and separators (space, dash, dot). The label is the characters only.
 """
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+
+from gatekeeper.dataset.synth.stroke_font import stroke_mask
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".f
 _BOLD_HINTS = ("Bold", "Black", "Medium", "Semibold", "SquareB", "Heavy")
 _SKIP_HINTS = ("Math", "Italic", "Oblique", "It.", "Myeongjo", "Serif", "Thin", "ExtraLight", "Light")
 HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)
+STROKE_SHARE = 0.3  # plates drawn in the stroke plate alphabet
+HERSHEY_SHARE = 0.1
 
 
 def find_latin_fonts() -> list[str]:
@@ -135,10 +140,17 @@ class LatinPlateRenderer:
     def _glyph(self, ch: str, font: object, thick: int) -> np.ndarray:
         if isinstance(font, str):
             return _ttf_mask(font, ch)
+        if isinstance(font, tuple):  # (variant, thickness) of the stroke alphabet
+            return stroke_mask(ch, font[0] + (ord(ch) % 2) * font[2], font[1])
         return _hershey_mask(int(font), ch, thick)
 
     def _font(self) -> object:
-        if not self.fonts or self.rng.random() < 0.12:
+        """A TrueType path, a Hershey font id, or ``(variant, thickness, mix)`` for the stroke alphabet."""
+        k = self.rng.random()
+        if k < STROKE_SHARE:
+            return (int(self.rng.integers(2)), round(float(self.rng.uniform(0.75, 1.45)), 2),
+                    int(self.rng.integers(2)))
+        if not self.fonts or k < STROKE_SHARE + HERSHEY_SHARE:
             return HERSHEY[int(self.rng.integers(len(HERSHEY)))]
         return self.fonts[int(self.rng.integers(len(self.fonts)))]
 

@@ -142,6 +142,14 @@ def latin_plausible(read: PlateRead | None) -> bool:
     return shortest <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE
 
 
+def _korean_digits(latin: str, korean: str) -> bool:
+    """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
+    them (the serial line of a two-line plate), or as many digits as it has (one misread digit; our Latin
+    network is trained to skip Hangul, so a Korean plate reads as its digits alone)."""
+    digits = "".join(ch for ch in korean if not plates.is_korean(ch))
+    return latin in digits or (latin.isdigit() and len(latin) == len(digits))
+
+
 def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     """Korean or Latin by evidence, not by order: the best grammar-valid Korean read wins when trusted;
     otherwise a plausible Latin read wins when it has two or more letters and fair confidence, or is more
@@ -154,8 +162,7 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     latin = max((r for r in got if latin_plausible(r)), key=lambda r: r.confidence, default=None)
     if korean_trusted(korean):
         return korean
-    if latin is not None and korean is not None and latin.text in "".join(
-            ch for ch in korean.text if not plates.is_korean(ch)):
+    if latin is not None and korean is not None and _korean_digits(latin.text, korean.text):
         latin = None  # the Latin reader read the Korean plate's digits (or the serial line of a two-line plate)
     if latin is not None:
         if korean is None:

@@ -47,6 +47,17 @@ def test_trusted_korean_read_beats_any_latin_read() -> None:
     assert arbitrate([weak, PlateRead("47041693", 0.39, (), "latin", "easyocr_en")]) is weak
 
 
+def test_latin_network_reading_only_the_digits_of_a_korean_plate_does_not_win() -> None:
+    # our Latin network skips Hangul: on a Korean plate it reads the digits, one of them maybe wrong
+    korean = _kr("12가3456", [0.99, 0.99, 0.5, 0.99, 0.99, 0.99, 0.99])
+    assert not korean_trusted(korean)
+    assert arbitrate([korean, PlateRead("123456", 0.99, (0.99,) * 6, "latin", "latin_reader")]) is korean
+    assert arbitrate([korean, PlateRead("128456", 0.99, (0.99,) * 6, "latin", "latin_reader")]) is korean
+    # a digit-only Latin plate of another length is still read as Latin
+    latin = PlateRead("1000051", 0.95, (0.95,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, latin]) is latin
+
+
 def test_latin_reads_of_implausible_length_do_not_count() -> None:
     assert not latin_plausible(PlateRead("I9", 0.8))
     assert not latin_plausible(PlateRead("A1B2C3D4E5F", 0.9))

@@ -50,10 +50,13 @@ class DetectorSettings(_Strict):
 
 
 class ReaderSettings(_Strict):
-    """Plate readers: the Korean network and EasyOCR's English model for Latin plates."""
+    """Plate readers: the Korean network, and for Latin plates our Latin network (``latin_engine="network"``)
+    or EasyOCR's generic English model (``"easyocr"``)."""
 
     korean_weights: str = "kr_reader"
     latin: bool = True
+    latin_engine: Literal["network", "easyocr"] = "network"
+    latin_weights: str = "latin_reader"
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     recheck_below: float = Field(default=0.8, ge=0.0, le=1.0)
     upscale_min_width: int = Field(default=160, ge=0, le=1024)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
 from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings, resolve_model_path
@@ -144,15 +145,15 @@ def load_models(settings: Settings, paths: AppPaths, device: str | None = None) 
     dev = resolve_device(device or settings.device)
     d = settings.detector
     detector = YoloPlateDetector(det_path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=dev)
-    reader = _make_reader(rdr_path, settings, dev)
+    reader = _make_reader(rdr_path, settings, dev, paths)
     log.info("models loaded: %s on %s", version, dev)
     return Models(detector=detector, reader=reader, version=version, device=dev)
 
 
-def _make_reader(path: Path, settings: Settings, device: str) -> PlateReader:
+def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -> PlateReader:
     """The Korean reader from ``NAME.*`` files (or a model folder holding them), chained with the Latin one."""
     from gatekeeper.pipeline.reader import KoreanPlateReader
-    from gatekeeper.pipeline.reader_latin import LatinPlateReader, MultiReader
+    from gatekeeper.pipeline.reader_latin import MultiReader
 
     if path.is_dir():
         names = sorted(p.stem for p in path.glob("*.yaml"))
@@ -164,12 +165,33 @@ def _make_reader(path: Path, settings: Settings, device: str) -> PlateReader:
     korean = KoreanPlateReader(folder, name=name, device=device, recheck_below=recheck)
     if not settings.reader.latin:
         return korean
-    try:
-        latin = LatinPlateReader(device=device)
-    except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing: say so, read Korean only
-        log.warning("Latin plate reader unavailable (%s): reading Korean plates only", exc)
+    latin = make_latin_reader(settings, paths, device=device)
+    if latin is None:
         return korean
     return MultiReader(korean, latin, recheck_below=recheck)
+
+
+def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") -> PlateReader | None:
+    """Our Latin network when ``latin_engine`` is ``network`` and its files are found (in the config dir
+    or ``weights/``), else EasyOCR's English model; None (with a warning) when neither can be loaded."""
+    from gatekeeper.pipeline.reader_ctc import ReaderLoadError
+    from gatekeeper.pipeline.reader_latin import LatinPlateReader
+    from gatekeeper.pipeline.reader_latin_net import LatinNetReader
+
+    r = settings.reader
+    if r.latin_engine == "network":
+        found = _find(r.latin_weights, paths, (".yaml",))
+        try:
+            if found is None:
+                raise ReaderLoadError(f"{r.latin_weights!r} not found in {paths.config_dir} or {weights_dir()}")
+            return LatinNetReader(found.parent, name=found.stem, device=device)
+        except ReaderLoadError as exc:
+            log.warning("Latin network unavailable (%s): using EasyOCR's English model", exc)
+    try:
+        return LatinPlateReader(device=device)
+    except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing: say so, read Korean only
+        log.warning("Latin plate reader unavailable (%s): reading Korean plates only", exc)
+        return None
 
 
 def make_pipeline(camera: CameraSettings, models: Models, settings: Settings) -> CameraPipeline:

@@ -123,6 +123,13 @@ class SettingsDialog(QDialog):
         self.read_recheck = _dspin(0.0, 1.0, s.reader.recheck_below)
         self.read_latin = QCheckBox(self.tr("Also read Latin (non-Korean) plates"))
         self.read_latin.setChecked(s.reader.latin)
+        self.latin_engine = QComboBox()
+        for value, label in (("network", self.tr("Gatekeeper Latin network")),
+                             ("easyocr", self.tr("EasyOCR English (generic)"))):
+            self.latin_engine.addItem(label, value)
+        self.latin_engine.setCurrentIndex(self.latin_engine.findData(s.reader.latin_engine))
+        self.read_latin.toggled.connect(self.latin_engine.setEnabled)
+        self.latin_engine.setEnabled(s.reader.latin)
         self.vote_frames = _spin(1, 100, s.voting.min_frames)
         self.vote_timeout = _dspin(0.1, 60.0, s.voting.track_timeout_s, 0.1, 1)
         self.vote_repeat = _dspin(0.0, 3600.0, s.voting.repeat_suppress_s, 1.0, 0)
@@ -133,6 +140,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Reader minimum confidence"), self.read_min)
         form.addRow(self.tr("Re-check reads below"), self.read_recheck)
         form.addRow("", self.read_latin)
+        form.addRow(self.tr("Latin plate reader"), self.latin_engine)
         form.addRow(self.tr("Frames needed per vehicle"), self.vote_frames)
         form.addRow(self.tr("Vehicle lost after (s)"), self.vote_timeout)
         form.addRow(self.tr("Ignore the same plate again for (s)"), self.vote_repeat)
@@ -222,7 +230,7 @@ class SettingsDialog(QDialog):
         data["detector"].update(confidence=self.det_conf.value(), iou=self.det_iou.value(),
                                 imgsz=self.det_imgsz.value(), motion_gate=self.motion_gate.isChecked())
         data["reader"].update(min_confidence=self.read_min.value(), recheck_below=self.read_recheck.value(),
-                              latin=self.read_latin.isChecked())
+                              latin=self.read_latin.isChecked(), latin_engine=self.latin_engine.currentData())
         data["voting"].update(min_frames=self.vote_frames.value(), track_timeout_s=self.vote_timeout.value(),
                               repeat_suppress_s=self.vote_repeat.value())
         data["retrain"].update(labels_trigger=self.retrain_trigger.value(),

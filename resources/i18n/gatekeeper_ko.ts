@@ -809,7 +809,7 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gatekeeper/ui/main_window.py" line="+96"/>
+        <location filename="../../gatekeeper/ui/main_window.py" line="+99"/>
         <source>Gatekeeper — gate log</source>
         <extracomment>() -&gt; Models (runs in the model-loader thread). (camera, models, progress) -&gt; (source, pipeline) (runs in the camera&apos;s worker thread). (plate_pass, camera, models) -&gt; PassRecord (runs in the camera&apos;s worker thread). n -&gt; newest passes first (GUI thread, at start). relative evidence path -&gt; absolute file. called once before settings are saved (keeps a copy of a broken settings file).</extracomment>
         <translation>Gatekeeper — 출입 기록</translation>
@@ -851,12 +851,12 @@
     </message>
     <message>
         <location line="+3"/>
-        <location line="+287"/>
+        <location line="+292"/>
         <source>About Gatekeeper</source>
         <translation>Gatekeeper 정보</translation>
     </message>
     <message>
-        <location line="-284"/>
+        <location line="-289"/>
         <source>&amp;File</source>
         <translation>파일(&amp;F)</translation>
     </message>
@@ -918,7 +918,7 @@
         <translation>데모 카메라를 준비하는 중…</translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+57"/>
         <source>Reconnecting…</source>
         <translation>다시 연결하는 중…</translation>
     </message>
@@ -1092,7 +1092,7 @@ Offline licence-plate recognition and gate log.</source>
 <context>
     <name>RetrainDialog</name>
     <message>
-        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+86"/>
+        <location filename="../../gatekeeper/ui/retrain_dialog.py" line="+89"/>
         <source>Retrain on this site&apos;s labels</source>
         <translation>이 현장의 라벨로 재학습</translation>
     </message>
@@ -1226,14 +1226,14 @@ Offline licence-plate recognition and gate log.</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+96"/>
+        <location line="+104"/>
         <location line="+37"/>
         <location line="+24"/>
         <source>Camera %1</source>
         <translation>카메라 %1</translation>
     </message>
     <message>
-        <location line="-145"/>
+        <location line="-153"/>
         <source>Skip frames without motion</source>
         <translation>움직임이 없는 프레임 건너뛰기</translation>
     </message>
@@ -1243,7 +1243,17 @@ Offline licence-plate recognition and gate log.</source>
         <translation>외국(라틴 문자) 번호판도 인식</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+3"/>
+        <source>Gatekeeper Latin network</source>
+        <translation>Gatekeeper 라틴 문자 신경망</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>EasyOCR English (generic)</source>
+        <translation>EasyOCR 영어 (범용)</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Detector confidence</source>
         <translation>검출 신뢰도</translation>
     </message>
@@ -1269,6 +1279,11 @@ Offline licence-plate recognition and gate log.</source>
     </message>
     <message>
         <location line="+2"/>
+        <source>Latin plate reader</source>
+        <translation>라틴 문자 번호판 판독기</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Frames needed per vehicle</source>
         <translation>차량당 필요한 프레임 수</translation>
     </message>

@@ -51,6 +51,10 @@ def test_edits_produce_valid_settings_that_round_trip(qtbot) -> None:
     dialog.retrain_hour.setValue(4)
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cpu"))
     dialog.language_combo.setCurrentIndex(dialog.language_combo.findData("ko"))
+    dialog.latin_engine.setCurrentIndex(dialog.latin_engine.findData("easyocr"))
+    dialog.read_latin.setChecked(False)
+    assert not dialog.latin_engine.isEnabled()  # no Latin reader to choose when Latin plates are not read
+    dialog.read_latin.setChecked(True)
 
     qtbot.mouseClick(_ok(dialog), Qt.MouseButton.LeftButton)
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
@@ -62,6 +66,7 @@ def test_edits_produce_valid_settings_that_round_trip(qtbot) -> None:
     assert (new.detector.confidence, new.reader.min_confidence, new.voting.min_frames) == (0.4, 0.65, 3)
     assert (new.retrain.labels_trigger, new.retrain.auto_start, new.retrain.quiet_hour) == (50, True, 4)
     assert (new.device, new.language) == ("cpu", "ko")
+    assert (new.reader.latin, new.reader.latin_engine) == (True, "easyocr")
     assert original.device == "auto"  # the dialog edited a copy
 
     paths = AppPaths.default().ensure()

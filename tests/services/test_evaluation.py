@@ -264,11 +264,14 @@ def test_evaluate_dataset_on_generated_scenes(tmp_path: Path) -> None:
     assert limited["images"] == 1 and limited["plates"] == 2 and "details" not in limited
 
 
-def test_loose_matching_for_sets_that_box_only_the_characters() -> None:
+def test_text_is_scored_on_the_overlapping_box_when_labels_box_only_the_characters() -> None:
     # The label boxes the characters (80x20); the detector boxes the whole plate (100x48): IoU 0.33.
     label = LabelRow("a.jpg", "4YTD483", Box(10, 14, 90, 34))
     pred = _p("4YTD483", (0, 0, 100, 48))
     report = summarize([_result([label], [pred], 5.0)])
-    assert report["plate_accuracy"] == 0.0 and report["detection_recall"] == 0.0  # strict: IoU 0.5
-    assert report["plate_accuracy_loose"] == 1.0 and report["detection_recall_loose"] == 1.0
+    assert report["plate_accuracy"] == 1.0 and report["plate_accuracy_iou50"] == 0.0
+    assert report["detection_recall"] == 0.0 and report["detection_recall_loose"] == 1.0  # detection: IoU 0.5
     assert report["loose_iou"] == 0.1
+    # a box elsewhere in the image is no read of this plate, whatever its text
+    far = _p("4YTD483", (200, 200, 300, 248))
+    assert summarize([_result([label], [far], 5.0)])["plate_accuracy"] == 0.0

@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 
 LATIN_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Many plate series leave out I, O and Q (they read as 1 and 0): Spain, California, the UK's serials...
+# so in a serial with digits they are rarer than other letters, and a round glyph there is usually 0.
+SERIAL_LETTER_P = np.array([0.25 if c in "IOQ" else 1.0 for c in LETTERS]) / sum(
+    0.25 if c in "IOQ" else 1.0 for c in LETTERS)
 DIGITS = "0123456789"
 # A = letter, 9 = digit, * = either; ' ', '-', '.', ':' are drawn separators that are not part of the label.
 FORMATS = (
@@ -113,10 +117,11 @@ def _pick(rng: np.random.Generator, table: tuple) -> str:
 def random_latin_text(rng: np.random.Generator, pattern: str | None = None) -> str:
     """A plate string with separators (``pattern`` as in :data:`FORMATS`)."""
     pattern = pattern or _pick(rng, FORMATS)
+    serial = "9" in pattern
     out = []
     for c in pattern:
         if c == "A":
-            out.append(LETTERS[rng.integers(26)])
+            out.append(LETTERS[rng.choice(26, p=SERIAL_LETTER_P)] if serial else LETTERS[rng.integers(26)])
         elif c == "9":
             out.append(DIGITS[rng.integers(10)])
         elif c == "*":

@@ -1,6 +1,7 @@
 """Evaluate a plate reader on labelled crops (``labels.csv``: image,plate,x1,y1,x2,y2) — never for training.
 
     python -m gatekeeper.training.reader_eval --weights weights --data ../shared/data/eval/kr-dev
+    python -m gatekeeper.training.reader_eval --kind latin --weights weights --data ../shared/data/eval/es
 """
 
 from __future__ import annotations
@@ -61,15 +62,20 @@ def evaluate_reader(reader: PlateReader, crops: Sequence[tuple[np.ndarray, str]]
 
 def main(argv: Sequence[str] | None = None) -> int:
     from gatekeeper.pipeline.reader import KoreanPlateReader
+    from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--weights", type=Path, required=True)
-    p.add_argument("--name", default="kr_reader")
+    p.add_argument("--kind", choices=("korean", "latin"), default="korean")
+    p.add_argument("--name", default=None, help="model name (default: kr_reader / latin_reader)")
     p.add_argument("--data", type=Path, required=True)
     p.add_argument("--backend", default="auto")
     p.add_argument("--margin", type=float, default=0.08)
     args = p.parse_args(argv)
-    reader = KoreanPlateReader(args.weights, name=args.name, backend=args.backend)
+    if args.kind == "latin":
+        reader = LatinNetReader(args.weights, name=args.name or "latin_reader", backend=args.backend)
+    else:
+        reader = KoreanPlateReader(args.weights, name=args.name or "kr_reader", backend=args.backend)
     res = evaluate_reader(reader, labelled_crops(args.data, args.margin))
     for truth, text, conf in res.rows:
         print(f"{'OK ' if truth == text else 'BAD'} {truth:>14} {text:>14} {conf:.2f}")

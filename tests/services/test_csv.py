@@ -74,7 +74,7 @@ def test_bad_rows_are_reported_and_good_rows_imported(make_registry: MakeRegistr
     path.write_text(
         "Plate,Owner,Category,Valid_From,Valid_Until,Colour\n"
         "12가3456,김민수,입주민,,,white\n"          # line 2 ok (Korean category alias)
-        "hello,nobody,resident,,,\n"               # line 3 bad plate
+        "hey,nobody,resident,,,\n"                 # line 3 bad plate
         "34나5678,박지성,방문,2026-11-21,,\n"       # line 4 visitor without end
         "LS15EBC,Smith,visitor,2026.11.21,2026.11.20,\n"  # line 5 end before start
         "56다7890,,alien,,,\n"                      # line 6 unknown category
@@ -87,7 +87,7 @@ def test_bad_rows_are_reported_and_good_rows_imported(make_registry: MakeRegistr
     report = import_vehicles(reg, path)
     assert report.added == 2 and not report.ok
     assert [(e.line, e.plate) for e in report.errors] == [
-        (3, "hello"), (4, "34나5678"), (5, "LS15EBC"), (6, "56다7890"), (9, "99가 9999"), (10, "12가3456"),
+        (3, "hey"), (4, "34나5678"), (5, "LS15EBC"), (6, "56다7890"), (9, "99가 9999"), (10, "12가3456"),
         (11, "AB12CDE")]
     assert "already registered" in report.errors[4].message and "date" in report.errors[6].message
     visitor = reg.lookup("78라1234")

@@ -30,7 +30,7 @@ def test_valid_korean_and_latin_plates_are_normalized(registry: VehicleRegistry)
     assert registry.lookup("99가9999") is None and registry.lookup("") is None and registry.count() == 3
 
 
-@pytest.mark.parametrize("plate", ["", "hello", "12가34", "ABCDEF", "가가가", "1234567890123"])
+@pytest.mark.parametrize("plate", ["", "hey", "12가34", "ABCDEFGHI", "가가가", "1234567890123"])
 def test_invalid_plates_are_refused_with_a_clear_message(registry: VehicleRegistry, plate: str) -> None:
     with pytest.raises(ValidationError) as err:
         registry.add(Vehicle(plate))

@@ -113,6 +113,13 @@ class LatinPlateReader:
 # network's grammar score <= 0.93 (one in ten above 0.9) with unsure Hangul.
 KOREAN_TRUST = 0.97  # a Korean read at least this confident, with sure Hangul, is final
 HANGUL_TRUST = 0.9
+# ...unless our Latin network (trained to read Korean plates as their digits alone) confidently reads three or
+# more letters while the Korean read's Hangul is not certain: Latin plates forced through the Korean grammar
+# can score 0.99 (measured on us-ucsd), real Korean plates' Hangul scored >= 0.99 or their Latin read had
+# at most two letters (kr-dev and synthetic Korean plates, see weights/README.md).
+LATIN_OVERRIDE_CONFIDENCE = 0.99
+LATIN_OVERRIDE_LETTERS = 3
+HANGUL_CERTAIN = 0.99
 LATIN_MIN_CONFIDENCE = 0.3
 LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident beats a weak Korean read
 LATIN_LENGTH = (4, 10)
@@ -142,12 +149,21 @@ def latin_plausible(read: PlateRead | None) -> bool:
     return shortest <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE
 
 
-def _korean_digits(latin: str, korean: str) -> bool:
+def _korean_digits(latin: str, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
-    them (the serial line of a two-line plate), or as many digits as it has (one misread digit; our Latin
-    network is trained to skip Hangul, so a Korean plate reads as its digits alone)."""
-    digits = "".join(ch for ch in korean if not plates.is_korean(ch))
-    return latin in digits or (latin.isdigit() and len(latin) == len(digits))
+    them (the serial line of a two-line plate); or, when the Korean read's Hangul is sure, as many digits
+    as it has (a misread digit: our Latin network is trained to read a Korean plate as its digits alone)."""
+    digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
+    if latin in digits:
+        return True
+    return latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST
+
+
+def latin_overrides(latin: PlateRead | None, korean: PlateRead) -> bool:
+    """A trusted Korean read that still loses: see ``LATIN_OVERRIDE_CONFIDENCE``."""
+    return (latin is not None and latin.confidence >= LATIN_OVERRIDE_CONFIDENCE
+            and sum(ch.isalpha() for ch in latin.text) >= LATIN_OVERRIDE_LETTERS
+            and hangul_confidence(korean) < HANGUL_CERTAIN)
 
 
 def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
@@ -161,8 +177,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
                  key=lambda r: r.confidence, default=None)
     latin = max((r for r in got if latin_plausible(r)), key=lambda r: r.confidence, default=None)
     if korean_trusted(korean):
-        return korean
-    if latin is not None and korean is not None and _korean_digits(latin.text, korean.text):
+        return latin if latin_overrides(latin, korean) else korean
+    if latin is not None and korean is not None and _korean_digits(latin.text, korean):
         latin = None  # the Latin reader read the Korean plate's digits (or the serial line of a two-line plate)
     if latin is not None:
         if korean is None:
@@ -179,8 +195,9 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
 
 class PlateReaderChain:
     """Readers in order (Korean first). The first reader's read is final when it is a trusted Korean read
-    (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``); otherwise every
-    reader is asked and :func:`arbitrate` decides between the Korean and the Latin reads."""
+    (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``) and no later reader is
+    ``cheap`` (a few ms: our Latin network, whose evidence can still overrule it); otherwise every reader is
+    asked and :func:`arbitrate` decides between the Korean and the Latin reads."""
 
     def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
                  recheck_below: float = 0.8) -> None:
@@ -208,7 +225,10 @@ class PlateReaderChain:
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         reads: list[PlateRead] = []
+        settled = False
         for i, r in enumerate(self.readers):
+            if settled and not getattr(r, "cheap", False):
+                continue  # no slow second opinion on a final first read
             try:
                 got = r.read(crop)
             except Exception:  # noqa: BLE001 - one broken reader must not stop the others
@@ -216,9 +236,10 @@ class PlateReaderChain:
                 continue
             if got is None:
                 continue
-            if i == 0 and self.final(got):
-                return got
+            settled = settled or (i == 0 and self.final(got))
             reads.append(got)
+        if settled and len(reads) == 1:
+            return reads[0]
         return self.choose(reads)
 
 

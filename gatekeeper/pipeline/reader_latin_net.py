@@ -46,7 +46,10 @@ def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
 
 class LatinNetReader(CtcNetwork):
     """Reads Latin plates with the project's CRNN (``latin_reader.*``), through ONNX or EasyOCR's
-    ``recog_network``; per-character confidences come from the CTC peaks."""
+    ``recog_network``; per-character confidences come from the CTC peaks. ``cheap``: one small batch
+    (~2 ms), so the reader chain asks it even after a trusted Korean read."""
+
+    cheap = True
 
     def __init__(self, weights_dir: Path, name: str = "latin_reader", device: str = "cpu", backend: str = "auto",
                  threads: int = 1) -> None:

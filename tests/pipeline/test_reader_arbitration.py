@@ -49,13 +49,29 @@ def test_trusted_korean_read_beats_any_latin_read() -> None:
 
 def test_latin_network_reading_only_the_digits_of_a_korean_plate_does_not_win() -> None:
     # our Latin network skips Hangul: on a Korean plate it reads the digits, one of them maybe wrong
-    korean = _kr("12가3456", [0.99, 0.99, 0.5, 0.99, 0.99, 0.99, 0.99])
+    korean = _kr("12가3456", [0.99, 0.99, 0.95, 0.9, 0.9, 0.9, 0.9])
     assert not korean_trusted(korean)
     assert arbitrate([korean, PlateRead("123456", 0.99, (0.99,) * 6, "latin", "latin_reader")]) is korean
     assert arbitrate([korean, PlateRead("128456", 0.99, (0.99,) * 6, "latin", "latin_reader")]) is korean
-    # a digit-only Latin plate of another length is still read as Latin
+    # with unsure Hangul a digit-only Latin plate of another length is read as Latin
+    unsure = _kr("12가3456", [0.99, 0.99, 0.5, 0.9, 0.9, 0.9, 0.9])
     latin = PlateRead("1000051", 0.95, (0.95,) * 7, "latin", "latin_reader")
-    assert arbitrate([korean, latin]) is latin
+    assert arbitrate([unsure, latin]) is latin
+    # with unsure Hangul (a Latin plate forced into the Korean grammar, es 219108) the digits decide
+    forced = _kr("21어1088", [0.6, 0.6, 0.2, 0.5, 0.5, 0.5, 0.5])
+    latin = PlateRead("219108", 1.0, (1.0,) * 6, "latin", "latin_reader")
+    assert arbitrate([forced, latin]) is latin
+
+
+def test_confident_latin_letters_overrule_a_trusted_korean_read_with_uncertain_hangul() -> None:
+    # us-ucsd 5AZJ257: the Korean grammar path "542나2557" scored 0.99 with Hangul 0.96
+    korean = _kr("542나2557", [0.995, 0.995, 0.995, 0.96, 0.995, 0.995, 0.995, 0.995])
+    latin = PlateRead("5AZJ257", 0.999, (0.999,) * 7, "latin", "latin_reader")
+    assert korean_trusted(korean) and arbitrate([korean, latin]) is latin
+    # certain Hangul, or only two letters (a two-line Korean plate's region mark), keep the Korean read
+    sure = _kr("542나2557", [0.995, 0.995, 0.995, 0.999, 0.995, 0.995, 0.995, 0.995])
+    assert arbitrate([sure, latin]) is sure
+    assert arbitrate([korean, PlateRead("XI9728", 0.999, (0.999,) * 6, "latin", "latin_reader")]) is korean
 
 
 def test_latin_reads_of_implausible_length_do_not_count() -> None:

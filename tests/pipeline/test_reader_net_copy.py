@@ -1,13 +1,17 @@
-"""weights/kr_reader.py is the file EasyOCR loads; it must be the network the code trains and exports."""
+"""weights/kr_reader.py and latin_reader.py are the files EasyOCR loads; they must be the network the code
+trains and exports."""
 
 from pathlib import Path
+
+import pytest
 
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.pipeline import reader_net
 
 
-def test_shipped_network_file_is_the_training_network() -> None:
-    shipped = weights_dir() / "kr_reader.py"
+@pytest.mark.parametrize("name", ["kr_reader", "latin_reader"])
+def test_shipped_network_file_is_the_training_network(name: str) -> None:
+    shipped = weights_dir() / f"{name}.py"
     assert shipped.read_bytes() == Path(reader_net.__file__).read_bytes(), (
-        "weights/kr_reader.py differs from gatekeeper/pipeline/reader_net.py: retrain or copy it again"
+        f"weights/{name}.py differs from gatekeeper/pipeline/reader_net.py: retrain or copy it again"
     )

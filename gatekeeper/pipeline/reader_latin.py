@@ -121,6 +121,7 @@ HANGUL_TRUST = 0.9
 LATIN_OVERRIDE_CONFIDENCE = 0.9
 LATIN_OVERRIDE_LETTERS = 3
 HANGUL_CERTAIN = 0.985
+KOREAN_WEAK = 0.9  # below this a Korean read loses to a confident Latin read with letters, sure Hangul or not
 LATIN_MIN_CONFIDENCE = 0.3
 LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident beats a weak Korean read
 LATIN_LENGTH = (4, 10)
@@ -171,7 +172,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     """Korean or Latin by evidence, not by order: the best grammar-valid Korean read wins when trusted
     (unless :func:`latin_overrides`); otherwise a plausible Latin read wins when the Korean read's Hangul
     is unsure and the Latin read has two or more letters with fair confidence or is the more confident,
-    or when it overrides; failing both, grammar-valid first, then confidence."""
+    when a weak Korean read faces a confident Latin read with letters, or when it overrides; failing all,
+    grammar-valid first, then confidence."""
     got = [r for r in reads if r is not None and r.text]
     if not got:
         return None
@@ -191,6 +193,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
             return latin
         if unsure and latin.confidence > korean.confidence:
             return latin
+        if letters >= 2 and korean.confidence < KOREAN_WEAK <= latin.confidence:
+            return latin  # sure-looking Hangul in a weak read (the UK test video's far frames)
         if latin_overrides(latin, korean):
             return latin
     if korean is not None:

@@ -126,3 +126,13 @@ def test_latin_read_of_a_korean_serial_line_does_not_win() -> None:
     korean = _kr("충남23도7460", [0.9, 0.9, 1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0])
     assert arbitrate([korean, PlateRead("7460", 0.999, (), "latin", "easyocr_en")]) is korean
     assert arbitrate([korean, PlateRead("237460", 0.999, (), "latin", "easyocr_en")]) is korean
+
+
+def test_weak_korean_read_with_sure_looking_hangul_loses_to_confident_latin_letters() -> None:
+    # UK test video, a far frame: the Korean grammar path "55도8851" scores 0.52 with Hangul 0.999
+    korean = _kr("55도8851", [0.3, 0.4, 0.999, 0.5, 0.5, 0.6, 0.6])
+    latin = PlateRead("LS15EBC", 0.95, (0.95,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, latin]) is latin
+    # a fair Korean read (0.955, sure Hangul) keeps the plate against the same Latin read
+    fair = _kr("울산68나1437", [0.989, 0.989, 0.95, 0.95, 0.989, 0.95, 0.95, 0.95, 0.95])
+    assert arbitrate([fair, latin]) is fair

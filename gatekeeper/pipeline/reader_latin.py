@@ -123,7 +123,8 @@ LATIN_OVERRIDE_LETTERS = 3
 HANGUL_CERTAIN = 0.985
 KOREAN_WEAK = 0.9  # below this a Korean read loses to a confident Latin read with letters, sure Hangul or not
 LATIN_MIN_CONFIDENCE = 0.3
-LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident beats a weak Korean read
+LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident (and at least as
+# confident as the Korean read) beats a Korean read with unsure Hangul
 LATIN_LENGTH = (4, 10)
 
 
@@ -189,7 +190,7 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
             return latin
         letters = sum(ch.isalpha() for ch in latin.text)
         unsure = hangul_confidence(korean) < HANGUL_TRUST
-        if unsure and letters >= 2 and latin.confidence >= LATIN_LETTERS_CONFIDENCE:
+        if unsure and letters >= 2 and latin.confidence >= max(LATIN_LETTERS_CONFIDENCE, korean.confidence):
             return latin
         if unsure and latin.confidence > korean.confidence:
             return latin

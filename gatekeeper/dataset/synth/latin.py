@@ -153,7 +153,7 @@ class LatinPlateRenderer:
         """A TrueType path, a Hershey font id, or ``(variant, thickness, mix)`` for the stroke alphabet."""
         k = self.rng.random()
         if k < STROKE_SHARE:
-            return (int(self.rng.integers(2)), round(float(self.rng.uniform(0.5, 1.4)), 2),
+            return (int(self.rng.integers(3)), round(float(self.rng.uniform(0.5, 1.4)), 2),
                     int(self.rng.integers(2)))
         if not self.fonts or k < STROKE_SHARE + HERSHEY_SHARE:
             return HERSHEY[int(self.rng.integers(len(HERSHEY)))]

@@ -1,6 +1,6 @@
 """A uniform-stroke, condensed plate alphabet drawn from polylines (the look of DIN 1451, California's
 Penitentiary Gothic and similar plate faces), with the variants real plates use: open or closed 4,
-flat- or round-topped 3, 1 with or without a foot, pointed or flat-topped A.
+flat- or round-topped 3, 1 with or without a foot (or a bare bar), pointed or flat-topped A.
 
 Coordinates are on a 4 x 8 grid (x right, y down); glyphs are rendered as float masks.
 """
@@ -24,7 +24,8 @@ Stroke = list[tuple[float, float]]
 
 GLYPHS: dict[str, list[list[Stroke]]] = {  # character -> variants -> strokes
     "0": [[_RING]],
-    "1": [[[(1, 1.5), (2.5, 0), (2.5, 8)]], [[(1, 1.5), (2.5, 0), (2.5, 8)], [(1, 8), (4, 8)]]],
+    "1": [[[(1, 1.5), (2.5, 0), (2.5, 8)]], [[(1, 1.5), (2.5, 0), (2.5, 8)], [(1, 8), (4, 8)]],
+          [[(2, 0), (2, 8)]]],  # a bare bar, as blur leaves a small flag: only the context tells it from I
     "2": [[[(0, 1), (1, 0), (3, 0), (4, 1), (4, 3), (0, 8), (4, 8)]]],
     "3": [[[(0, 0), (4, 0), (2, 3.5), (3, 3.5), (4, 4.5), (4, 7), (3, 8), (1, 8), (0, 7)]],
           [[(0, 1), (1, 0), (3, 0), (4, 1), (4, 2.8), (3, 3.8), (1.5, 3.8)],

@@ -136,3 +136,10 @@ def test_weak_korean_read_with_sure_looking_hangul_loses_to_confident_latin_lett
     # a fair Korean read (0.955, sure Hangul) keeps the plate against the same Latin read
     fair = _kr("울산68나1437", [0.989, 0.989, 0.95, 0.95, 0.989, 0.95, 0.95, 0.95, 0.95])
     assert arbitrate([fair, latin]) is fair
+
+
+def test_unsure_hangul_keeps_the_plate_against_less_confident_latin_letters() -> None:
+    # a two-line regional plate (synthetic 대전10루8157): region mark unsure, the Latin network reads junk
+    korean = _kr("대전10루8157", [0.859, 0.95, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99])
+    assert not korean_trusted(korean)
+    assert arbitrate([korean, PlateRead("W8IST", 0.68, (0.68,) * 5, "latin", "latin_reader")]) is korean

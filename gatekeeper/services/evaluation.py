@@ -224,8 +224,9 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Dataset metrics from per-image results (each: predictions, labels, latency_ms, error)."""
-    all_matches = [m for img in images for m in match_plates(img["labels"], img["predictions"], TEXT_MATCH_IOU)]
+    """Dataset metrics from per-image results (each: matches at ``TEXT_MATCH_IOU``, predictions, labels,
+    latency_ms, error)."""
+    all_matches: list[Match] = [m for img in images for m in img["matches"]]
     n = len(all_matches)
     correct = sum(m.correct for m in all_matches)
     cer = [char_error_rate(m.label.plate, m.predicted_text) for m in all_matches]

@@ -12,6 +12,7 @@ from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.recognizer import Recognizer
 from gatekeeper.pipeline.types import Detection
 from gatekeeper.services.evaluation import (
+    TEXT_MATCH_IOU,
     LabelRow,
     LabelsError,
     Prediction,
@@ -102,7 +103,7 @@ def test_detection_counts_missed_and_spurious() -> None:
 
 def _result(labels: list[LabelRow], preds: list[Prediction], ms: float) -> dict:
     return {"image": labels[0].image, "labels": labels, "predictions": preds,
-            "matches": match_plates(labels, preds), "latency_ms": ms, "error": ""}
+            "matches": match_plates(labels, preds, TEXT_MATCH_IOU), "latency_ms": ms, "error": ""}
 
 
 def test_summarize_hand_computed() -> None:

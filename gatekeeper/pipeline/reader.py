@@ -21,7 +21,7 @@ from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.plate_locate import located_plate
 from gatekeeper.pipeline.reader_ctc import BACKENDS, CtcNetwork, ReaderLoadError
 from gatekeeper.pipeline.reader_decode import confidence as _confidence
-from gatekeeper.pipeline.reader_decode import ctc_greedy, ctc_plate
+from gatekeeper.pipeline.reader_decode import ctc_greedy, ctc_plate, summed_vote
 from gatekeeper.pipeline.reader_layout import ONE_LINE, layout_order, line_image
 from gatekeeper.pipeline.reader_prep import YELLOW, careful_variant, plate_colour
 
@@ -134,13 +134,9 @@ def vote(reads: Sequence[PlateRead], syllables: str = "") -> PlateRead | None:
     agree outvote one confident outlier), preferring texts that fit the plate colour; its most confident
     read is returned."""
     for ok in ((lambda t: consistent(t, syllables)), korean_valid):
-        totals: dict[str, float] = {}
-        for r in reads:
-            if ok(r.text):
-                totals[r.text] = totals.get(r.text, 0.0) + r.confidence
-        if totals:
-            text = max(totals, key=totals.__getitem__)
-            return max((r for r in reads if r.text == text), key=lambda r: r.confidence)
+        got = summed_vote(reads, ok)
+        if got is not None:
+            return got
     return max(reads, key=lambda r: r.confidence, default=None)
 
 

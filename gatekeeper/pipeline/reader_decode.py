@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from gatekeeper.domain import plates
+from gatekeeper.domain.types import PlateRead
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,19 @@ def ctc_greedy(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...]]
             confs[-1] = max(confs[-1], float(probs[t, k]))
         prev = k
     return "".join(chars), tuple(confs)
+
+
+def summed_vote(reads: Sequence[PlateRead], keep: Callable[[str], bool]) -> PlateRead | None:
+    """Among reads whose text passes ``keep``, the text with the largest summed confidence (views of one
+    plate that agree outvote one confident outlier); its most confident read, or None when none passes."""
+    totals: dict[str, float] = {}
+    for r in reads:
+        if keep(r.text):
+            totals[r.text] = totals.get(r.text, 0.0) + r.confidence
+    if not totals:
+        return None
+    text = max(totals, key=totals.__getitem__)
+    return max((r for r in reads if r.text == text), key=lambda r: r.confidence)
 
 
 def confidence(char_confs: Sequence[float]) -> float:

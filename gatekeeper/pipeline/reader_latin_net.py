@@ -12,7 +12,7 @@ from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.latin_locate import char_row, row_crop
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
-from gatekeeper.pipeline.reader_decode import confidence, ctc_greedy
+from gatekeeper.pipeline.reader_decode import confidence, ctc_greedy, summed_vote
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,7 @@ def latin_lines(crop: np.ndarray, height: int, width: int) -> list[np.ndarray]:
 def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
     """The plate-length text with the largest summed confidence over the views (views that agree outvote
     one confident outlier); its most confident read is returned. None when no view has plate length."""
-    totals: dict[str, float] = {}
-    for r in reads:
-        if LATIN_LENGTH[0] <= len(r.text) <= LATIN_LENGTH[1]:
-            totals[r.text] = totals.get(r.text, 0.0) + r.confidence
-    if not totals:
-        return None
-    text = max(totals, key=totals.__getitem__)
-    return max((r for r in reads if r.text == text), key=lambda r: r.confidence)
+    return summed_vote(reads, lambda text: LATIN_LENGTH[0] <= len(text) <= LATIN_LENGTH[1])
 
 
 class LatinNetReader(CtcNetwork):

@@ -65,7 +65,7 @@ class ReaderSettings(_Strict):
 class VotingSettings(_Strict):
     """How reads of one vehicle are combined into one logged pass."""
 
-    min_frames: int = Field(default=2, ge=1, le=100)
+    min_frames: int = Field(default=2, ge=1, le=100)  # reads that agree (but for one character) on the plate
     track_timeout_s: float = Field(default=1.5, gt=0, le=60)
     max_track_s: float = Field(default=20.0, gt=0, le=600)
     iou_match: float = Field(default=0.2, gt=0, lt=1)

@@ -96,6 +96,13 @@ def vote(reads: list[PlateRead]) -> Vote | None:
     )
 
 
+def agreeing_reads(text: str, texts: list[str]) -> int:
+    """How many of ``texts`` agree with ``text``: the same, or one character different (a misread
+    character in one frame). A pass needs ``min_frames`` of them, so a false box whose every frame reads
+    differently is not logged even when one of its reads happens to be a valid plate."""
+    return sum(t == text or (len(t) == len(text) and edit_distance(t, text) <= 1) for t in texts)
+
+
 @dataclass(slots=True)
 class _ReadRecord:
     read: PlateRead
@@ -305,6 +312,11 @@ class PlateTracker:
         tr.decided = True
         if not v.valid or len(tr.records) < self.voting.min_frames:
             log.debug("track %d ended without a valid plate (%s, %d reads)", tr.id, v.text, len(tr.records))
+            return None
+        backing = agreeing_reads(v.text, [r.text for r in tr.records])
+        if backing < self.voting.min_frames:
+            log.info("%s: %s not logged: only %d of %d reads agree with it (a false box or an unreadable plate)",
+                     self.camera, v.text, backing, len(tr.records))
             return None
         twin = self._same_vehicle(tr, v.text)
         if twin is not None:

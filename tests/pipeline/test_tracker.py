@@ -6,7 +6,7 @@ import numpy as np
 
 from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.tracker import PlateTracker, vote
+from gatekeeper.pipeline.tracker import PlateTracker, agreeing_reads, vote
 from gatekeeper.pipeline.types import Detection
 
 FRAME = np.zeros((72, 128, 3), np.uint8)
@@ -92,6 +92,22 @@ def test_too_few_reads_gives_no_pass() -> None:
     out = feed(tr, 0.0, [det(10)], [R("12가3456")]) + feed(tr, 0.1, [det(10)], [R("12가3456")])
     out += feed(tr, 5.0, [], [])
     assert out == []
+
+
+def test_reads_that_disagree_give_no_pass() -> None:
+    """A false box (the UK video's bumper) reads as a different text each frame; one of them happens to be a
+    valid Korean plate. Two reads that agree but for one character still make a pass."""
+    tr = make_tracker(VotingSettings(min_frames=2), early_reads=0)
+    out = feed(tr, 0.0, [det(10)], [R("23S33", 0.78)]) + feed(tr, 0.1, [det(10)], [R("제주83거2334", 0.79)])
+    out += feed(tr, 0.2, [det(10)], [R("4S1", 0.6)]) + feed(tr, 5.0, [], [])
+    assert out == []
+    out = feed(tr, 6.0, [det(10)], [R("12가3456", 0.9)]) + feed(tr, 6.1, [det(10)], [R("12가3458", 0.7)])
+    out += feed(tr, 9.0, [], [])
+    assert [p.text for p in out] == ["12가3456"]
+
+
+def test_agreeing_reads_counts_one_character_slips() -> None:
+    assert agreeing_reads("12가3456", ["12가3456", "12가3458", "123가3456", "LS15EBC", "12나3457"]) == 2
 
 
 def test_two_vehicles_two_tracks() -> None:

@@ -1,4 +1,5 @@
-"""CTC decoding for the plate reader: greedy, and best path constrained to the Korean plate grammar."""
+"""CTC decoding for the plate readers: greedy, and best path constrained to plate layouts (the Korean grammar,
+common Latin formats)."""
 
 from __future__ import annotations
 
@@ -55,55 +56,101 @@ def confidence(char_confs: Sequence[float]) -> float:
 
 
 @lru_cache(maxsize=16)
-def _templates(charset: str, syllables: str = "") -> list[list[np.ndarray]]:
-    """Slot sequences (allowed class indices per character) of the Korean plate layouts."""
+def _korean_templates(syllables: str = "") -> tuple[tuple[str, ...], ...]:
+    """Slot sequences (allowed characters per position) of the Korean plate layouts."""
+    d = "0123456789"
+    syl = syllables or (plates.PRIVATE_SYLLABLES + plates.COMMERCIAL_SYLLABLES + plates.RENTAL_SYLLABLES)
+    r1 = "".join(sorted({r[0] for r in plates.REGIONS}))
+    r2 = "".join(sorted({r[1] for r in plates.REGIONS}))
+    return ((d, d, syl, d, d, d, d), (d, d, d, syl, d, d, d, d), (r1, r2, d, d, syl, d, d, d, d))
+
+
+@lru_cache(maxsize=256)
+def _slot_ids(charset: str, template: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+    """Class indices (1-based, 0 is the CTC blank) allowed in each slot of ``template``."""
     idx = {c: i + 1 for i, c in enumerate(charset)}
-
-    def ids(chars: str) -> np.ndarray:
-        return np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64)
-
-    d = ids("0123456789")
-    syl = ids(syllables or (plates.PRIVATE_SYLLABLES + plates.COMMERCIAL_SYLLABLES + plates.RENTAL_SYLLABLES))
-    r1 = ids("".join(r[0] for r in plates.REGIONS))
-    r2 = ids("".join(r[1] for r in plates.REGIONS))
-    return [
-        [d, d, syl, d, d, d, d],
-        [d, d, d, syl, d, d, d, d],
-        [r1, r2, d, d, syl, d, d, d, d],
-    ]
+    return tuple(np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64) for chars in template)
 
 
-def _viterbi(logp: np.ndarray, slots: list[np.ndarray]) -> tuple[float, list[list[int]]]:
-    """Best CTC path through blank/slot states; returns its log-score and the frames of each slot."""
+def _viterbi(logp: np.ndarray, templates: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best CTC paths through blank/slot states of every template at once (templates padded to the
+    longest): the log-score of each template's path, the back-pointers and each template's end state."""
     t_len = logp.shape[0]
-    n = 2 * len(slots) + 1
-    em = np.empty((t_len, n))
-    em[:, 0::2] = logp[:, :1]
-    for i, allowed in enumerate(slots):
-        em[:, 2 * i + 1] = logp[:, allowed].max(1)
+    k_len = len(templates)
+    n = 2 * max(len(t) for t in templates) + 1
+    columns: dict[bytes, np.ndarray] = {}
+    em = np.full((t_len, k_len, n), NEG)
+    em[:, :, 0::2] = logp[:, None, :1]
+    for k, slots in enumerate(templates):
+        for i, allowed in enumerate(slots):
+            key = allowed.tobytes()
+            if key not in columns:
+                columns[key] = logp[:, allowed].max(1)
+            em[:, k, 2 * i + 1] = columns[key]
+        em[:, k, 2 * len(slots) + 1:] = NEG
     can_skip = np.zeros(n, bool)
     can_skip[3::2] = True  # slot -> next slot without a blank in between
-    delta = np.full(n, NEG)
-    delta[0], delta[1] = em[0, 0], em[0, 1]
-    back = np.zeros((t_len, n), np.int8)
+    delta = np.full((k_len, n), NEG)
+    delta[:, :2] = em[0, :, :2]
+    back = np.zeros((t_len, k_len, n), np.int8)
+    neg1 = np.full((k_len, 1), NEG)
+    neg2 = np.full((k_len, 2), NEG)
     for t in range(1, t_len):
-        prev1 = np.concatenate(([NEG], delta[:-1]))
-        prev2 = np.where(can_skip, np.concatenate(([NEG, NEG], delta[:-2])), NEG)
+        prev1 = np.concatenate((neg1, delta[:, :-1]), 1)
+        prev2 = np.where(can_skip, np.concatenate((neg2, delta[:, :-2]), 1), NEG)
         stack = np.stack([delta, prev1, prev2])
         choice = stack.argmax(0)
-        delta = stack[choice, np.arange(n)] + em[t]
+        delta = np.take_along_axis(stack, choice[None], 0)[0] + em[t]
         back[t] = choice
-    end = n - 1 if delta[n - 1] >= delta[n - 2] else n - 2
-    score = float(delta[end])
-    frames: list[list[int]] = [[] for _ in slots]
+    last = np.array([2 * len(t) for t in templates])
+    rows = np.arange(k_len)
+    end = np.where(delta[rows, last] >= delta[rows, last - 1], last, last - 1)
+    return delta[rows, end], back, end
+
+
+def _frames(back: np.ndarray, k: int, end: int, n_slots: int) -> list[list[int]]:
+    """The frames of each slot on template ``k``'s best path (from :func:`_viterbi`)."""
+    frames: list[list[int]] = [[] for _ in range(n_slots)]
     s = end
-    for t in range(t_len - 1, -1, -1):
+    for t in range(back.shape[0] - 1, -1, -1):
         if s % 2 == 1:
             frames[s // 2].append(t)
-        s -= int(back[t, s])
+        s -= int(back[t, k, s])
         if s < 0:
             break
-    return score, frames
+    return frames
+
+
+def greedy_score(probs: np.ndarray) -> float:
+    """Log-probability of the best unconstrained CTC path (the greedy read's path)."""
+    return float(np.log(np.clip(probs.max(-1), 1e-9, 1.0)).sum())
+
+
+def ctc_constrained(probs: np.ndarray, charset: str, templates: Sequence[tuple[str, ...]],
+                    accept: Callable[[str], bool] | None = None) -> tuple[str, tuple[float, ...], float] | None:
+    """The most probable read that fits one of ``templates`` (per position, the characters allowed there)
+    under the CTC output: text, char confidences and the path's log-probability; reads failing ``accept``
+    are skipped. None when no template fits in the frames."""
+    logp = np.log(np.clip(probs, 1e-9, 1.0))
+    usable = [slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
+              if 2 * len(slots) - 1 <= logp.shape[0] and all(len(ids) for ids in slots)]
+    if not usable:
+        return None
+    scores, back, ends = _viterbi(logp, usable)
+    for k in np.argsort(-scores, kind="stable"):
+        slots = usable[k]
+        frames = _frames(back, int(k), int(ends[k]), len(slots))
+        if any(not f for f in frames):
+            continue
+        chars, confs = [], []
+        for allowed, fr in zip(slots, frames, strict=True):
+            c = int(allowed[logp[fr][:, allowed].sum(0).argmax()])
+            chars.append(charset[c - 1])
+            confs.append(float(probs[fr, c].max()))
+        text = "".join(chars)
+        if accept is None or accept(text):
+            return text, tuple(confs), float(scores[k])
+    return None
 
 
 def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str, tuple[float, ...], float] | None:
@@ -111,22 +158,4 @@ def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str
 
     ``syllables`` restricts the use syllable (e.g. the commercial ones on a yellow plate); empty: all.
     """
-    logp = np.log(np.clip(probs, 1e-9, 1.0))
-    best: tuple[str, tuple[float, ...], float] | None = None
-    for slots in _templates(charset, syllables):
-        if 2 * len(slots) - 1 > logp.shape[0]:
-            continue
-        score, frames = _viterbi(logp, slots)
-        if any(not f for f in frames):
-            continue
-        chars, confs = [], []
-        for allowed, fr in zip(slots, frames, strict=True):
-            k = int(allowed[logp[fr][:, allowed].sum(0).argmax()])
-            chars.append(charset[k - 1])
-            confs.append(float(probs[fr, k].max()))
-        text = "".join(chars)
-        if not plates.is_valid_plate(text):
-            continue
-        if best is None or score > best[2]:
-            best = (text, tuple(confs), score)
-    return best
+    return ctc_constrained(probs, charset, _korean_templates(syllables), plates.is_valid_plate)

@@ -6,29 +6,64 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from gatekeeper.domain import plates
+from gatekeeper.domain import latin_formats, plates
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.latin_locate import char_row, row_crop
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
-from gatekeeper.pipeline.reader_decode import confidence, ctc_greedy, summed_vote
+from gatekeeper.pipeline.reader_decode import (
+    confidence,
+    ctc_constrained,
+    ctc_greedy,
+    greedy_score,
+    summed_vote,
+)
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 
 log = logging.getLogger(__name__)
 
 LATIN_LENGTH = (4, 10)
+INSETS = (0.04, 0.08, 0.12)  # views cut inside the crop by these fractions of its size on every side
+FORMAT_MARGIN = 5.0
+"""A read that fits no common layout is replaced by the best read that fits one when that read's CTC path is
+at most this much less probable (natural log): ``LYTD483`` -> ``4YTD483``, ``F0RDGT`` -> ``FORDGT``."""
+_LAYOUTS_BY_LENGTH: dict[int, tuple[tuple[str, ...], ...]] = {}
+for _layout in latin_formats.LATIN_FORMATS:  # same length only: a fit swaps look-alikes, never drops a character
+    _LAYOUTS_BY_LENGTH[len(_layout)] = _LAYOUTS_BY_LENGTH.get(len(_layout), ()) + (latin_formats.slots(_layout),)
 
 
 def latin_lines(crop: np.ndarray, height: int, width: int) -> list[np.ndarray]:
-    """Network inputs for one crop: the whole crop, and its main character row when one is found
-    (state names, stickers and dealer frames left out)."""
+    """Network inputs for one crop: the whole crop, its main character row when one is found (state
+    names, stickers and dealer frames left out), the crop cut a little tighter (:data:`INSETS`), and the
+    crop with a margin added; reads of a real plate swing with the box, so the views vote."""
     grey = to_grey(crop)
+    h, w = grey.shape[:2]
     lines = [line_image(grey, ONE_LINE, height, width)]
     box = char_row(grey)
     if box is not None:
         lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
+    for f in INSETS:
+        dx, dy = int(w * f), int(h * f)
+        if w - 2 * dx >= 8 and h - 2 * dy >= 4:
+            lines.append(line_image(np.ascontiguousarray(grey[dy:h - dy, dx:w - dx]), ONE_LINE, height, width))
+    padded = cv2.copyMakeBorder(grey, h // 8, h // 8, w // 16, w // 16, cv2.BORDER_REPLICATE)
+    lines.append(line_image(padded, ONE_LINE, height, width))
     return lines
+
+
+def fit_layout(probs: np.ndarray, charset: str, margin: float = FORMAT_MARGIN) -> tuple[str, tuple[float, ...]]:
+    """The greedy read of one view, or the best read of the same length fitting a common layout when the
+    greedy one fits none and the fitting read is within ``margin`` of its probability (see
+    :data:`FORMAT_MARGIN`)."""
+    text, confs = ctc_greedy(probs, charset)
+    if latin_formats.fits_format(text):
+        return text, confs
+    fit = ctc_constrained(probs, charset, _LAYOUTS_BY_LENGTH.get(len(text), ()))
+    if fit is not None and greedy_score(probs) - fit[2] <= margin:
+        return fit[0], fit[1]
+    return text, confs
 
 
 def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
@@ -40,7 +75,7 @@ def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
 class LatinNetReader(CtcNetwork):
     """Reads Latin plates with the project's CRNN (``latin_reader.*``), through ONNX or EasyOCR's
     ``recog_network``; per-character confidences come from the CTC peaks. ``cheap``: one small batch
-    (~2 ms), so the reader chain asks it even after a trusted Korean read."""
+    (a few ms), so the reader chain asks it even after a trusted Korean read."""
 
     cheap = True
 
@@ -49,11 +84,11 @@ class LatinNetReader(CtcNetwork):
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
 
     def read_views(self, crop: np.ndarray) -> list[PlateRead]:
-        """One greedy read per view of the crop (see :func:`latin_lines`)."""
+        """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layout`)."""
         probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w))
         out = []
         for p in probs:
-            text, confs = ctc_greedy(p, self.charset)
+            text, confs = fit_layout(p, self.charset)
             out.append(PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
                                  plate_format=plates.plate_format(text), reader=self.model_name))
         return out

@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 
 import cv2
+import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
-from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.dataset.synth.latin import LATIN_CHARSET, LatinPlateRenderer
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader
-from gatekeeper.pipeline.reader_latin_net import LatinNetReader, latin_lines, pick
+from gatekeeper.pipeline.reader_latin_net import INSETS, LatinNetReader, fit_layout, latin_lines, pick
 
 ES_MIN_ACCURACY = 0.6  # real es crops from labels.csv: measured figure in weights/README.md; margin below it
 
@@ -38,10 +39,47 @@ def test_shipped_network_reads_generated_plates_through_onnx_and_easyocr(latin_r
             assert r is None or (len(r.char_confidences) == len(r.text) and 0 < r.confidence <= 1)
 
 
-def test_views_are_the_crop_and_its_character_row() -> None:
+def test_views_are_the_crop_its_character_row_tighter_cuts_and_a_margin() -> None:
     plate = LatinPlateRenderer(seed=4).render(style="us")
     lines = latin_lines(plate.image, 32, 160)
-    assert len(lines) == 2 and all(line.shape == (32, 160) for line in lines)
+    assert len(lines) == 2 + len(INSETS) + 1 and all(line.shape == (32, 160) for line in lines)
+    assert len(latin_lines(np.full((6, 10), 200, np.uint8), 32, 160)) >= 2  # a tiny crop: no tighter cuts
+
+
+def _probs(columns: list[dict[str, float]], charset: str) -> np.ndarray:
+    """CTC output with the given character probabilities per frame (the rest goes to the blank)."""
+    out = np.zeros((len(columns), len(charset) + 1), np.float32)
+    for t, col in enumerate(columns):
+        for ch, p in col.items():
+            out[t, charset.index(ch) + 1] = p
+        out[t, 0] = 1.0 - sum(col.values())
+    return out
+
+
+def _frames(text: str, doubt: dict[int, dict[str, float]] | None = None) -> list[dict[str, float]]:
+    cols: list[dict[str, float]] = []
+    for i, ch in enumerate(text):
+        cols += [(doubt or {}).get(i, {ch: 0.97}), {}]
+    return cols
+
+
+def test_fit_layout_prefers_a_near_read_that_fits_a_common_layout() -> None:
+    charset = LATIN_CHARSET
+    open_four = _probs(_frames("LYTD483", {0: {"L": 0.80, "4": 0.15}}), charset)
+    assert fit_layout(open_four, charset)[0] == "4YTD483"  # California 9AAA999
+    vanity = _probs(_frames("F0RDGT", {1: {"0": 0.6, "O": 0.35}}), charset)
+    assert fit_layout(vanity, charset)[0] == "FORDGT"
+    fits = _probs(_frames("4YTD483"), charset)
+    assert fit_layout(fits, charset)[0] == "4YTD483"
+
+
+def test_fit_layout_keeps_a_sure_read_of_an_unknown_layout() -> None:
+    charset = LATIN_CHARSET
+    sure = _probs(_frames("LYTD483", {0: {"L": 0.995, "4": 0.001}}), charset)
+    assert fit_layout(sure, charset)[0] == "LYTD483"  # 4 is ~7 nats less probable: beyond the margin
+    odd = _probs(_frames("B12C34D5"), charset)
+    text, confs = fit_layout(odd, charset)
+    assert text == "B12C34D5" and len(confs) == 8
 
 
 def test_pick_lets_agreeing_views_outvote_a_confident_outlier() -> None:

@@ -1,0 +1,45 @@
+"""Common Latin plate layouts (without separators), as slot patterns: ``9`` a digit, ``A`` a letter.
+
+A read that fits none of them is not invalid (plates of other countries and personalised plates exist),
+but a reader may prefer a nearly-as-probable read that fits one (``LYTD483`` -> ``4YTD483``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+log = logging.getLogger(__name__)
+
+DIGITS = "0123456789"
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+LATIN_FORMATS: tuple[str, ...] = (
+    "9AAA999",  # California and other US states
+    "AAA999", "AAA9999", "999AAA", "9AA9999", "AA99999", "A999999", "AA999",  # other US, Canada
+    "9999AAA",  # Spain
+    "AA99AAA",  # United Kingdom
+    "AA999AA",  # France, Italy
+    "A9999AA", "AA9999A", "AA9999",  # old Spanish provincial
+    "99AAA9",  # Netherlands
+    "9999999",  # digits only
+    "AAAA", "AAAAA", "AAAAAA", "AAAAAAA",  # personalised plates
+)
+"""Layouts of the plates most often seen; the synthetic Latin training plates cover each of them."""
+
+
+def slots(layout: str) -> tuple[str, ...]:
+    """The characters allowed in each position of ``layout``."""
+    return tuple(DIGITS if c == "9" else LETTERS for c in layout)
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern[str]:
+    alts = ("".join("[0-9]" if c == "9" else "[A-Z]" for c in layout) for layout in LATIN_FORMATS)
+    return re.compile("|".join(f"(?:{a})" for a in alts))
+
+
+def fits_format(text: str) -> bool:
+    """True when ``text`` (normalised: uppercase, no separators) fits one of :data:`LATIN_FORMATS`."""
+    return _pattern().fullmatch(text) is not None

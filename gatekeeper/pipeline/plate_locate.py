@@ -7,7 +7,13 @@ import logging
 import cv2
 import numpy as np
 
+from gatekeeper.pipeline.latin_locate import char_row
+from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, to_grey
+
 log = logging.getLogger(__name__)
+
+TWO_LINE_CUT = (0.9, 0.8, 0.3, 0.15)  # margins (left, top, right, bottom) around the character row, in its height
+ONE_LINE_CUT = (0.6, 0.25, 0.5, 0.25)
 
 MIN_AREA = 0.12  # of the crop
 ASPECT = (1.3, 6.5)
@@ -86,3 +92,24 @@ def located_plate(crop: np.ndarray) -> np.ndarray | None:
     """The plate found in ``crop``, warped flat, or None when no plate-like region stands out."""
     corners = locate_plate(crop)
     return None if corners is None else rectify(crop, corners)
+
+
+def text_cuts(crop: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """The plate cut around its main character row (found by its blobs, not by the plate's outline, so a
+    plate on a car body of its own colour is still found): ``(cut, layout)`` for a two-line plate (room for
+    the smaller top line and the syllable left of the digits) and for a one-line plate; empty when no row
+    of characters is found."""
+    if crop is None or crop.size == 0 or min(crop.shape[:2]) < 12:
+        return []
+    box = char_row(to_grey(crop))
+    if box is None:
+        return []
+    h, w = crop.shape[:2]
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    out = []
+    for (left, top, right, bottom), layout in ((TWO_LINE_CUT, TWO_LINE), (ONE_LINE_CUT, ONE_LINE)):
+        xa, ya = max(0, int(x0 - left * ch)), max(0, int(y0 - top * ch))
+        xb, yb = min(w, int(x1 + right * ch)), min(h, int(y1 + bottom * ch))
+        out.append((np.ascontiguousarray(crop[ya:yb, xa:xb]), layout))
+    return out

@@ -18,7 +18,7 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.plate_locate import located_plate
+from gatekeeper.pipeline.plate_locate import located_plate, text_cuts
 from gatekeeper.pipeline.reader_ctc import BACKENDS, CtcNetwork, ReaderLoadError
 from gatekeeper.pipeline.reader_decode import confidence as _confidence
 from gatekeeper.pipeline.reader_decode import ctc_greedy, ctc_plate, summed_vote
@@ -95,13 +95,15 @@ class KoreanPlateReader(CtcNetwork):
         return read is not None and consistent(read.text, syllables) and read.confidence >= self.recheck_below
 
     def candidate_lines(self, crop: np.ndarray) -> list[np.ndarray]:
-        """The careful pass: other layout, the plate located inside a loose crop, horizontal bands."""
+        """The careful pass: other layout, the plate located inside a loose crop (by its outline, and by its
+        row of characters), horizontal bands."""
         h, w = crop.shape[:2]
         order = layout_order(crop)
         lines = [line_image(crop, order[1], self.img_h, self.img_w)]
         loc = located_plate(crop)
         if loc is not None:
             lines += [line_image(loc, lay, self.img_h, self.img_w) for lay in layout_order(loc)]
+        lines += [line_image(cut, lay, self.img_h, self.img_w) for cut, lay in text_cuts(crop)]
         for band in plate_bands(crop):
             lines.append(line_image(band, ONE_LINE, self.img_h, self.img_w))
         return lines

@@ -12,6 +12,7 @@ import pytest
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.plates import is_valid_plate
+from gatekeeper.pipeline.plate_locate import text_cuts
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader, PlateReaderChain, ctc_greedy
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, ONE_LINE, TWO_LINE, layout_order, line_image, split_two_line
 
@@ -129,3 +130,31 @@ def test_real_korean_dev_crops(onnx_reader, shared_data) -> None:
     assert len(crops) >= 10
     res = evaluate_reader(onnx_reader, crops)
     assert res.plate_accuracy >= KR_DEV_MIN_ACCURACY, res.rows
+
+
+def _yellow_truck(text: str, seed: int) -> tuple[np.ndarray, str]:
+    """A loose detector crop of a yellow two-line plate on a body of the same yellow, a dark grille beside it
+    (kr-dev's 인천71바4770): the plate's outline does not stand out, its characters do."""
+    img, text = PlateRenderer(seed=seed).render(text, PlateStyle.YELLOW_COMMERCIAL_2LINE)
+    img = cv2.resize(img, (140, 70), interpolation=cv2.INTER_AREA)
+    canvas = np.empty((100, 240, 3), np.uint8)
+    canvas[:] = img[5:15, 5:15].reshape(-1, 3).mean(0).astype(np.uint8)
+    for y in range(30, 95, 9):
+        cv2.rectangle(canvas, (150, y), (236, y + 4), (20, 20, 20), -1)
+    canvas[15:85, 5:145] = img
+    return canvas, text
+
+
+def test_plate_on_a_body_of_its_own_colour_is_cut_by_its_characters(onnx_reader) -> None:
+    crop, _ = _yellow_truck("인천71바4770", 0)
+    cuts = text_cuts(crop)
+    assert [lay for _, lay in cuts] == [TWO_LINE, ONE_LINE]
+    assert cuts[0][0].shape[1] < 0.7 * crop.shape[1]  # the grille is left out
+    assert text_cuts(np.full((60, 200, 3), 128, np.uint8)) == []
+    texts = ["인천71바4770", "서울74사9728", "부산31아6697", "경기12자3456", "대구55배1234", "광주88사0007"]
+    right = 0
+    for seed, text in enumerate(texts):
+        crop, text = _yellow_truck(text, seed)
+        got = onnx_reader.read(crop)
+        right += got is not None and got.text == text
+    assert right >= 3  # 1 of 6 without the character cuts

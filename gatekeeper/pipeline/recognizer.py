@@ -119,13 +119,22 @@ class Recognizer:
         return read, crop
 
     def recognize(self, image: np.ndarray) -> list[PlateObservation]:
-        """One observation per detected plate (best first); a plate-shaped image without detections is read whole."""
+        """One observation per detected plate (best first). A plate-shaped image (a crop of one plate) is
+        read whole first: a sure, valid whole-image read is its one plate; otherwise the detections are read
+        as in a scene, and the whole image only when nothing is detected."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
-        detections = dedupe_detections(self.detector.detect(image)) if self.detector is not None else []
-        if not detections and looks_like_plate_crop(image):
+        whole: PlateObservation | None = None
+        if looks_like_plate_crop(image):
             h, w = image.shape[:2]
-            detections = [Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)]
+            det = Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)
+            read, crop = self.read_box(image, det.box)
+            whole = PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())
+            if read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text):
+                return [whole]
+        detections = dedupe_detections(self.detector.detect(image)) if self.detector is not None else []
+        if not detections:
+            return [whole] if whole is not None else []
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
             read, crop = self.read_box(image, det.box)

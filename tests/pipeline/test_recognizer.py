@@ -83,3 +83,32 @@ def test_reads_a_plate_crop_and_a_scene(models, tmp_path: Path) -> None:  # noqa
     obs = rec.recognize(frame)
     assert obs and obs[0].detection.score > 0
     assert obs[0].read is not None and obs[0].read.text == truth["plate"]
+
+
+class CountingDetector:
+    """The real detector, counting how often it is asked."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner, self.calls = inner, 0
+
+    def detect(self, frame: np.ndarray) -> list:
+        self.calls += 1
+        return self.inner.detect(frame)
+
+
+def test_a_plate_crop_read_surely_whole_is_one_plate(models) -> None:  # noqa: ANN001
+    """Crop-only sets: the whole image is the plate; the detector, which may split a close-up plate into
+    two boxes, is asked only when the whole-image read is weak or invalid."""
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    det = CountingDetector(models.detector)
+    rec = Recognizer(det, models.reader, upscale_min_width=160, recheck_below=0.8)
+    img, text = PlateRenderer(seed=11).render(style=PlateStyle.WHITE_8)
+    img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2))
+    obs = rec.recognize(img)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+    assert obs[0].detection.box == Box(0.0, 0.0, float(img.shape[1]), float(img.shape[0]))
+    assert det.calls == 0
+    blank = np.full((60, 240, 3), 170, np.uint8)
+    rec.recognize(blank)
+    assert det.calls == 1

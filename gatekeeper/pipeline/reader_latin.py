@@ -206,8 +206,9 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
 class PlateReaderChain:
     """Readers in order (Korean first). The first reader's read is final when it is a trusted Korean read
     (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``) and no later reader is
-    ``cheap`` (a few ms: our Latin network, whose evidence can still overrule it); otherwise every reader is
-    asked and :func:`arbitrate` decides between the Korean and the Latin reads."""
+    ``cheap`` (a few ms: our Latin network, whose evidence can still overrule it; its ``quick_read`` is used
+    then when it has one); otherwise every reader is asked and :func:`arbitrate` decides between the Korean
+    and the Latin reads."""
 
     def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
                  recheck_below: float = 0.8) -> None:
@@ -239,8 +240,9 @@ class PlateReaderChain:
         for i, r in enumerate(self.readers):
             if settled and not getattr(r, "cheap", False):
                 continue  # no slow second opinion on a final first read
+            quick = getattr(r, "quick_read", None) if settled else None
             try:
-                got = r.read(crop)
+                got = quick(crop) if quick is not None else r.read(crop)
             except Exception:  # noqa: BLE001 - one broken reader must not stop the others
                 log.exception("reader %s failed", getattr(r, "name", r))
                 continue

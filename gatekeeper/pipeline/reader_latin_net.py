@@ -34,16 +34,19 @@ for _layout in latin_formats.LATIN_FORMATS:  # same length only: a fit swaps loo
     _LAYOUTS_BY_LENGTH[len(_layout)] = _LAYOUTS_BY_LENGTH.get(len(_layout), ()) + (latin_formats.slots(_layout),)
 
 
-def latin_lines(crop: np.ndarray, height: int, width: int) -> list[np.ndarray]:
+def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False) -> list[np.ndarray]:
     """Network inputs for one crop: the whole crop, its main character row when one is found (state
     names, stickers and dealer frames left out), the crop cut a little tighter (:data:`INSETS`), and the
-    crop with a margin added; reads of a real plate swing with the box, so the views vote."""
+    crop with a margin added; reads of a real plate swing with the box, so the views vote. ``quick``: the
+    first two only."""
     grey = to_grey(crop)
     h, w = grey.shape[:2]
     lines = [line_image(grey, ONE_LINE, height, width)]
     box = char_row(grey)
     if box is not None:
         lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
+    if quick:
+        return lines
     for f in INSETS:
         dx, dy = int(w * f), int(h * f)
         if w - 2 * dx >= 8 and h - 2 * dy >= 4:
@@ -83,9 +86,9 @@ class LatinNetReader(CtcNetwork):
                  threads: int = 1) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
 
-    def read_views(self, crop: np.ndarray) -> list[PlateRead]:
+    def read_views(self, crop: np.ndarray, quick: bool = False) -> list[PlateRead]:
         """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layout`)."""
-        probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w))
+        probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick))
         out = []
         for p in probs:
             text, confs = fit_layout(p, self.charset)
@@ -97,3 +100,9 @@ class LatinNetReader(CtcNetwork):
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
         return pick(self.read_views(crop))
+
+    def quick_read(self, crop: np.ndarray) -> PlateRead | None:
+        """Two views only: the second opinion the reader chain asks after a trusted Korean read."""
+        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+            return None
+        return pick(self.read_views(crop, quick=True))

@@ -126,3 +126,26 @@ def test_missing_weights_give_a_clear_error(tmp_path) -> None:
 
     with pytest.raises(ReaderLoadError, match="latin_reader"):
         LatinNetReader(tmp_path)
+
+
+def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_read(latin_reader) -> None:
+    plate = LatinPlateRenderer(seed=4).render(style="us")
+    assert len(latin_lines(plate.image, 32, 160, quick=True)) == 2
+    asked: list[str] = []
+
+    class Spy(LatinNetReader):
+        def read(self, crop):  # noqa: ANN001, ANN201
+            asked.append("read")
+            return super().read(crop)
+
+        def quick_read(self, crop):  # noqa: ANN001, ANN201
+            asked.append("quick")
+            return super().quick_read(crop)
+
+    korean = KoreanPlateReader(weights_dir(), backend="onnx")
+    chain = MultiReader(korean, Spy(weights_dir(), backend="onnx"))
+    img, text = PlateRenderer(seed=8).render(style=PlateStyle.WHITE_8)
+    got = chain.read(img)
+    assert got is not None and got.text == text and asked == ["quick"]
+    chain.read(plate.image)  # a Latin plate: no trusted Korean read, the full read is asked
+    assert asked[-1] == "read"

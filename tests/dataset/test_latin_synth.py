@@ -84,3 +84,14 @@ def test_latin_training_samples_are_network_lines_with_charset_labels() -> None:
     assert all(label and set(label) <= set(LATIN_CHARSET) for label in s.labels)
     again = make_samples(60, seed=21, kind="latin")
     assert again.labels == s.labels and np.array_equal(again.images, s.images)
+
+
+def test_some_us_plates_use_the_condensed_californian_look() -> None:
+    r = LatinPlateRenderer(seed=21)
+    shapes = []
+    for _ in range(40):
+        p = r.render(style="us")
+        x0, y0, x1, y1 = p.text_box
+        shapes.append(((x1 - x0) / (y1 - y0) / len(p.text), (y1 - y0) / p.image.shape[0]))
+    condensed = [s for s in shapes if s[0] < 0.75 and s[1] > 0.45]  # narrow, tall characters
+    assert 8 <= len(condensed) <= 30  # 4 of 40 without the condensed look

@@ -50,6 +50,7 @@ _BOLD_HINTS = ("Bold", "Black", "Medium", "Semibold", "SquareB", "Heavy")
 _SKIP_HINTS = ("Math", "Italic", "Oblique", "It.", "Myeongjo", "Serif", "Thin", "ExtraLight", "Light")
 HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)
 STROKE_SHARE = 0.3  # plates drawn in the stroke plate alphabet
+CONDENSED_US_SHARE = 0.4  # US plates in a tall, thin, tightly spaced stroke face filling the plate (California)
 HERSHEY_SHARE = 0.1
 
 
@@ -159,12 +160,18 @@ class LatinPlateRenderer:
             return HERSHEY[int(self.rng.integers(len(HERSHEY)))]
         return self.fonts[int(self.rng.integers(len(self.fonts)))]
 
-    def _text_mask(self, text: str, height: int) -> np.ndarray:
-        """The characters as one float mask ``height`` px tall, condensed, spaced and thickened at random."""
+    def _text_mask(self, text: str, height: int, condensed: bool = False) -> np.ndarray:
+        """The characters as one float mask ``height`` px tall, condensed, spaced and thickened at random;
+        ``condensed``: a thin, narrow stroke face set tight (the Californian plate's look)."""
         rng = self.rng
-        font = self._font()
-        condense = rng.uniform(0.5, 1.0) if rng.random() < 0.8 else rng.uniform(1.0, 1.2)
-        gap = rng.uniform(0.05, 0.3) * height
+        if condensed:
+            font: object = (int(rng.integers(3)), round(float(rng.uniform(0.55, 0.95)), 2), int(rng.integers(2)))
+            condense = rng.uniform(0.5, 0.75)
+            gap = rng.uniform(0.03, 0.12) * height
+        else:
+            font = self._font()
+            condense = rng.uniform(0.5, 1.0) if rng.random() < 0.8 else rng.uniform(1.0, 1.2)
+            gap = rng.uniform(0.05, 0.3) * height
         parts: list[np.ndarray] = []
         for ch in text:
             if ch == " ":
@@ -188,7 +195,7 @@ class LatinPlateRenderer:
             parts.append(cv2.resize(g, (gw, height), interpolation=cv2.INTER_AREA))
             parts.append(np.zeros((height, max(1, int(gap * rng.uniform(0.8, 1.2)))), np.float32))
         mask = np.hstack(parts[:-1] if len(parts) > 1 else parts)
-        k = rng.random()
+        k = 1.0 if condensed else rng.random()  # the thin face stays thin
         if k < 0.25:
             mask = cv2.dilate(mask, np.ones((3, 3), np.uint8), iterations=max(1, height // 40))
         elif k < 0.35 and height >= 40:
@@ -199,7 +206,9 @@ class LatinPlateRenderer:
         """One plate; ``text`` may carry separators (they are drawn, not labelled)."""
         rng = self.rng
         style = style or _pick(rng, STYLES)
-        text = text or random_latin_text(rng)
+        condensed = style == "us" and rng.random() < CONDENSED_US_SHARE
+        if not text:
+            text = random_latin_text(rng, "9AAA999" if condensed and rng.random() < 0.7 else None)
         if style == "us":
             w, h = 480, 240
         else:
@@ -216,8 +225,8 @@ class LatinPlateRenderer:
         top, bottom = 0.0, 1.0
         if style == "us":
             top, bottom = self._us_decor(img, rng, ink)
-        th = int((bottom - top) * h * rng.uniform(0.6, 0.8))
-        mask = self._text_mask(text, th)
+        th = int((bottom - top) * h * (rng.uniform(0.75, 0.9) if condensed else rng.uniform(0.6, 0.8)))
+        mask = self._text_mask(text, th, condensed)
         room = w - left - int(0.06 * w)
         if mask.shape[1] > room:
             mask = cv2.resize(mask, (room, th), interpolation=cv2.INTER_AREA)

@@ -74,6 +74,17 @@ def test_confident_latin_letters_overrule_a_trusted_korean_read_with_uncertain_h
     assert arbitrate([korean, PlateRead("XI9728", 0.999, (0.999,) * 6, "latin", "latin_reader")]) is korean
 
 
+def test_two_sure_letters_in_a_common_seven_character_layout_overrule_uncertain_hangul() -> None:
+    # es UM96201: the Korean grammar path "490아1900" scored 0.973 with Hangul 0.959
+    korean = _kr("490아1900", [0.98, 0.98, 0.97, 0.959, 0.98, 0.97, 0.98, 0.98])
+    latin = PlateRead("UM96201", 0.999, (0.999,) * 7, "latin", "latin_reader")
+    assert korean_trusted(korean) and arbitrate([korean, latin]) is latin
+    odd = PlateRead("U9M6201", 0.999, (0.999,) * 7, "latin", "latin_reader")  # no common layout
+    assert arbitrate([korean, odd]) is korean
+    sure = _kr("490아1900", [0.98, 0.98, 0.97, 0.999, 0.98, 0.97, 0.98, 0.98])
+    assert arbitrate([sure, latin]) is sure
+
+
 def test_latin_reads_of_implausible_length_do_not_count() -> None:
     assert not latin_plausible(PlateRead("I9", 0.8))
     assert not latin_plausible(PlateRead("A1B2C3D4E5F", 0.9))

@@ -72,20 +72,22 @@ def _slot_ids(charset: str, template: tuple[str, ...]) -> tuple[np.ndarray, ...]
     return tuple(np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64) for chars in template)
 
 
-def _viterbi(logp: np.ndarray, templates: list[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Best CTC paths through blank/slot states of every template at once (templates padded to the
-    longest): the log-score of each template's path, the back-pointers and each template's end state."""
-    t_len = logp.shape[0]
-    k_len = len(templates)
-    n = 2 * max(len(t) for t in templates) + 1
-    columns: dict[bytes, np.ndarray] = {}
+def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...]]]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best CTC paths through blank/slot states for every (view, template) pair at once (``logps``: V x T
+    x C log-probabilities of V views; templates padded to the longest): the log-score of each pair's path,
+    the back-pointers and each pair's end state."""
+    t_len = logps.shape[1]
+    k_len = len(pairs)
+    n = 2 * max(len(t) for _, t in pairs) + 1
+    columns: dict[tuple[int, bytes], np.ndarray] = {}
     em = np.full((t_len, k_len, n), NEG)
-    em[:, :, 0::2] = logp[:, None, :1]
-    for k, slots in enumerate(templates):
+    for k, (v, slots) in enumerate(pairs):
+        em[:, k, 0::2] = logps[v, :, :1]
         for i, allowed in enumerate(slots):
-            key = allowed.tobytes()
+            key = (v, allowed.tobytes())
             if key not in columns:
-                columns[key] = logp[:, allowed].max(1)
+                columns[key] = logps[v][:, allowed].max(1)
             em[:, k, 2 * i + 1] = columns[key]
         em[:, k, 2 * len(slots) + 1:] = NEG
     can_skip = np.zeros(n, bool)
@@ -102,7 +104,7 @@ def _viterbi(logp: np.ndarray, templates: list[tuple[np.ndarray, ...]]) -> tuple
         choice = stack.argmax(0)
         delta = np.take_along_axis(stack, choice[None], 0)[0] + em[t]
         back[t] = choice
-    last = np.array([2 * len(t) for t in templates])
+    last = np.array([2 * len(t) for _, t in pairs])
     rows = np.arange(k_len)
     end = np.where(delta[rows, last] >= delta[rows, last - 1], last, last - 1)
     return delta[rows, end], back, end
@@ -126,31 +128,65 @@ def greedy_score(probs: np.ndarray) -> float:
     return float(np.log(np.clip(probs.max(-1), 1e-9, 1.0)).sum())
 
 
+def _usable(charset: str, templates: Sequence[tuple[str, ...]], t_len: int) -> list[tuple[np.ndarray, ...]]:
+    return [slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
+            if 2 * len(slots) - 1 <= t_len and all(len(ids) for ids in slots)]
+
+
+def _path_read(probs: np.ndarray, logp: np.ndarray, charset: str, slots: tuple[np.ndarray, ...],
+               frames: list[list[int]]) -> tuple[str, tuple[float, ...]]:
+    """Text and char confidences of one template path: the likeliest allowed character in each slot."""
+    chars, confs = [], []
+    for allowed, fr in zip(slots, frames, strict=True):
+        c = int(allowed[logp[fr][:, allowed].sum(0).argmax()])
+        chars.append(charset[c - 1])
+        confs.append(float(probs[fr, c].max()))
+    return "".join(chars), tuple(confs)
+
+
 def ctc_constrained(probs: np.ndarray, charset: str, templates: Sequence[tuple[str, ...]],
                     accept: Callable[[str], bool] | None = None) -> tuple[str, tuple[float, ...], float] | None:
     """The most probable read that fits one of ``templates`` (per position, the characters allowed there)
     under the CTC output: text, char confidences and the path's log-probability; reads failing ``accept``
     are skipped. None when no template fits in the frames."""
     logp = np.log(np.clip(probs, 1e-9, 1.0))
-    usable = [slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
-              if 2 * len(slots) - 1 <= logp.shape[0] and all(len(ids) for ids in slots)]
+    usable = _usable(charset, templates, logp.shape[0])
     if not usable:
         return None
-    scores, back, ends = _viterbi(logp, usable)
+    scores, back, ends = _viterbi(logp[None], [(0, slots) for slots in usable])
     for k in np.argsort(-scores, kind="stable"):
-        slots = usable[k]
+        frames = _frames(back, int(k), int(ends[k]), len(usable[k]))
+        if any(not f for f in frames):
+            continue
+        text, confs = _path_read(probs, logp, charset, usable[k], frames)
+        if accept is None or accept(text):
+            return text, confs, float(scores[k])
+    return None
+
+
+def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
+                          templates: Sequence[Sequence[tuple[str, ...]]]
+                          ) -> list[tuple[str, tuple[float, ...], float] | None]:
+    """:func:`ctc_constrained` (without ``accept``) for several views of one network batch at once, each
+    with its own templates (none: None): one Viterbi pass over every (view, template) pair."""
+    out: list[tuple[str, tuple[float, ...], float] | None] = [None] * len(probs)
+    if not len(probs):
+        return out
+    logps = np.log(np.clip(np.stack(probs), 1e-9, 1.0))
+    pairs = [(v, slots) for v, ts in enumerate(templates) for slots in _usable(charset, ts, logps.shape[1])]
+    if not pairs:
+        return out
+    scores, back, ends = _viterbi(logps, pairs)
+    for k in np.argsort(-scores, kind="stable"):
+        v, slots = pairs[k]
+        if out[v] is not None:
+            continue
         frames = _frames(back, int(k), int(ends[k]), len(slots))
         if any(not f for f in frames):
             continue
-        chars, confs = [], []
-        for allowed, fr in zip(slots, frames, strict=True):
-            c = int(allowed[logp[fr][:, allowed].sum(0).argmax()])
-            chars.append(charset[c - 1])
-            confs.append(float(probs[fr, c].max()))
-        text = "".join(chars)
-        if accept is None or accept(text):
-            return text, tuple(confs), float(scores[k])
-    return None
+        text, confs = _path_read(probs[v], logps[v], charset, slots, frames)
+        out[v] = (text, confs, float(scores[k]))
+    return out
 
 
 def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str, tuple[float, ...], float] | None:

@@ -15,7 +15,7 @@ from gatekeeper.pipeline.latin_locate import char_row, row_crop
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
 from gatekeeper.pipeline.reader_decode import (
     confidence,
-    ctc_constrained,
+    ctc_constrained_views,
     ctc_greedy,
     greedy_score,
     summed_vote,
@@ -56,17 +56,24 @@ def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False) 
     return lines
 
 
-def fit_layout(probs: np.ndarray, charset: str, margin: float = FORMAT_MARGIN) -> tuple[str, tuple[float, ...]]:
-    """The greedy read of one view, or the best read of the same length fitting a common layout when the
+def fit_layouts(probs: Sequence[np.ndarray], charset: str,
+                margin: float = FORMAT_MARGIN) -> list[tuple[str, tuple[float, ...]]]:
+    """Per view, the greedy read, or the best read of the same length fitting a common layout when the
     greedy one fits none and the fitting read is within ``margin`` of its probability (see
-    :data:`FORMAT_MARGIN`)."""
-    text, confs = ctc_greedy(probs, charset)
-    if latin_formats.fits_format(text):
-        return text, confs
-    fit = ctc_constrained(probs, charset, _LAYOUTS_BY_LENGTH.get(len(text), ()))
-    if fit is not None and greedy_score(probs) - fit[2] <= margin:
-        return fit[0], fit[1]
-    return text, confs
+    :data:`FORMAT_MARGIN`); every view's fit in one Viterbi pass."""
+    greedy = [ctc_greedy(p, charset) for p in probs]
+    wanted = [() if latin_formats.fits_format(text) else _LAYOUTS_BY_LENGTH.get(len(text), ())
+              for text, _ in greedy]
+    fits = ctc_constrained_views(probs, charset, wanted)
+    out = []
+    for p, read, fit in zip(probs, greedy, fits, strict=True):
+        out.append((fit[0], fit[1]) if fit is not None and greedy_score(p) - fit[2] <= margin else read)
+    return out
+
+
+def fit_layout(probs: np.ndarray, charset: str, margin: float = FORMAT_MARGIN) -> tuple[str, tuple[float, ...]]:
+    """:func:`fit_layouts` of one view."""
+    return fit_layouts([probs], charset, margin)[0]
 
 
 def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
@@ -90,8 +97,7 @@ class LatinNetReader(CtcNetwork):
         """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layout`)."""
         probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick))
         out = []
-        for p in probs:
-            text, confs = fit_layout(p, self.charset)
+        for text, confs in fit_layouts(list(probs), self.charset):
             out.append(PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
                                  plate_format=plates.plate_format(text), reader=self.model_name))
         return out

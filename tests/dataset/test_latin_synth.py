@@ -95,3 +95,15 @@ def test_some_us_plates_use_the_condensed_californian_look() -> None:
         shapes.append(((x1 - x0) / (y1 - y0) / len(p.text), (y1 - y0) / p.image.shape[0]))
     condensed = [s for s in shapes if s[0] < 0.75 and s[1] > 0.45]  # narrow, tall characters
     assert 8 <= len(condensed) <= 30  # 4 of 40 without the condensed look
+
+
+def test_tight_training_crops_keep_every_character_with_little_margin() -> None:
+    from gatekeeper.training.latin_data import tight_crop
+
+    p = LatinPlateRenderer(seed=6).render(style="eu")
+    x0, y0, x1, y1 = p.text_box
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        c = tight_crop(p.image, p.text_box, rng)
+        assert x1 - x0 <= c.shape[1] <= (x1 - x0) + 0.12 * (y1 - y0) + 2
+        assert y1 - y0 <= c.shape[0] <= 1.3 * (y1 - y0) + 2

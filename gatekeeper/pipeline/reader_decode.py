@@ -149,26 +149,15 @@ def ctc_constrained(probs: np.ndarray, charset: str, templates: Sequence[tuple[s
     """The most probable read that fits one of ``templates`` (per position, the characters allowed there)
     under the CTC output: text, char confidences and the path's log-probability; reads failing ``accept``
     are skipped. None when no template fits in the frames."""
-    logp = np.log(np.clip(probs, 1e-9, 1.0))
-    usable = _usable(charset, templates, logp.shape[0])
-    if not usable:
-        return None
-    scores, back, ends = _viterbi(logp[None], [(0, slots) for slots in usable])
-    for k in np.argsort(-scores, kind="stable"):
-        frames = _frames(back, int(k), int(ends[k]), len(usable[k]))
-        if any(not f for f in frames):
-            continue
-        text, confs = _path_read(probs, logp, charset, usable[k], frames)
-        if accept is None or accept(text):
-            return text, confs, float(scores[k])
-    return None
+    return ctc_constrained_views([probs], charset, [templates], accept)[0]
 
 
 def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
-                          templates: Sequence[Sequence[tuple[str, ...]]]
+                          templates: Sequence[Sequence[tuple[str, ...]]],
+                          accept: Callable[[str], bool] | None = None
                           ) -> list[tuple[str, tuple[float, ...], float] | None]:
-    """:func:`ctc_constrained` (without ``accept``) for several views of one network batch at once, each
-    with its own templates (none: None): one Viterbi pass over every (view, template) pair."""
+    """:func:`ctc_constrained` for several views of one network batch at once, each with its own templates
+    (none: None): one Viterbi pass over every (view, template) pair."""
     out: list[tuple[str, tuple[float, ...], float] | None] = [None] * len(probs)
     if not len(probs):
         return out
@@ -185,7 +174,8 @@ def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
         if any(not f for f in frames):
             continue
         text, confs = _path_read(probs[v], logps[v], charset, slots, frames)
-        out[v] = (text, confs, float(scores[k]))
+        if accept is None or accept(text):
+            out[v] = (text, confs, float(scores[k]))
     return out
 
 

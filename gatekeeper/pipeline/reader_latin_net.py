@@ -71,11 +71,6 @@ def fit_layouts(probs: Sequence[np.ndarray], charset: str,
     return out
 
 
-def fit_layout(probs: np.ndarray, charset: str, margin: float = FORMAT_MARGIN) -> tuple[str, tuple[float, ...]]:
-    """:func:`fit_layouts` of one view."""
-    return fit_layouts([probs], charset, margin)[0]
-
-
 def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
     """The plate-length text with the largest summed confidence over the views (views that agree outvote
     one confident outlier); its most confident read is returned. None when no view has plate length."""
@@ -94,7 +89,7 @@ class LatinNetReader(CtcNetwork):
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
 
     def read_views(self, crop: np.ndarray, quick: bool = False) -> list[PlateRead]:
-        """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layout`)."""
+        """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layouts`)."""
         probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick))
         out = []
         for text, confs in fit_layouts(list(probs), self.charset):
@@ -103,12 +98,13 @@ class LatinNetReader(CtcNetwork):
         return out
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
-        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
-            return None
-        return pick(self.read_views(crop))
+        return self._read(crop, quick=False)
 
     def quick_read(self, crop: np.ndarray) -> PlateRead | None:
         """Two views only: the second opinion the reader chain asks after a trusted Korean read."""
+        return self._read(crop, quick=True)
+
+    def _read(self, crop: np.ndarray, quick: bool) -> PlateRead | None:
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
-        return pick(self.read_views(crop, quick=True))
+        return pick(self.read_views(crop, quick))

@@ -14,7 +14,7 @@ from gatekeeper.dataset.synth.latin import LATIN_CHARSET, LatinPlateRenderer
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader
-from gatekeeper.pipeline.reader_latin_net import INSETS, LatinNetReader, fit_layout, latin_lines, pick
+from gatekeeper.pipeline.reader_latin_net import INSETS, LatinNetReader, fit_layouts, latin_lines, pick
 
 ES_MIN_ACCURACY = 0.6  # real es crops from labels.csv: measured figure in weights/README.md; margin below it
 
@@ -66,19 +66,19 @@ def _frames(text: str, doubt: dict[int, dict[str, float]] | None = None) -> list
 def test_fit_layout_prefers_a_near_read_that_fits_a_common_layout() -> None:
     charset = LATIN_CHARSET
     open_four = _probs(_frames("LYTD483", {0: {"L": 0.80, "4": 0.15}}), charset)
-    assert fit_layout(open_four, charset)[0] == "4YTD483"  # California 9AAA999
+    assert fit_layouts([open_four], charset)[0][0] == "4YTD483"  # California 9AAA999
     vanity = _probs(_frames("F0RDGT", {1: {"0": 0.6, "O": 0.35}}), charset)
-    assert fit_layout(vanity, charset)[0] == "FORDGT"
+    assert fit_layouts([vanity], charset)[0][0] == "FORDGT"
     fits = _probs(_frames("4YTD483"), charset)
-    assert fit_layout(fits, charset)[0] == "4YTD483"
+    assert fit_layouts([fits], charset)[0][0] == "4YTD483"
 
 
 def test_fit_layout_keeps_a_sure_read_of_an_unknown_layout() -> None:
     charset = LATIN_CHARSET
     sure = _probs(_frames("LYTD483", {0: {"L": 0.995, "4": 0.001}}), charset)
-    assert fit_layout(sure, charset)[0] == "LYTD483"  # 4 is ~7 nats less probable: beyond the margin
+    assert fit_layouts([sure], charset)[0][0] == "LYTD483"  # 4 is ~7 nats less probable: beyond the margin
     odd = _probs(_frames("B12C34D5"), charset)
-    text, confs = fit_layout(odd, charset)
+    text, confs = fit_layouts([odd], charset)[0]
     assert text == "B12C34D5" and len(confs) == 8
 
 

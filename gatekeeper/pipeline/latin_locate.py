@@ -47,6 +47,18 @@ def char_row(grey: np.ndarray) -> tuple[int, int, int, int] | None:
     return best
 
 
+def cut_around(image: np.ndarray, box: tuple[int, int, int, int], left: float, top: float, right: float,
+               bottom: float) -> np.ndarray:
+    """``image`` cut around ``box`` with margins on each side given in the box's height, clipped to the
+    image (negative margins cut into the box)."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box
+    ch = y1 - y0
+    xa, xb = int(max(0, x0 - left * ch)), int(min(w, x1 + right * ch))
+    ya, yb = int(max(0, y0 - top * ch)), int(min(h, y1 + bottom * ch))
+    return image[ya:yb, xa:xb]
+
+
 def row_crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """The row with a margin of a quarter character height on every side."""
     h, w = grey.shape[:2]

@@ -7,7 +7,7 @@ import logging
 import cv2
 import numpy as np
 
-from gatekeeper.pipeline.latin_locate import char_row
+from gatekeeper.pipeline.latin_locate import char_row, cut_around
 from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, to_grey
 
 log = logging.getLogger(__name__)
@@ -104,12 +104,5 @@ def text_cuts(crop: np.ndarray) -> list[tuple[np.ndarray, str]]:
     box = char_row(to_grey(crop))
     if box is None:
         return []
-    h, w = crop.shape[:2]
-    x0, y0, x1, y1 = box
-    ch = y1 - y0
-    out = []
-    for (left, top, right, bottom), layout in ((TWO_LINE_CUT, TWO_LINE), (ONE_LINE_CUT, ONE_LINE)):
-        xa, ya = max(0, int(x0 - left * ch)), max(0, int(y0 - top * ch))
-        xb, yb = min(w, int(x1 + right * ch)), min(h, int(y1 + bottom * ch))
-        out.append((np.ascontiguousarray(crop[ya:yb, xa:xb]), layout))
-    return out
+    return [(np.ascontiguousarray(cut_around(crop, box, *margins)), layout)
+            for margins, layout in ((TWO_LINE_CUT, TWO_LINE), (ONE_LINE_CUT, ONE_LINE))]

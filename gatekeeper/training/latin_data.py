@@ -12,6 +12,7 @@ import numpy as np
 from gatekeeper.dataset.synth import FontNotFoundError, PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.pipeline.latin_locate import cut_around
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image
 
 log = logging.getLogger(__name__)
@@ -26,26 +27,16 @@ _korean: weakref.WeakKeyDictionary[LatinPlateRenderer, PlateRenderer | None] = w
 
 def row_crop(plate: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator) -> np.ndarray:
     """The character row with an uneven margin, as :func:`latin_views` cuts it from a real crop."""
-    h, w = plate.shape[:2]
-    x0, y0, x1, y1 = box
-    ch = y1 - y0
-    px = rng.uniform(0.08, 0.5, 2) * ch
-    py = rng.uniform(-0.02, 0.3, 2) * ch
-    xa, xb = int(max(0, x0 - px[0])), int(min(w, x1 + px[1]))
-    ya, yb = int(max(0, y0 - py[0])), int(min(h, y1 + py[1]))
-    return plate[ya:yb, xa:xb]
+    px = rng.uniform(0.08, 0.5, 2)
+    py = rng.uniform(-0.02, 0.3, 2)
+    return cut_around(plate, box, px[0], py[0], px[1], py[1])
 
 
 def tight_crop(plate: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator) -> np.ndarray:
     """The characters with almost no margin (0-6 % of their height at the sides, 0-15 % above and below)."""
-    h, w = plate.shape[:2]
-    x0, y0, x1, y1 = box
-    ch = y1 - y0
-    px = rng.uniform(0.0, 0.06, 2) * ch
-    py = rng.uniform(0.0, 0.15, 2) * ch
-    xa, xb = int(max(0, x0 - px[0])), int(min(w, x1 + px[1]))
-    ya, yb = int(max(0, y0 - py[0])), int(min(h, y1 + py[1]))
-    return plate[ya:yb, xa:xb]
+    px = rng.uniform(0.0, 0.06, 2)
+    py = rng.uniform(0.0, 0.15, 2)
+    return cut_around(plate, box, px[0], py[0], px[1], py[1])
 
 
 def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:

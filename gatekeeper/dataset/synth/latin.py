@@ -154,18 +154,22 @@ class LatinPlateRenderer:
         """A TrueType path, a Hershey font id, or ``(variant, thickness, mix)`` for the stroke alphabet."""
         k = self.rng.random()
         if k < STROKE_SHARE:
-            return (int(self.rng.integers(3)), round(float(self.rng.uniform(0.5, 1.4)), 2),
-                    int(self.rng.integers(2)))
+            return self._stroke_font(0.5, 1.4)
         if not self.fonts or k < STROKE_SHARE + HERSHEY_SHARE:
             return HERSHEY[int(self.rng.integers(len(HERSHEY)))]
         return self.fonts[int(self.rng.integers(len(self.fonts)))]
+
+    def _stroke_font(self, thin: float, thick: float) -> tuple[int, float, int]:
+        """``(variant, thickness, mix)`` of the stroke alphabet, thickness drawn from ``thin``-``thick``."""
+        rng = self.rng
+        return int(rng.integers(3)), round(float(rng.uniform(thin, thick)), 2), int(rng.integers(2))
 
     def _text_mask(self, text: str, height: int, condensed: bool = False) -> np.ndarray:
         """The characters as one float mask ``height`` px tall, condensed, spaced and thickened at random;
         ``condensed``: a thin, narrow stroke face set tight (the Californian plate's look)."""
         rng = self.rng
         if condensed:
-            font: object = (int(rng.integers(3)), round(float(rng.uniform(0.55, 0.95)), 2), int(rng.integers(2)))
+            font: object = self._stroke_font(0.55, 0.95)
             condense = rng.uniform(0.5, 0.75)
             gap = rng.uniform(0.03, 0.12) * height
         else:

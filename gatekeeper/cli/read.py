@@ -49,6 +49,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         upscale_min_width=settings.reader.upscale_min_width,
         recheck_below=settings.reader.recheck_below,
         min_confidence=0.0,
+        fallback_confidence=settings.detector.still_fallback_confidence,
     )
     return recognizer, str(getattr(models, "version", ""))
 

@@ -47,6 +47,9 @@ class DetectorSettings(_Strict):
     confidence: float = Field(default=0.25, ge=0.01, le=0.99)
     iou: float = Field(default=0.5, ge=0.05, le=0.95)
     motion_gate: bool = True
+    # still images (gatekeeper read/eval) where nothing reaches ``confidence``: boxes down to this score are
+    # read too and kept when their read is a sure, valid plate (dark frames score their plates low)
+    still_fallback_confidence: float | None = Field(default=0.08, ge=0.01, le=0.99)
 
 
 class ReaderSettings(_Strict):

@@ -89,21 +89,23 @@ class YoloPlateDetector:
         log.info("plate detector %s on %s (imgsz %d)", self.weights.name, self.device, self.imgsz)
         return model
 
-    def detect(self, frame: Frame) -> list[Detection]:
-        """Plate boxes in full-frame pixel coordinates, best first."""
+    def detect(self, frame: Frame, confidence: float | None = None) -> list[Detection]:
+        """Plate boxes in full-frame pixel coordinates, best first (scores from ``confidence``, default the
+        detector's own threshold)."""
         if frame is None or getattr(frame, "ndim", 0) != 3 or frame.shape[0] < 8 or frame.shape[1] < 8:
             return []
+        conf = self.confidence if confidence is None else float(confidence)
         with self._lock:  # one ultralytics predictor is not safe to share between threads
-            results = self._model.predict(frame, imgsz=self.imgsz, conf=self.confidence, iou=self.iou,
+            results = self._model.predict(frame, imgsz=self.imgsz, conf=conf, iou=self.iou,
                                           device=self.device, verbose=False)
         if not results or results[0].boxes is None:
             return []
         boxes = results[0].boxes
         xyxy = boxes.xyxy.cpu().numpy() if hasattr(boxes.xyxy, "cpu") else np.asarray(boxes.xyxy)
-        conf = boxes.conf.cpu().numpy() if hasattr(boxes.conf, "cpu") else np.asarray(boxes.conf)
+        scores = boxes.conf.cpu().numpy() if hasattr(boxes.conf, "cpu") else np.asarray(boxes.conf)
         h, w = frame.shape[:2]
         found = []
-        for (x1, y1, x2, y2), score in zip(xyxy.tolist(), conf.tolist(), strict=True):
+        for (x1, y1, x2, y2), score in zip(xyxy.tolist(), scores.tolist(), strict=True):
             x1, x2 = max(0.0, x1), min(float(w), x2)
             y1, y2 = max(0.0, y1), min(float(h), y2)
             if x2 - x1 >= 2 and y2 - y1 >= 2:

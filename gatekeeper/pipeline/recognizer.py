@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from gatekeeper.domain import plates
+from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.tracker import dedupe_detections
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
@@ -83,7 +84,10 @@ class Recognizer:
     """Reads every plate in one still image; used by ``gatekeeper read`` and ``gatekeeper eval``.
 
     A read below ``recheck_below`` is re-read from a wider crop and the better of the two kept; reads below
-    ``min_confidence`` are dropped (the observation stays, with ``read=None``).
+    ``min_confidence`` are dropped (the observation stays, with ``read=None``). With ``fallback_confidence``
+    (the detector must then accept ``detect(image, confidence=...)``), an image where nothing scores above
+    the detector's threshold gets a second look at the boxes scoring at least ``fallback_confidence``: the
+    best one read as a sure plate is kept (a dark or foggy frame scores its plate low).
     """
 
     def __init__(
@@ -95,8 +99,10 @@ class Recognizer:
         recheck_below: float = 0.8,
         min_confidence: float = 0.0,
         margin: float = CROP_MARGIN,
+        fallback_confidence: float | None = None,
     ) -> None:
         self.detector = detector
+        self.fallback_confidence = fallback_confidence
         self.reader = reader
         self.upscale_min_width = upscale_min_width
         self.recheck_below = recheck_below
@@ -131,13 +137,30 @@ class Recognizer:
             det = Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)
             read, crop = self.read_box(image, det.box)
             whole = PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())
-            if read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text):
+            if self._sure(read):
                 return [whole]
         detections = dedupe_detections(self.detector.detect(image)) if self.detector is not None else []
         if not detections:
-            return [whole] if whole is not None else []
+            found = self._second_look(image)
+            return found or ([whole] if whole is not None else [])
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
             read, crop = self.read_box(image, det.box)
             out.append(PlateObservation(detection=det, track_id=i, read=read, crop=crop.copy()))
         return out
+
+    def _sure(self, read: PlateRead | None) -> bool:
+        return read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text)
+
+    def _second_look(self, image: np.ndarray) -> list[PlateObservation]:
+        """The best box below the detector's threshold (down to ``fallback_confidence``) whose read is sure
+        and a Korean plate or a common Latin layout (a sign reading ``GATE1`` is not kept)."""
+        if self.detector is None or self.fallback_confidence is None:
+            return []
+        low = self.detector.detect(image, confidence=self.fallback_confidence)  # type: ignore[call-arg]
+        for det in sorted(dedupe_detections(low), key=lambda d: -d.score):
+            read, crop = self.read_box(image, det.box)
+            if self._sure(read) and (plates.is_korean(read.text) or fits_format(read.text)):
+                log.debug("second look: %s at detector score %.2f", read.text, det.score)
+                return [PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())]
+        return []

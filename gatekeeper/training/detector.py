@@ -108,13 +108,18 @@ def train_detector(
     patience: int = 100,
     close_mosaic: int = 10,
     export: bool = True,
+    low_light: int = 0,
+    lr0: float | None = None,
+    warmup_epochs: float = 3.0,
 ) -> DetectorTrainResult:
     """Train (or resume) a YOLO nano plate detector in ``out_dir``; returns best weights, ONNX and metrics.
 
     Without ``data_yaml`` one is written in ``out_dir`` from ``real_data`` (the experiment-plates
     photos, when present), ``synthetic`` Korean composites (generated under ``out_dir/composites``) and
-    ``extra_data`` (a site dataset folder). ``time_budget_s`` caps training (ultralytics ``time=``,
-    which also re-plans the epochs and learning-rate schedule after the first epoch).
+    ``extra_data`` (a site dataset folder), plus ``low_light`` night/infrared copies of real and synthetic
+    training images (:mod:`gatekeeper.dataset.low_light`). ``time_budget_s`` caps training (ultralytics
+    ``time=``, which also re-plans the epochs and learning-rate schedule after the first epoch). ``lr0``
+    fixes AdamW at that learning rate (for fine-tuning; otherwise ultralytics picks the optimiser).
     """
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -128,8 +133,15 @@ def train_detector(
             say(0.0, f"rendering {synthetic} synthetic plate composites")
             synth_dir = generate_composites(out_dir / "composites", count=synthetic, seed=seed)
         real = Path(real_data) if real_data is not None and Path(real_data).is_dir() else None
-        data_yaml = write_detect_yaml(out_dir, real, synthetic=synth_dir,
-                                      extra=[Path(extra_data)] if extra_data else None).yaml_path
+        extra = [Path(extra_data)] if extra_data else []
+        if low_light > 0:
+            from gatekeeper.dataset.low_light import write_low_light_copies
+
+            sources = [d / "train" for d in (real, synth_dir)
+                       if d is not None and (d / "train" / "images").is_dir()]
+            say(0.0, f"writing {low_light} low-light copies")
+            extra.append(write_low_light_copies(out_dir / "low_light", sources, low_light, seed=seed))
+        data_yaml = write_detect_yaml(out_dir, real, synthetic=synth_dir, extra=extra or None).yaml_path
     elif not Path(data_yaml).is_file():
         raise DetectorTrainingError(f"data yaml not found: {data_yaml}")
 
@@ -140,8 +152,10 @@ def train_detector(
     args: dict[str, Any] = dict(
         data=str(data_yaml), imgsz=imgsz, batch=batch, device=device, workers=workers, cache=cache,
         plots=False, amp=False, seed=seed, patience=patience, close_mosaic=close_mosaic,
-        project=str(out_dir), name=RUN_NAME, exist_ok=True, verbose=False,
+        project=str(out_dir), name=RUN_NAME, exist_ok=True, verbose=False, warmup_epochs=warmup_epochs,
     )
+    if lr0 is not None:
+        args.update(optimizer="AdamW", lr0=lr0)
     if time_budget_s:
         args["time"] = max(time_budget_s, 60.0) / 3600.0
     if resume and _resumable(last):
@@ -196,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--close-mosaic", type=int, default=10)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--no-export", action="store_true")
+    p.add_argument("--low-light", type=int, default=0, help="night/infrared copies of training images to add")
+    p.add_argument("--lr0", type=float, default=None, help="AdamW learning rate (default: auto)")
+    p.add_argument("--warmup-epochs", type=float, default=3.0)
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if a.threads:
@@ -211,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         synthetic=a.synthetic, extra_data=a.extra_data, seed=a.seed, resume=not a.no_resume, device=a.device,
         progress=report, time_budget_s=a.hours * 3600 if a.hours else None,
         real_data=None if a.no_real else a.real_data, close_mosaic=a.close_mosaic, export=not a.no_export,
+        low_light=a.low_light, lr0=a.lr0, warmup_epochs=a.warmup_epochs,
     )
     mins = res.seconds / 60
     print(f"weights: {res.weights}\nonnx: {res.onnx}\nmetrics: {res.metrics}")

@@ -112,3 +112,30 @@ def test_a_plate_crop_read_surely_whole_is_one_plate(models) -> None:  # noqa: A
     blank = np.full((60, 240, 3), 170, np.uint8)
     rec.recognize(blank)
     assert det.calls == 1
+
+
+@pytest.mark.slow
+def test_second_look_below_the_threshold_keeps_only_sure_reads(models, tmp_path: Path) -> None:  # noqa: ANN001
+    """A frame whose plate scores under the detector's threshold (as a dark frame's does) is found by the
+    second look; a frame without a plate stays empty, and without a fallback nothing is looked at twice."""
+    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+    from gatekeeper.pipeline.detector import YoloPlateDetector
+
+    det = models.detector
+    strict = YoloPlateDetector(det.weights, imgsz=det.imgsz, confidence=0.99, device="cpu")
+    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
+    truth = read_sidecar(video)["vehicles"][0]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
+    good, frame = cap.read()
+    assert good and not strict.detect(frame), "the plate must score under 0.99 for this test to mean anything"
+
+    assert Recognizer(strict, models.reader, recheck_below=0.8).recognize(frame) == []
+    rec = Recognizer(strict, models.reader, recheck_below=0.8, fallback_confidence=0.1)
+    obs = rec.recognize(frame)
+    assert [o.read.text for o in obs if o.read is not None] == [truth["plate"]]
+    assert 0.1 <= obs[0].detection.score < 0.99
+
+    road = np.full_like(frame, 90)
+    cv2.line(road, (0, 500), (1279, 560), (230, 230, 230), 12)
+    assert rec.recognize(road) == []

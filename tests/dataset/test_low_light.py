@@ -1,0 +1,61 @@
+"""Low-light copies of detector training images: labels kept, pixels darkened, deterministic, cached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gatekeeper.dataset.low_light import STYLES, infrared, night, write_low_light_copies
+
+
+def _yolo_folder(root: Path, n: int) -> Path:
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        img = rng.integers(60, 200, (120, 160, 3), dtype=np.uint8)
+        img[50:70, 40:120] = 235  # a bright plate
+        img[56:64, 50:110] = 20
+        cv2.imwrite(str(root / "images" / f"p{i}.jpg"), img)
+        (root / "labels" / f"p{i}.txt").write_text("0 0.5 0.5 0.5 0.1667\n", encoding="utf-8")
+    return root
+
+
+def test_copies_keep_labels_and_darken(tmp_path: Path) -> None:
+    src = _yolo_folder(tmp_path / "src", 6)
+    out = write_low_light_copies(tmp_path / "ll", [src], count=6, seed=3)
+    images = sorted((out / "train" / "images").glob("*.jpg"))
+    assert len(images) == 6
+    assert {p.stem.split("_", 1)[1] for p in images} == set(STYLES)
+    for img_path in images:
+        label = (out / "train" / "labels" / f"{img_path.stem}.txt").read_text(encoding="utf-8")
+        assert label == "0 0.5 0.5 0.5 0.1667\n"
+        img = cv2.imread(str(img_path))
+        assert img.mean() < 125, f"{img_path.name} is not dark"
+        if "night" not in img_path.stem:
+            assert np.array_equal(img[..., 0], img[..., 2]), "infrared and dusk frames are grey"
+
+
+def test_deterministic_and_cached(tmp_path: Path) -> None:
+    src = _yolo_folder(tmp_path / "src", 4)
+    a = write_low_light_copies(tmp_path / "a", [src], count=4, seed=7)
+    b = write_low_light_copies(tmp_path / "b", [src], count=4, seed=7)
+    for p in sorted((a / "train" / "images").glob("*.jpg")):
+        assert p.read_bytes() == (b / "train" / "images" / p.name).read_bytes()
+    stamp = {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
+    write_low_light_copies(tmp_path / "a", [src], count=4, seed=7)
+    assert stamp == {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
+
+
+def test_infrared_makes_the_plate_the_brightest_thing() -> None:
+    rng = np.random.default_rng(0)
+    img = np.full((200, 300, 3), 140, np.uint8)
+    img[90:110, 100:200] = 120  # a dull plate
+    img[96:104, 110:190] = 40
+    ir = infrared(img, rng, [(100, 90, 200, 110)])
+    plate, scene = ir[90:110, 100:200], ir[:60]
+    assert plate.max() > 150 and scene.mean() < plate.mean()
+    dark = night(img, rng, [])
+    assert dark.mean() < img.mean() * 0.8

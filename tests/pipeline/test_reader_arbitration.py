@@ -16,6 +16,7 @@ from gatekeeper.pipeline.reader_latin import (
     hangul_confidence,
     korean_trusted,
     latin_plausible,
+    latin_sure,
 )
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -68,10 +69,25 @@ def test_confident_latin_letters_overrule_a_trusted_korean_read_with_uncertain_h
     korean = _kr("542나2557", [0.995, 0.995, 0.995, 0.96, 0.995, 0.995, 0.995, 0.995])
     latin = PlateRead("5AZJ257", 0.999, (0.999,) * 7, "latin", "latin_reader")
     assert korean_trusted(korean) and arbitrate([korean, latin]) is latin
-    # certain Hangul, or only two letters (a two-line Korean plate's region mark), keep the Korean read
+    # certain Hangul keeps the Korean read against a Latin read short of sure, and so do only two letters
+    # (a two-line Korean plate's region mark)
     sure = _kr("542나2557", [0.995, 0.995, 0.995, 0.999, 0.995, 0.995, 0.995, 0.995])
-    assert arbitrate([sure, latin]) is sure
+    fair = PlateRead("5AZJ257", 0.95, (0.95,) * 7, "latin", "latin_reader")
+    assert arbitrate([sure, fair]) is sure
     assert arbitrate([korean, PlateRead("XI9728", 0.999, (0.999,) * 6, "latin", "latin_reader")]) is korean
+
+
+def test_a_sure_latin_read_overrules_even_certain_hangul() -> None:
+    # us-ucsd 5AZJ257: the Korean network, never shown a Latin plate, read 542나2257 at 0.995, Hangul 0.999
+    certain = _kr("542나2257", [0.995, 0.995, 0.99, 0.999, 0.995, 0.995, 0.995, 0.995])
+    latin = PlateRead("5AZJ257", 1.0, (1.0, 0.999, 1.0, 1.0, 0.998, 1.0, 1.0), "latin", "latin_reader")
+    assert latin_sure(latin) and arbitrate([certain, latin]) is latin
+    # not sure: one character under 0.97, a six-character read (two-line Korean plates read as 6, OHS392),
+    # two letters only, or no common layout
+    for text, confs in (("5AZJ257", (1.0, 0.96, 1.0, 1.0, 1.0, 1.0, 1.0)), ("OHS392", (1.0,) * 6),
+                        ("5A9J257", (1.0,) * 7), ("5AZJ2T7", (1.0,) * 7)):
+        read = PlateRead(text, 0.995, confs, "latin", "latin_reader")
+        assert not latin_sure(read) and arbitrate([certain, read]) is certain
 
 
 def test_two_sure_letters_in_a_common_seven_character_layout_overrule_uncertain_hangul() -> None:

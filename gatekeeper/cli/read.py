@@ -50,6 +50,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         recheck_below=settings.reader.recheck_below,
         min_confidence=0.0,
         fallback_confidence=settings.detector.still_fallback_confidence,
+        max_imgsz=settings.detector.still_max_imgsz,
     )
     return recognizer, str(getattr(models, "version", ""))
 

@@ -50,6 +50,8 @@ class DetectorSettings(_Strict):
     # still images (gatekeeper read/eval) where nothing reaches ``confidence``: boxes down to this score are
     # read too and kept when their read is a sure, valid plate (dark frames score their plates low)
     still_fallback_confidence: float | None = Field(default=0.08, ge=0.01, le=0.99)
+    # still images larger than 3x imgsz are detected at up to this input (small plates in street photos)
+    still_max_imgsz: int | None = Field(default=640, ge=64, le=1280)
 
 
 class ReaderSettings(_Strict):

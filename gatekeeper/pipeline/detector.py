@@ -89,14 +89,16 @@ class YoloPlateDetector:
         log.info("plate detector %s on %s (imgsz %d)", self.weights.name, self.device, self.imgsz)
         return model
 
-    def detect(self, frame: Frame, confidence: float | None = None) -> list[Detection]:
-        """Plate boxes in full-frame pixel coordinates, best first (scores from ``confidence``, default the
-        detector's own threshold)."""
+    def detect(self, frame: Frame, confidence: float | None = None,
+               imgsz: int | None = None) -> list[Detection]:
+        """Plate boxes in full-frame pixel coordinates, best first (scores from ``confidence`` and input size
+        ``imgsz``, by default the detector's own)."""
         if frame is None or getattr(frame, "ndim", 0) != 3 or frame.shape[0] < 8 or frame.shape[1] < 8:
             return []
         conf = self.confidence if confidence is None else float(confidence)
+        size = self.imgsz if imgsz is None else int(imgsz)
         with self._lock:  # one ultralytics predictor is not safe to share between threads
-            results = self._model.predict(frame, imgsz=self.imgsz, conf=conf, iou=self.iou,
+            results = self._model.predict(frame, imgsz=size, conf=conf, iou=self.iou,
                                           device=self.device, verbose=False)
         if not results or results[0].boxes is None:
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import replace
 
 import cv2
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 CROP_MARGIN = 0.08  # fraction of the box size added on every side
 WHOLE_IMAGE_MAX_SIDE = 640  # larger images are scenes, not plate crops
 WHOLE_IMAGE_ASPECT = (1.5, 6.0)
+STILL_DOWNSCALE = 3.0  # a still image is detected at an input no smaller than its long side / this
 
 
 def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
@@ -87,7 +89,10 @@ class Recognizer:
     ``min_confidence`` are dropped (the observation stays, with ``read=None``). With ``fallback_confidence``
     (the detector must then accept ``detect(image, confidence=...)``), an image where nothing scores above
     the detector's threshold gets a second look at the boxes scoring at least ``fallback_confidence``: the
-    best one read as a sure plate is kept (a dark or foggy frame scores its plate low).
+    best one read as a sure plate is kept (a dark or foggy frame scores its plate low). With ``max_imgsz``
+    a large image is detected at a larger input than the detector's own (its long side / ``STILL_DOWNSCALE``,
+    at most ``max_imgsz``): a plate 150 px wide in a 1920 px street photo is 25 px at the 320 input, too
+    small to be found.
     """
 
     def __init__(
@@ -100,9 +105,11 @@ class Recognizer:
         min_confidence: float = 0.0,
         margin: float = CROP_MARGIN,
         fallback_confidence: float | None = None,
+        max_imgsz: int | None = None,
     ) -> None:
         self.detector = detector
         self.fallback_confidence = fallback_confidence
+        self.max_imgsz = max_imgsz
         self.reader = reader
         self.upscale_min_width = upscale_min_width
         self.recheck_below = recheck_below
@@ -139,7 +146,7 @@ class Recognizer:
             whole = PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())
             if self._sure(read):
                 return [whole]
-        detections = dedupe_detections(self.detector.detect(image)) if self.detector is not None else []
+        detections = dedupe_detections(self._detect(image)) if self.detector is not None else []
         if not detections:
             found = self._second_look(image)
             return found or ([whole] if whole is not None else [])
@@ -149,6 +156,22 @@ class Recognizer:
             out.append(PlateObservation(detection=det, track_id=i, read=read, crop=crop.copy()))
         return out
 
+    def input_size(self, image: np.ndarray) -> int | None:
+        """The detector input for ``image``: None (the detector's own) unless ``max_imgsz`` asks for more."""
+        own = getattr(self.detector, "imgsz", None)
+        if self.max_imgsz is None or own is None:
+            return None
+        want = 32 * math.ceil(max(image.shape[:2]) / STILL_DOWNSCALE / 32)
+        size = int(min(self.max_imgsz, max(own, want)))
+        return size if size != own else None
+
+    def _detect(self, image: np.ndarray, confidence: float | None = None) -> list[Detection]:
+        assert self.detector is not None
+        size = self.input_size(image)
+        if size is None and confidence is None:
+            return self.detector.detect(image)
+        return self.detector.detect(image, confidence=confidence, imgsz=size)  # type: ignore[call-arg]
+
     def _sure(self, read: PlateRead | None) -> bool:
         return read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text)
 
@@ -157,7 +180,7 @@ class Recognizer:
         and a Korean plate or a common Latin layout (a sign reading ``GATE1`` is not kept)."""
         if self.detector is None or self.fallback_confidence is None:
             return []
-        low = self.detector.detect(image, confidence=self.fallback_confidence)  # type: ignore[call-arg]
+        low = self._detect(image, confidence=self.fallback_confidence)
         for det in sorted(dedupe_detections(low), key=lambda d: -d.score):
             read, crop = self.read_box(image, det.box)
             if self._sure(read) and (plates.is_korean(read.text) or fits_format(read.text)):

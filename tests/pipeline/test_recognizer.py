@@ -139,3 +139,34 @@ def test_second_look_below_the_threshold_keeps_only_sure_reads(models, tmp_path:
     road = np.full_like(frame, 90)
     cv2.line(road, (0, 500), (1279, 560), (230, 230, 230), 12)
     assert rec.recognize(road) == []
+
+
+def test_still_input_grows_with_the_image() -> None:
+    class Sized:
+        imgsz = 320
+
+    rec = Recognizer(Sized(), reader=None, max_imgsz=640)  # type: ignore[arg-type]
+    assert rec.input_size(np.zeros((1440, 1920, 3), np.uint8)) == 640
+    assert rec.input_size(np.zeros((720, 1280, 3), np.uint8)) == 448
+    assert rec.input_size(np.zeros((416, 416, 3), np.uint8)) is None  # the detector's own 320
+    assert rec.input_size(np.zeros((4000, 6000, 3), np.uint8)) == 640
+    assert Recognizer(Sized(), reader=None).input_size(np.zeros((1440, 1920, 3), np.uint8)) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, tmp_path: Path) -> None:  # noqa: ANN001
+    """A demo frame in a canvas three times its size (a street photo's far plate): lost at the 320 input,
+    found and read when the still is detected at 640."""
+    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+
+    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
+    truth = read_sidecar(video)["vehicles"][0]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
+    good, frame = cap.read()
+    assert good
+    h, w = frame.shape[:2]
+    big = cv2.copyMakeBorder(frame, 0, 2 * h, 0, 2 * w, cv2.BORDER_CONSTANT, value=(90, 90, 90))
+    assert Recognizer(models.detector, models.reader).recognize(big) == []
+    obs = Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big)
+    assert obs and obs[0].read is not None and obs[0].read.text == truth["plate"]

@@ -21,7 +21,7 @@ from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.plate_locate import located_plate, text_cuts
 from gatekeeper.pipeline.reader_ctc import BACKENDS, CtcNetwork, ReaderLoadError
 from gatekeeper.pipeline.reader_decode import confidence as _confidence
-from gatekeeper.pipeline.reader_decode import ctc_greedy, ctc_plate, summed_vote
+from gatekeeper.pipeline.reader_decode import ctc_greedy, ctc_plate, ctc_plates, summed_vote
 from gatekeeper.pipeline.reader_layout import ONE_LINE, layout_order, line_image
 from gatekeeper.pipeline.reader_prep import YELLOW, careful_variant, plate_colour
 
@@ -76,16 +76,15 @@ class KoreanPlateReader(CtcNetwork):
     def _decode(self, probs: np.ndarray, constrained: bool = False, syllables: str = "") -> list[PlateRead]:
         """Greedy reads; with ``constrained``, a read that is not a valid Korean plate fitting the plate
         colour is replaced by the best grammar path (restricted to ``syllables`` when given)."""
-        out = []
-        for p in probs:
-            text, confs = ctc_greedy(p, self.charset)
-            if constrained and not consistent(text, syllables):
-                fixed = ctc_plate(p, self.charset, syllables)
-                if fixed is not None:
-                    text, confs = fixed[0], fixed[1]
-            out.append(PlateRead(text=text, confidence=_confidence(confs), char_confidences=confs,
-                                 plate_format=plates.plate_format(text), reader=self.model_name))
-        return out
+        reads = [ctc_greedy(p, self.charset) for p in probs]
+        redo = [i for i, (text, _) in enumerate(reads) if constrained and not consistent(text, syllables)]
+        fixes = ctc_plates([probs[i] for i in redo], self.charset, syllables) if redo else []
+        for i, fixed in zip(redo, fixes, strict=True):
+            if fixed is not None:
+                reads[i] = (fixed[0], fixed[1])
+        return [PlateRead(text=text, confidence=_confidence(confs), char_confidences=confs,
+                          plate_format=plates.plate_format(text), reader=self.model_name)
+                for text, confs in reads]
 
     def read_layouts(self, crop: np.ndarray, layouts: Sequence[str]) -> list[PlateRead]:
         """One read per layout of the same crop."""

@@ -184,4 +184,11 @@ def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str
 
     ``syllables`` restricts the use syllable (e.g. the commercial ones on a yellow plate); empty: all.
     """
-    return ctc_constrained(probs, charset, _korean_templates(syllables), plates.is_valid_plate)
+    return ctc_plates([probs], charset, syllables)[0]
+
+
+def ctc_plates(probs: Sequence[np.ndarray], charset: str,
+               syllables: str = "") -> list[tuple[str, tuple[float, ...], float] | None]:
+    """:func:`ctc_plate` for several views at once (one Viterbi pass)."""
+    templates = _korean_templates(syllables)
+    return ctc_constrained_views(probs, charset, [templates] * len(probs), plates.is_valid_plate)

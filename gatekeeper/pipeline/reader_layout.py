@@ -29,9 +29,24 @@ def to_grey(crop: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
 
 
+def _percentiles(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    """``np.percentile(values, (low, high))`` (linear interpolation) from one partial sort."""
+    flat = values.reshape(-1)
+    pos = [q / 100.0 * (flat.size - 1) for q in (low, high)]
+    ks = sorted({min(int(k), flat.size - 1) for p in pos for k in (np.floor(p), np.floor(p) + 1)})
+    part = np.partition(flat, ks)
+    out = []
+    for p in pos:
+        k = int(np.floor(p))
+        a = float(part[k])
+        b = float(part[min(k + 1, flat.size - 1)])
+        out.append(a + (b - a) * (p - k))
+    return out[0], out[1]
+
+
 def stretch_contrast(grey: np.ndarray) -> np.ndarray:
     """Percentile min-max stretch: night, IR and washed-out plates all come out full range."""
-    lo, hi = np.percentile(grey, (2, 98))
+    lo, hi = _percentiles(grey, 2, 98)
     if hi - lo < 8:
         return grey
     out = (grey.astype(np.float32) - lo) * (255.0 / (hi - lo))

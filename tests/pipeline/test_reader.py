@@ -158,3 +158,28 @@ def test_plate_on_a_body_of_its_own_colour_is_cut_by_its_characters(onnx_reader)
         got = onnx_reader.read(crop)
         right += got is not None and got.text == text
     assert right >= 3  # 1 of 6 without the character cuts
+
+
+def test_contrast_stretch_percentiles_match_numpy() -> None:
+    from gatekeeper.pipeline.reader_layout import _percentiles
+
+    rng = np.random.default_rng(0)
+    for shape in ((32, 160), (1, 1), (2, 3), (32, 161), (100, 5)):
+        for _ in range(50):
+            grey = rng.integers(0, 256, shape, dtype=np.uint8)
+            assert _percentiles(grey, 2, 98) == pytest.approx(tuple(np.percentile(grey, (2, 98))), abs=1e-9)
+
+
+def test_grammar_decoding_of_several_views_at_once_matches_one_at_a_time() -> None:
+    from gatekeeper.pipeline.reader_decode import ctc_plate, ctc_plates
+
+    reader = KoreanPlateReader(weights_dir(), backend="onnx")
+    renderer = PlateRenderer(seed=21)
+    lines = []
+    for style in (PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_REGIONAL):
+        img, _ = renderer.render(style=style)
+        lines += [line_image(img, lay, IMG_H, IMG_W) for lay in (ONE_LINE, TWO_LINE)]
+    probs = list(reader.line_probs(lines))
+    assert ctc_plates(probs, reader.charset) == [ctc_plate(p, reader.charset) for p in probs]
+    yellow = "바사아자배"
+    assert ctc_plates(probs, reader.charset, yellow) == [ctc_plate(p, reader.charset, yellow) for p in probs]

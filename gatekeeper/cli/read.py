@@ -51,6 +51,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         min_confidence=0.0,
         fallback_confidence=settings.detector.still_fallback_confidence,
         max_imgsz=settings.detector.still_max_imgsz,
+        unsure_min_score=settings.detector.still_unsure_min_score,
     )
     return recognizer, str(getattr(models, "version", ""))
 

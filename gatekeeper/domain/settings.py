@@ -52,6 +52,8 @@ class DetectorSettings(_Strict):
     still_fallback_confidence: float | None = Field(default=0.08, ge=0.01, le=0.99)
     # still images larger than 3x imgsz are detected at up to this input (small plates in street photos)
     still_max_imgsz: int | None = Field(default=640, ge=64, le=1280)
+    # still images: a box (not the best) scored under this is reported only when read as a sure plate
+    still_unsure_min_score: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
 class ReaderSettings(_Strict):

@@ -21,6 +21,7 @@ CROP_MARGIN = 0.08  # fraction of the box size added on every side
 WHOLE_IMAGE_MAX_SIDE = 640  # larger images are scenes, not plate crops
 WHOLE_IMAGE_ASPECT = (1.5, 6.0)
 STILL_DOWNSCALE = 3.0  # a still image is detected at an input no smaller than its long side / this
+PLATE_LIKE_CONFIDENCE = 0.7  # a weakly scored box is reported when read as a plate at least this confidently
 
 
 def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
@@ -92,7 +93,9 @@ class Recognizer:
     best one read as a sure plate is kept (a dark or foggy frame scores its plate low). With ``max_imgsz``
     a large image is detected at a larger input than the detector's own (its long side / ``STILL_DOWNSCALE``,
     at most ``max_imgsz``): a plate 150 px wide in a 1920 px street photo is 25 px at the 320 input, too
-    small to be found.
+    small to be found. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
+    only when its read is plate-like (valid, ``PLATE_LIKE_CONFIDENCE``, a Korean plate or a common Latin
+    layout): bumpers, badges and signs read as garbage are left out.
     """
 
     def __init__(
@@ -106,10 +109,12 @@ class Recognizer:
         margin: float = CROP_MARGIN,
         fallback_confidence: float | None = None,
         max_imgsz: int | None = None,
+        unsure_min_score: float = 0.0,
     ) -> None:
         self.detector = detector
         self.fallback_confidence = fallback_confidence
         self.max_imgsz = max_imgsz
+        self.unsure_min_score = unsure_min_score
         self.reader = reader
         self.upscale_min_width = upscale_min_width
         self.recheck_below = recheck_below
@@ -153,7 +158,8 @@ class Recognizer:
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
             read, crop = self.read_box(image, det.box)
-            out.append(PlateObservation(detection=det, track_id=i, read=read, crop=crop.copy()))
+            if i == 0 or det.score >= self.unsure_min_score or self._plate_like(read, PLATE_LIKE_CONFIDENCE):
+                out.append(PlateObservation(detection=det, track_id=len(out), read=read, crop=crop.copy()))
         return out
 
     def input_size(self, image: np.ndarray) -> int | None:
@@ -175,6 +181,15 @@ class Recognizer:
     def _sure(self, read: PlateRead | None) -> bool:
         return read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text)
 
+    @staticmethod
+    def _plate_like(read: PlateRead | None, min_confidence: float) -> bool:
+        """A valid read at least this confident that is a Korean plate, or a common Latin layout of five or
+        more characters (not a sign, a badge or a texture: noise reads as short letter runs)."""
+        if read is None or read.confidence < min_confidence or not plates.is_valid_plate(read.text):
+            return False
+        text = read.text
+        return plates.is_korean(text) or (fits_format(text) and len(text) >= 5)
+
     def _second_look(self, image: np.ndarray) -> list[PlateObservation]:
         """The best box below the detector's threshold (down to ``fallback_confidence``) whose read is sure
         and a Korean plate or a common Latin layout (a sign reading ``GATE1`` is not kept)."""
@@ -183,7 +198,7 @@ class Recognizer:
         low = self._detect(image, confidence=self.fallback_confidence)
         for det in sorted(dedupe_detections(low), key=lambda d: -d.score):
             read, crop = self.read_box(image, det.box)
-            if self._sure(read) and (plates.is_korean(read.text) or fits_format(read.text)):
+            if self._plate_like(read, self.recheck_below):
                 log.debug("second look: %s at detector score %.2f", read.text, det.score)
                 return [PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())]
         return []

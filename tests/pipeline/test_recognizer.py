@@ -170,3 +170,37 @@ def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, tmp_p
     assert Recognizer(models.detector, models.reader).recognize(big) == []
     obs = Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big)
     assert obs and obs[0].read is not None and obs[0].read.text == truth["plate"]
+
+
+class FixedDetector:
+    """Always the same boxes (a stand-in for the detector: what is tested here is what is kept)."""
+
+    imgsz = 320
+
+    def __init__(self, detections: list) -> None:  # noqa: ANN001
+        self.detections = detections
+
+    def detect(self, frame: np.ndarray) -> list:
+        return list(self.detections)
+
+
+@pytest.mark.slow
+def test_weak_boxes_are_reported_only_when_read_as_a_plate(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    rng = np.random.default_rng(3)
+    scene = rng.integers(70, 110, (400, 900, 3), dtype=np.uint8)
+    img, text = PlateRenderer(seed=12).render(style=PlateStyle.WHITE_8)
+    plate = cv2.resize(img, (240, 52))
+    scene[300:352, 600:840] = plate
+    cv2.circle(scene, (150, 120), 40, (200, 200, 200), 6)  # a badge
+    top = Detection(Box(90, 60, 210, 180), 0.9)
+    weak_plate = Detection(Box(600, 300, 840, 352), 0.3)
+    weak_noise = Detection(Box(300, 200, 450, 240), 0.3)
+    detector = FixedDetector([top, weak_plate, weak_noise])
+    everything = Recognizer(detector, models.reader).recognize(scene)
+    assert [o.detection for o in everything] == [top, weak_plate, weak_noise]
+    kept = Recognizer(detector, models.reader, unsure_min_score=0.5).recognize(scene)
+    assert [o.detection for o in kept] == [top, weak_plate]  # the best box, and the weak one read as a plate
+    assert kept[1].read is not None and kept[1].read.text == text

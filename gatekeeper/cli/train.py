@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, help="training batch size")
     p.add_argument("--held-out", type=int, help="reader: synthetic held-out plates scored during training")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after SECONDS")
+    p.add_argument("--base", type=Path, metavar="FILE", help="detector: fine-tune from these weights (.pt)")
+    p.add_argument("--low-light", type=int, metavar="N", help="detector: night/IR copies of training images")
+    p.add_argument("--lr0", type=float, help="detector: AdamW learning rate (fine-tuning)")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -160,6 +163,13 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         extra["batch" if args.kind == "detector" else "batch_size"] = args.batch_size
     if args.held_out is not None and args.kind != "detector":
         extra["held_out"] = args.held_out
+    if args.kind == "detector":
+        if getattr(args, "base", None):
+            extra["base_weights"] = args.base
+        if getattr(args, "low_light", None):
+            extra["low_light"] = args.low_light
+        if getattr(args, "lr0", None):
+            extra["lr0"] = args.lr0
     return extra
 
 

@@ -93,3 +93,17 @@ def test_train_latin_reader_base_recipe(tmp_path, capsys) -> None:
 def test_site_training_of_the_latin_reader_is_refused_with_a_reason(capsys) -> None:
     assert main(["train", "latin-reader", "--site", *TINY]) == 2
     assert "synthetic plates only" in capsys.readouterr().err
+
+
+def test_detector_fine_tune_options_reach_the_trainer() -> None:
+    import argparse
+
+    from gatekeeper.cli.train import _trainer_kwargs, register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["train", "detector", "--base", "weights/plate_detector.pt",
+                              "--low-light", "900", "--lr0", "0.001", "--batch-size", "16"])
+    assert _trainer_kwargs(args) == {"batch": 16, "base_weights": args.base, "low_light": 900, "lr0": 0.001}
+    reader = parser.parse_args(["train", "reader", "--low-light", "5"])
+    assert "low_light" not in _trainer_kwargs(reader)

@@ -21,6 +21,7 @@ from gatekeeper.pipeline.reader_decode import (
     summed_vote,
 )
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
+from gatekeeper.pipeline.reader_prep import denoise_dark
 
 log = logging.getLogger(__name__)
 
@@ -107,4 +108,4 @@ class LatinNetReader(CtcNetwork):
     def _read(self, crop: np.ndarray, quick: bool) -> PlateRead | None:
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
-        return pick(self.read_views(crop, quick))
+        return pick(self.read_views(denoise_dark(crop), quick))

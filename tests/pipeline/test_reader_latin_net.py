@@ -149,3 +149,32 @@ def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_
     assert got is not None and got.text == text and asked == ["quick"]
     chain.read(plate.image)  # a Latin plate: no trusted Korean read, the full read is asked
     assert asked[-1] == "read"
+
+
+def _night_plates(n: int, seed: int, width: int = 80, noise: float = 16.0) -> list:
+    renderer, rng = LatinPlateRenderer(seed=seed), np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        plate = renderer.render()
+        img = cv2.resize(plate.image, (width, width * plate.image.shape[0] // plate.image.shape[1]),
+                         interpolation=cv2.INTER_AREA)
+        f = img.astype(np.float32) / 255
+        out.append((np.clip(f ** 2.2 * 110 + rng.normal(0, noise, f.shape), 0, 255).astype(np.uint8), plate.text))
+    return out
+
+
+def test_dark_noisy_crops_are_smoothed_before_reading(latin_reader, monkeypatch) -> None:
+    import gatekeeper.pipeline.reader_latin_net as latin_net
+    from gatekeeper.pipeline.reader_prep import denoise_dark
+
+    night = _night_plates(30, seed=8)
+    day = np.full((40, 160, 3), 200, np.uint8)
+    assert denoise_dark(day) is day and denoise_dark(night[0][0]) is not night[0][0]
+
+    def correct() -> int:
+        return sum((r := latin_reader.read(crop)) is not None and r.text == text for crop, text in night)
+
+    smoothed = correct()
+    monkeypatch.setattr(latin_net, "denoise_dark", lambda crop: crop)
+    raw = correct()
+    assert smoothed >= 25 and smoothed >= raw + 4, (smoothed, raw)  # measured 28 and 21

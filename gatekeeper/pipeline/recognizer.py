@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 CROP_MARGIN = 0.08  # fraction of the box size added on every side
 WHOLE_IMAGE_MAX_SIDE = 640  # larger images are scenes, not plate crops
 WHOLE_IMAGE_ASPECT = (1.5, 6.0)
+LARGE_CROP_MIN_ASPECT = 2.5  # wider than 16:9 and 21:9 pictures: a large image this wide is a plate crop
 STILL_DOWNSCALE = 3.0  # a still image is detected at an input no smaller than its long side / this
 PLATE_LIKE_CONFIDENCE = 0.7  # a weakly scored box is reported when read as a plate at least this confidently
 
@@ -44,12 +45,19 @@ def upscale(crop: np.ndarray, min_width: int) -> np.ndarray:
     return cv2.resize(crop, (min_width, max(1, round(h * scale))), interpolation=cv2.INTER_CUBIC)
 
 
-def looks_like_plate_crop(image: np.ndarray) -> bool:
-    """A small image with a plate's aspect ratio (crop-only eval sets)."""
+def plate_aspect(image: np.ndarray) -> bool:
+    """Width / height within a plate's range (a two-line plate's ~1.6 to a long one-line plate's ~5)."""
     h, w = image.shape[:2]
-    if h == 0 or max(h, w) > WHOLE_IMAGE_MAX_SIDE:
+    return h > 0 and WHOLE_IMAGE_ASPECT[0] <= w / h <= WHOLE_IMAGE_ASPECT[1]
+
+
+def looks_like_plate_crop(image: np.ndarray) -> bool:
+    """An image that is probably one plate (crop-only sets): small with a plate's aspect ratio, or of any
+    size but wider than any camera picture (a high-resolution crop of a one-line plate)."""
+    h, w = image.shape[:2]
+    if not plate_aspect(image):
         return False
-    return WHOLE_IMAGE_ASPECT[0] <= w / h <= WHOLE_IMAGE_ASPECT[1]
+    return max(h, w) <= WHOLE_IMAGE_MAX_SIDE or w / h >= LARGE_CROP_MIN_ASPECT
 
 
 def grammar_checked(read: PlateRead) -> PlateRead:
@@ -154,6 +162,8 @@ class Recognizer:
         detections = dedupe_detections(self._detect(image)) if self.detector is not None else []
         if not detections:
             found = self._second_look(image)
+            if not found and whole is None and plate_aspect(image):
+                found = self._whole_if_plate(image)  # a large crop the detector does not see as a scene
             return found or ([whole] if whole is not None else [])
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
@@ -189,6 +199,15 @@ class Recognizer:
             return False
         text = read.text
         return plates.is_korean(text) or (fits_format(text) and len(text) >= 5)
+
+    def _whole_if_plate(self, image: np.ndarray) -> list[PlateObservation]:
+        """The whole image as one plate, when it reads as a sure plate."""
+        h, w = image.shape[:2]
+        det = Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)
+        read, crop = self.read_box(image, det.box)
+        if not self._plate_like(read, self.recheck_below):
+            return []
+        return [PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())]
 
     def _second_look(self, image: np.ndarray) -> list[PlateObservation]:
         """The best box below the detector's threshold (down to ``fallback_confidence``) whose read is sure

@@ -180,7 +180,7 @@ class FixedDetector:
     def __init__(self, detections: list) -> None:  # noqa: ANN001
         self.detections = detections
 
-    def detect(self, frame: np.ndarray) -> list:
+    def detect(self, frame: np.ndarray, confidence: float | None = None, imgsz: int | None = None) -> list:
         return list(self.detections)
 
 
@@ -204,3 +204,24 @@ def test_weak_boxes_are_reported_only_when_read_as_a_plate(models) -> None:  # n
     kept = Recognizer(detector, models.reader, unsure_min_score=0.5).recognize(scene)
     assert [o.detection for o in kept] == [top, weak_plate]  # the best box, and the weak one read as a plate
     assert kept[1].read is not None and kept[1].read.text == text
+
+
+def test_large_images_count_as_plate_crops_only_when_wider_than_any_picture() -> None:
+    assert looks_like_plate_crop(np.zeros((220, 1000, 3), np.uint8))  # a high-resolution one-line plate
+    assert not looks_like_plate_crop(np.zeros((720, 1280, 3), np.uint8))  # 16:9
+    assert not looks_like_plate_crop(np.zeros((1080, 2560, 3), np.uint8))  # 21:9
+    assert not looks_like_plate_crop(np.zeros((520, 1000, 3), np.uint8))  # large and only 1.9:1
+
+
+@pytest.mark.slow
+def test_a_large_crop_nothing_is_detected_in_is_read_whole_when_sure(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    img, text = PlateRenderer(seed=13).render(style=PlateStyle.YELLOW_COMMERCIAL_2LINE)
+    big = cv2.resize(img, (1000, round(1000 * img.shape[0] / img.shape[1])), interpolation=cv2.INTER_CUBIC)
+    assert not looks_like_plate_crop(big)
+    obs = Recognizer(FixedDetector([]), models.reader, fallback_confidence=0.1).recognize(big)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+    rng = np.random.default_rng(0)
+    texture = rng.integers(0, 255, big.shape, dtype=np.uint8)
+    assert Recognizer(FixedDetector([]), models.reader, fallback_confidence=0.1).recognize(texture) == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -26,6 +25,21 @@ def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
     except ModelsMissingError as exc:
         pytest.skip(f"weights/ lacks the shipped models: {exc}")
+
+
+@pytest.fixture(scope="module")
+def stop_frame(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, str]:
+    """A demo-camera frame with the first vehicle stopped at the gate, and its plate."""
+    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+
+    video = generate_demo_video(tmp_path_factory.mktemp("demo") / "d.mp4", seconds=7, fps=5, seed=2)
+    truth = read_sidecar(video)["vehicles"][0]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
+    good, frame = cap.read()
+    cap.release()
+    assert good
+    return frame, truth["plate"]
 
 
 def test_crop_clips_to_frame_and_adds_margin() -> None:
@@ -59,8 +73,7 @@ def test_bad_image_is_a_clear_error() -> None:
 
 
 @pytest.mark.slow
-def test_reads_a_plate_crop_and_a_scene(models, tmp_path: Path) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+def test_reads_a_plate_crop_and_a_scene(models, stop_frame) -> None:  # noqa: ANN001
     from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 
     rec = Recognizer(models.detector, models.reader, upscale_min_width=160, recheck_below=0.8)
@@ -74,15 +87,10 @@ def test_reads_a_plate_crop_and_a_scene(models, tmp_path: Path) -> None:  # noqa
         ok += any(o.read is not None and o.read.text == text for o in obs)
     assert ok >= 2
 
-    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
-    truth = read_sidecar(video)["vehicles"][0]
-    cap = cv2.VideoCapture(str(video))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
-    good, frame = cap.read()
-    assert good
+    frame, plate = stop_frame
     obs = rec.recognize(frame)
     assert obs and obs[0].detection.score > 0
-    assert obs[0].read is not None and obs[0].read.text == truth["plate"]
+    assert obs[0].read is not None and obs[0].read.text == plate
 
 
 class CountingDetector:
@@ -115,25 +123,20 @@ def test_a_plate_crop_read_surely_whole_is_one_plate(models) -> None:  # noqa: A
 
 
 @pytest.mark.slow
-def test_second_look_below_the_threshold_keeps_only_sure_reads(models, tmp_path: Path) -> None:  # noqa: ANN001
+def test_second_look_below_the_threshold_keeps_only_sure_reads(models, stop_frame) -> None:  # noqa: ANN001
     """A frame whose plate scores under the detector's threshold (as a dark frame's does) is found by the
     second look; a frame without a plate stays empty, and without a fallback nothing is looked at twice."""
-    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
     from gatekeeper.pipeline.detector import YoloPlateDetector
 
     det = models.detector
     strict = YoloPlateDetector(det.weights, imgsz=det.imgsz, confidence=0.99, device="cpu")
-    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
-    truth = read_sidecar(video)["vehicles"][0]
-    cap = cv2.VideoCapture(str(video))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
-    good, frame = cap.read()
-    assert good and not strict.detect(frame), "the plate must score under 0.99 for this test to mean anything"
+    frame, plate = stop_frame
+    assert not strict.detect(frame), "the plate must score under 0.99 for this test to mean anything"
 
     assert Recognizer(strict, models.reader, recheck_below=0.8).recognize(frame) == []
     rec = Recognizer(strict, models.reader, recheck_below=0.8, fallback_confidence=0.1)
     obs = rec.recognize(frame)
-    assert [o.read.text for o in obs if o.read is not None] == [truth["plate"]]
+    assert [o.read.text for o in obs if o.read is not None] == [plate]
     assert 0.1 <= obs[0].detection.score < 0.99
 
     road = np.full_like(frame, 90)
@@ -154,22 +157,15 @@ def test_still_input_grows_with_the_image() -> None:
 
 
 @pytest.mark.slow
-def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, stop_frame) -> None:  # noqa: ANN001
     """A demo frame in a canvas three times its size (a street photo's far plate): lost at the 320 input,
     found and read when the still is detected at 640."""
-    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
-
-    video = generate_demo_video(tmp_path / "d.mp4", seconds=7, fps=5, seed=2)
-    truth = read_sidecar(video)["vehicles"][0]
-    cap = cv2.VideoCapture(str(video))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
-    good, frame = cap.read()
-    assert good
+    frame, plate = stop_frame
     h, w = frame.shape[:2]
     big = cv2.copyMakeBorder(frame, 0, 2 * h, 0, 2 * w, cv2.BORDER_CONSTANT, value=(90, 90, 90))
     assert Recognizer(models.detector, models.reader).recognize(big) == []
     obs = Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big)
-    assert obs and obs[0].read is not None and obs[0].read.text == truth["plate"]
+    assert obs and obs[0].read is not None and obs[0].read.text == plate
 
 
 class FixedDetector:

@@ -148,22 +148,22 @@ class Recognizer:
     def recognize(self, image: np.ndarray) -> list[PlateObservation]:
         """One observation per detected plate (best first). A plate-shaped image (a crop of one plate) is
         read whole first: a sure, valid whole-image read is its one plate; otherwise the detections are read
-        as in a scene, and the whole image only when nothing is detected."""
+        as in a scene. When nothing is detected: the second look below the threshold, then the whole image
+        (a plate-shaped one as it reads; a large one with a plate's aspect only when it reads as a sure
+        plate)."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
         whole: PlateObservation | None = None
         if looks_like_plate_crop(image):
-            h, w = image.shape[:2]
-            det = Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)
-            read, crop = self.read_box(image, det.box)
-            whole = PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())
-            if self._sure(read):
+            whole = self._read_whole(image)
+            if self._sure(whole.read):
                 return [whole]
         detections = dedupe_detections(self._detect(image)) if self.detector is not None else []
         if not detections:
             found = self._second_look(image)
-            if not found and whole is None and plate_aspect(image):
-                found = self._whole_if_plate(image)  # a large crop the detector does not see as a scene
+            if not found and whole is None and plate_aspect(image):  # a large crop nothing was found in
+                last = self._read_whole(image)
+                found = [last] if self._plate_like(last.read, self.recheck_below) else []
             return found or ([whole] if whole is not None else [])
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
@@ -200,14 +200,12 @@ class Recognizer:
         text = read.text
         return plates.is_korean(text) or (fits_format(text) and len(text) >= 5)
 
-    def _whole_if_plate(self, image: np.ndarray) -> list[PlateObservation]:
-        """The whole image as one plate, when it reads as a sure plate."""
+    def _read_whole(self, image: np.ndarray) -> PlateObservation:
+        """The whole image read as one plate."""
         h, w = image.shape[:2]
         det = Detection(Box(0.0, 0.0, float(w), float(h)), 0.0)
         read, crop = self.read_box(image, det.box)
-        if not self._plate_like(read, self.recheck_below):
-            return []
-        return [PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())]
+        return PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy())
 
     def _second_look(self, image: np.ndarray) -> list[PlateObservation]:
         """The best box below the detector's threshold (down to ``fallback_confidence``) whose read is sure

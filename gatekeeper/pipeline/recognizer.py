@@ -133,8 +133,7 @@ class Recognizer:
         """Read one known box: (read or None, the crop that gave it)."""
         crop = crop_plate(image, box, self.margin)
         read = read_crop(self.reader, crop, self.upscale_min_width)
-        weak = read is None or read.confidence < self.recheck_below or not plates.is_valid_plate(read.text)
-        wide = crop_plate(image, box, self.margin * 2.5) if weak else None
+        wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
         if wide is not None and wide.shape != crop.shape:  # same shape: the same region (a box filling the image)
             second = read_crop(self.reader, wide, self.upscale_min_width)
             choose = getattr(self.reader, "choose", None)  # a reader chain arbitrates Korean vs Latin

@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("models", help="list model versions, or activate one (roll back)")
     p.add_argument("action", nargs="?", default="list", choices=("list", "activate"))
     p.add_argument("version", nargs="?", help="version to activate (see the list)")
-    p.add_argument("--kind", choices=("detector", "reader"), help="list only this kind")
+    p.add_argument("--kind", choices=("detector", "reader", "latin-reader"), help="list only this kind")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             print("no model versions registered (no shipped weights found)")
             return 0
         print(
-            f"{'version':<14} {'kind':<9} {'status':<9} {'parent':<14} {'data':>5}  {'created (UTC)':<16}  "
+            f"{'version':<17} {'kind':<12} {'status':<9} {'parent':<16} {'data':>5}  {'created (UTC)':<16}  "
             f"{'sha256':<12}  metrics"
         )
         for v in versions:
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
             created = v.created_at.strftime("%Y-%m-%d %H:%M") if v.created_at else ""
             mark = "*" if v.status == "active" else " "
             print(
-                f"{v.version:<13}{mark} {v.kind:<9} {v.status:<9} {v.parent or '-':<14} {v.data_size:>5}  "
+                f"{v.version:<16}{mark} {v.kind:<12} {v.status:<9} {v.parent or '-':<16} {v.data_size:>5}  "
                 f"{created:<16}  {digest:<12}  {_metrics_text(v.metrics)}"
             )
         return 0

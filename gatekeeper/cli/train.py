@@ -1,5 +1,6 @@
 """``gatekeeper train detector|reader|latin-reader``: base recipes, or ``--site`` fine-tuning with
-champion/challenger (detector and Korean reader)."""
+champion/challenger (the detector on the labelled frames, each reader on the labelled plates of its
+script)."""
 
 from __future__ import annotations
 
@@ -104,10 +105,6 @@ def run(args: argparse.Namespace) -> int:
     paths, settings = app_context(args)
     say = _progress(args.progress_json)
     if args.site:
-        if args.kind == "latin-reader":
-            print("gatekeeper train: --site covers the detector and the Korean reader; the Latin reader "
-                  "is trained from synthetic plates only (gatekeeper train latin-reader)", file=sys.stderr)
-            return 2
         return _run_site(args, paths, settings, say)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     out = args.out or paths.data_dir / "runs" / f"{args.kind}-base-{stamp}"

@@ -6,7 +6,8 @@ Layout under ``paths.labels_dir``::
     detector/{train,val}/images/item_<id>.jpg
     detector/{train,val}/labels/item_<id>.txt   "0 cx cy w h" (normalised), one line per plate
     reader/{train,val}/item_<id>_<k>.png    plate crops (the box, resized to a fixed height)
-    reader/{train,val}/labels.csv           image,plate
+    reader/{train,val}/labels.csv           image,plate (Korean and Latin plates together; the Korean
+                                            reader trains on the rows with Hangul, the Latin one on the rest)
 
 ``detector/train`` alone is a flat YOLO folder (images/ + labels/), the form the detector trainer
 takes as ``extra_data``. Each item's split is fixed once from a hash of its id (about ``VAL_FRACTION``
@@ -28,12 +29,19 @@ import cv2
 import numpy as np
 
 from gatekeeper.domain.files import atomic_write_bytes
+from gatekeeper.domain.plates import is_korean
 from gatekeeper.domain.types import Box
 
 log = logging.getLogger(__name__)
 
 VAL_FRACTION = 0.2
 SPLITS = ("train", "val")
+SCRIPTS = ("korean", "latin")
+
+
+def plate_script(text: str) -> str:
+    """``korean`` for a plate text with Hangul (every Korean plate has some), else ``latin``."""
+    return "korean" if is_korean(text) else "latin"
 CLASS_NAMES = ("Plate",)
 CROP_HEIGHT = 64
 CROP_MARGIN = 0.08  # the live recognizer crops the box plus 8% on every side
@@ -174,8 +182,11 @@ class SiteDataset:
         writer.writerows(rows)
         atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
 
-    def reader_samples(self, split: str) -> list[SiteSample]:
-        """Rows of ``reader/<split>/labels.csv`` (empty when there is none)."""
+    def reader_samples(self, split: str, script: str | None = None) -> list[SiteSample]:
+        """Rows of ``reader/<split>/labels.csv`` (empty when there is none); ``script``: only the Korean
+        (``korean``: with Hangul) or only the Latin (``latin``: without) plates."""
+        if script not in SCRIPTS + (None,):
+            raise ValueError(f"script must be one of {SCRIPTS}, not {script!r}")
         path = self.reader_dir / split / "labels.csv"
         if not path.exists():
             return []
@@ -183,7 +194,7 @@ class SiteDataset:
             return [
                 SiteSample(self.reader_dir / split / r["image"], r["plate"])
                 for r in csv.DictReader(fh)
-                if r.get("image")
+                if r.get("image") and (script is None or plate_script(r.get("plate") or "") == script)
             ]
 
     def detector_samples(self, split: str) -> list[tuple[Path, list[Box]]]:
@@ -206,9 +217,13 @@ class SiteDataset:
         return out
 
     def counts(self) -> dict[str, int]:
-        """Number of labelled frames and plate crops per split."""
+        """Number of labelled frames and plate crops per split (``plates_<split>``), and of the plate crops
+        per script (``plates_korean_<split>``, ``plates_latin_<split>``)."""
         result = {}
         for split in SPLITS:
             result[f"frames_{split}"] = len(list((self.detector_dir / split / "images").glob("*.jpg")))
-            result[f"plates_{split}"] = len(self.reader_samples(split))
+            samples = self.reader_samples(split)
+            result[f"plates_{split}"] = len(samples)
+            for script in SCRIPTS:
+                result[f"plates_{script}_{split}"] = sum(plate_script(s.plate) == script for s in samples)
         return result

@@ -1,4 +1,4 @@
-"""Versions of the detector and reader models: lineage, metrics, files, and which one is in use.
+"""Versions of the detector and the two reader models: lineage, metrics, files, and which one is in use.
 
 The database (``model_versions``) is the record; ``models_dir/active.json`` mirrors the active version
 of each kind so the model loader can find it without opening the database (:func:`active_weights`).
@@ -26,10 +26,11 @@ from gatekeeper.storage.labeling_repo import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("detector", "reader")
+KINDS = ("detector", "reader", "latin-reader")  # the plate detector, the Korean reader, the Latin network
 ACTIVE_FILE = "active.json"
 SHIPPED_NOTE = "shipped weights"
-_SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx")}
+_SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx"),
+             "latin-reader": ("", ".pth", ".onnx")}
 
 
 def sha256_file(path: Path) -> str:
@@ -58,7 +59,8 @@ def shipped_digest(entry: Path) -> dict[str, str]:
 
 def shipped_weights(kind: str, settings: Settings, paths: AppPaths) -> Path | None:
     """The shipped weights of ``kind`` named by the settings (``None`` when absent)."""
-    value = settings.detector.weights if kind == "detector" else settings.reader.korean_weights
+    value = {"detector": settings.detector.weights, "reader": settings.reader.korean_weights,
+             "latin-reader": settings.reader.latin_weights}[kind]
     for suffix in _SUFFIXES[kind]:
         p = resolve_model_path(value + suffix, paths.config_dir, weights_dir())
         if p.exists():

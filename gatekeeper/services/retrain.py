@@ -1,8 +1,11 @@
 """On-site retraining: fine-tune a challenger, score it against the champion on the site split, decide.
 
 Rule: the challenger replaces the active model (champion) only when it is better on the fixed site
-validation split: reader by ``plate_accuracy`` (strictly higher); detector when recall and precision are
+validation split: a reader by ``plate_accuracy`` (strictly higher); detector when recall and precision are
 both at least the champion's and one of them is strictly higher. Otherwise it is kept as ``rejected``.
+
+Kinds: ``detector``, ``reader`` (the Korean reader: trained and scored on the site's plates with Hangul)
+and ``latin-reader`` (the Latin network: trained and scored on the others).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from gatekeeper.dataset.site_dataset import SiteDataset
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import RetrainSettings, Settings
-from gatekeeper.services.model_registry import SHIPPED_NOTE, ModelRegistry
+from gatekeeper.services.model_registry import KINDS, SHIPPED_NOTE, ModelRegistry
 from gatekeeper.services.train_report import write_report
 from gatekeeper.training.site import (
     SiteScore,
@@ -35,6 +38,7 @@ ModelLoader = Callable[[str, Path], Any]
 DEFAULT_EPOCHS = 10
 DEFAULT_STEPS = 2000
 DEFAULT_SYNTHETIC = 200
+READER_SCRIPTS = {"reader": "korean", "latin-reader": "latin"}  # reader kind -> the site plates it learns
 
 
 @dataclass
@@ -69,7 +73,7 @@ def challenger_wins(kind: str, champion: dict | None, challenger: dict) -> tuple
     """Apply the champion/challenger rule; returns (promote?, why)."""
     if not champion:
         return True, "no champion score: the challenger is the first scored model"
-    if kind == "reader":
+    if kind in READER_SCRIPTS:
         old, new = float(champion.get("plate_accuracy", 0.0)), float(challenger.get("plate_accuracy", 0.0))
         if new > old:
             return True, f"plate accuracy {old:.3f} -> {new:.3f}"
@@ -82,7 +86,7 @@ def challenger_wins(kind: str, champion: dict | None, challenger: dict) -> tuple
 
 
 def default_loader(settings: Settings, device: str = "cpu") -> ModelLoader:
-    """Builds a detector / Korean reader from a weights path with the app's own model classes."""
+    """Builds a detector / Korean reader / Latin reader from a weights path with the app's own classes."""
 
     def load(kind: str, path: Path) -> Any:
         path = Path(path)
@@ -91,16 +95,20 @@ def default_loader(settings: Settings, device: str = "cpu") -> ModelLoader:
 
             d = settings.detector
             return YoloPlateDetector(path, imgsz=d.imgsz, confidence=d.confidence, iou=d.iou, device=device)
+        name = path.name if path.is_dir() else path.stem
+        if kind == "latin-reader":
+            from gatekeeper.pipeline.reader_latin_net import LatinNetReader
+
+            return LatinNetReader(path.parent, name=name, device=device)
         from gatekeeper.pipeline.reader import KoreanPlateReader
 
-        name = path.name if path.is_dir() else path.stem
         return KoreanPlateReader(path.parent, name=name, device=device)
 
     return load
 
 
 class RetrainService:
-    """Runs one site retraining of ``detector`` or ``reader`` and registers the result."""
+    """Runs one site retraining of ``detector``, ``reader`` or ``latin-reader`` and registers the result."""
 
     def __init__(
         self,
@@ -121,11 +129,12 @@ class RetrainService:
         model = self.loader(kind, Path(weights))
         if kind == "detector":
             return detector_metrics(model, self.site.detector_samples("val"))
-        return reader_metrics(model, self.site, "val", self.settings.reader.upscale_min_width)
+        return reader_metrics(model, self.site, "val", self.settings.reader.upscale_min_width,
+                              script=READER_SCRIPTS[kind])
 
     def val_size(self, kind: str) -> int:
-        counts = self.site.counts()
-        return counts["frames_val"] if kind == "detector" else counts["plates_val"]
+        """Labelled frames (detector) or plates of the reader's script in the validation split."""
+        return self.site.counts()[data_key(kind, "val")]
 
     def champion_score(self, kind: str) -> tuple[str | None, dict | None]:
         """The active model's site score: its stored record when the split has not grown, else re-scored."""
@@ -185,6 +194,7 @@ class RetrainService:
             progress=progress,
             time_budget_s=time_budget_s,
             synthetic=synthetic,
+            kind=READER_SCRIPTS[kind],
             **(trainer_kwargs or {}),
         )
         return Path(reader_entry(result)), dict(getattr(result, "metrics", {}) or {})
@@ -205,12 +215,13 @@ class RetrainService:
     ) -> RetrainOutcome:
         """Fine-tune from the active model, score champion and challenger, promote or reject."""
         say = progress or (lambda _f, _m: None)
-        if kind not in ("detector", "reader"):
-            raise ValueError(f"unknown model kind {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"unknown model kind {kind!r} (one of {', '.join(KINDS)})")
         self.registry.ensure_initial()
         counts = self.site.counts()
         if self.val_size(kind) == 0:
-            raise ValueError("the site validation split is empty: label more passes before retraining")
+            what = {"reader": "Korean plates", "latin-reader": "Latin plates"}.get(kind, "labelled frames")
+            raise ValueError(f"the site validation split has no {what}: label more passes before retraining")
         champion = self.registry.active(kind)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
         keep_run = out_dir is not None  # a default run folder is removed once the model is registered
@@ -233,12 +244,12 @@ class RetrainService:
         say(0.92, "scoring the new model on the site validation split")
         score = self.score(kind, entry)
         promote, reason = challenger_wins(kind, before, score.metrics)
-        data = {k: v for k, v in counts.items() if k.startswith("frames" if kind == "detector" else "plates")}
+        data = {data_key(kind, split): counts[data_key(kind, split)] for split in ("train", "val")}
         mv = self.registry.register(
             kind,
             entry,
             parent=parent,
-            data_size=data.get("frames_train" if kind == "detector" else "plates_train", 0),
+            data_size=data[data_key(kind, "train")],
             metrics={"site_val": score.metrics, "train": train_metrics, "champion_site_val": before or {}},
             note=f"site retraining from {parent or 'scratch'}",
         )
@@ -268,6 +279,13 @@ class RetrainService:
         return RetrainOutcome(
             kind, mv.version, parent, promote, reason, before or {}, score.metrics, str(report), data
         )
+
+
+def data_key(kind: str, split: str) -> str:
+    """The ``SiteDataset.counts`` entry of what ``kind`` learns from in ``split``."""
+    if kind == "detector":
+        return f"frames_{split}"
+    return f"plates_{READER_SCRIPTS[kind]}_{split}"
 
 
 def reader_entry(result: Any) -> Path:

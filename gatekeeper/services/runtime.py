@@ -172,14 +172,24 @@ def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -
 
 
 def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") -> PlateReader | None:
-    """Our Latin network when ``latin_engine`` is ``network`` and its files are found (in the config dir
-    or ``weights/``), else EasyOCR's English model; None (with a warning) when neither can be loaded."""
+    """Our Latin network when ``latin_engine`` is ``network`` and its files are found (the active
+    ``latin-reader`` of the model registry, else ``latin_weights`` in the config dir or ``weights/``), else
+    EasyOCR's English model; None (with a warning) when neither can be loaded."""
     from gatekeeper.pipeline.reader_ctc import ReaderLoadError
     from gatekeeper.pipeline.reader_latin import LatinPlateReader
     from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 
     r = settings.reader
     if r.latin_engine == "network":
+        active, version = _active(paths, "latin-reader")
+        if active is not None:
+            try:
+                reader = LatinNetReader(active.parent, name=active.stem, device=device)
+                log.info("Latin reader: registered version %s", version)
+                return reader
+            except ReaderLoadError as exc:
+                log.warning("registered Latin reader %s unusable (%s): using %r", version, exc,
+                            r.latin_weights)
         found = _find(r.latin_weights, paths, (".yaml",))
         try:
             if found is None:

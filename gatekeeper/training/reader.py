@@ -270,7 +270,7 @@ def train_reader(
     else:
         held = make_samples(held_out, seed=10_000_019 + seed, kind=kind)
         held.save(held_path)
-    extra = load_extra(Path(extra_data)) if extra_data is not None else None
+    extra = load_extra(Path(extra_data), kind=kind) if extra_data is not None else None
     n_chunks = max(1, math.ceil(synthetic / CHUNK))
     chunk_size = min(CHUNK, synthetic)
     cache = out_dir / "cache"

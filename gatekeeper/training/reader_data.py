@@ -1,4 +1,4 @@
-"""Training samples for the Korean reader: synthetic plates as a detector would crop them, plus site crops."""
+"""Training samples for the readers: synthetic plates as a detector would crop them, plus site crops."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import numpy as np
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
+from gatekeeper.dataset.synth.latin import LATIN_CHARSET
+from gatekeeper.domain.plates import is_korean, normalize_plate
 from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image
 
 log = logging.getLogger(__name__)
@@ -175,20 +177,37 @@ class ChunkProducer:
         return sorted(self.cache.glob("chunk_*[0-9].npz"))
 
 
-def load_extra(folder: Path) -> SampleSet:
-    """Site crops from the labeling helper: ``folder/labels.csv`` with ``image,plate`` columns."""
+def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
+    """Site crops from the labeling helper: ``folder/labels.csv`` with ``image,plate`` columns.
+
+    ``kind`` keeps one reader's plates: ``korean`` the rows with Hangul, ``latin`` the others (normalised,
+    upper case, read as one line); a Latin row with a character outside 0-9 A-Z is skipped with a warning.
+    """
+    if kind not in KINDS + (None,):
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     imgs, labels = [], []
     with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
-            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
             text = (row.get("plate") or "").strip()
+            korean = is_korean(text)
+            if kind == "korean" and not korean or kind == "latin" and korean:
+                continue
+            if kind == "latin":
+                text = normalize_plate(text)
+                if not text or set(text) - set(LATIN_CHARSET):
+                    log.warning("skipping extra sample %s: %r is not a Latin plate text", row.get("image"),
+                                text)
+                    continue
+            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
             if img is None or not text:
                 log.warning("skipping unreadable extra sample %s", row.get("image"))
                 continue
-            imgs.append(line_image(img, plate_layout(img, text)))
+            layout = ONE_LINE if kind == "latin" else plate_layout(img, text)
+            imgs.append(line_image(img, layout))
             labels.append(text)
     if not imgs:
-        raise ValueError(f"no usable samples in {folder / 'labels.csv'}")
+        what = {"korean": "Korean plates", "latin": "Latin plates"}.get(kind or "", "usable samples")
+        raise ValueError(f"no {what} in {folder / 'labels.csv'}")
     return SampleSet(np.stack(imgs), labels)
 
 

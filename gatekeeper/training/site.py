@@ -92,14 +92,16 @@ def detector_metrics(
 
 
 def reader_metrics(
-    reader: Any, site: SiteDataset, split: str = "val", upscale_min_width: int = 160
+    reader: Any, site: SiteDataset, split: str = "val", upscale_min_width: int = 160,
+    script: str | None = None,
 ) -> SiteScore:
-    """Exact-plate accuracy and character accuracy of ``reader`` on the site's plate crops of ``split``."""
+    """Exact-plate accuracy and character accuracy of ``reader`` on the site's plate crops of ``split``
+    (``script``: only its Korean or only its Latin plates, see ``SiteDataset.reader_samples``)."""
     from gatekeeper.pipeline.recognizer import read_crop
 
     rows: list[ReaderRow] = []
     chars = errors = 0
-    for sample in site.reader_samples(split):
+    for sample in site.reader_samples(split, script):
         crop = cv2.imread(str(sample.image))
         if crop is None:
             continue
@@ -118,20 +120,27 @@ def reader_metrics(
     return SiteScore(metrics, rows)
 
 
-def synthetic_gate_frames(n: int, seed: int = 0, size: tuple[int, int] = (320, 240)):
-    """``n`` generated (frame, plate box, plate text) triples: rendered plates on plain gate-like frames.
+def synthetic_gate_frames(n: int, seed: int = 0, size: tuple[int, int] = (320, 240), latin: bool = False):
+    """``n`` generated (frame, plate box, plate text) triples: rendered plates (Korean, or ``latin``) on
+    plain gate-like frames.
 
     For smoke tests and demos of the labeling/retraining loop (no real photos needed).
     """
     import numpy as np
 
+    from gatekeeper.dataset.synth.latin import LatinPlateRenderer
     from gatekeeper.dataset.synth.renderer import PlateRenderer
 
-    renderer = PlateRenderer(seed=seed)
+    latin_renderer = LatinPlateRenderer(seed=seed) if latin else None
+    korean_renderer = None if latin else PlateRenderer(seed=seed)
     rng = np.random.default_rng(seed)
     fw, fh = size
     for _ in range(n):
-        plate, text = renderer.render()
+        if latin_renderer is not None:
+            drawn = latin_renderer.render()
+            plate, text = drawn.image, drawn.text
+        else:
+            plate, text = korean_renderer.render()
         w = int(rng.integers(fw // 4, fw // 2))
         h = max(8, int(w * plate.shape[0] / plate.shape[1]))
         plate = cv2.resize(plate, (w, h), interpolation=cv2.INTER_AREA)
@@ -195,14 +204,17 @@ def fine_tune_reader(
     seed: int = 0,
     progress: Progress | None = None,
     time_budget_s: float | None = None,
+    kind: str = "korean",
     **kwargs: Any,
 ) -> Any:
-    """Fine-tune the reader on the site's train crops (``reader/train``) mixed with synthetic plates."""
+    """Fine-tune the Korean (``kind="korean"``) or the Latin reader on the site's train crops of that
+    script (``reader/train``) mixed with synthetic plates."""
     from gatekeeper.training.reader import train_reader
 
     train_dir = site.reader_dir / "train"
-    if not (train_dir / "labels.csv").is_file():
-        raise ValueError("no labelled site plates yet: label some passes first")
+    if not site.reader_samples("train", kind):
+        raise ValueError(f"no labelled {'Korean' if kind == 'korean' else 'Latin'} site plates yet: "
+                         "label some passes first")
     return train_reader(
         Path(out_dir),
         steps=steps,
@@ -214,5 +226,6 @@ def fine_tune_reader(
         device=device,
         progress=progress,
         time_budget_s=time_budget_s,
+        kind=kind,
         **kwargs,
     )

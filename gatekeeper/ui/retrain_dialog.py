@@ -98,7 +98,8 @@ class RetrainDialog(QDialog):
         self._cancelled = False
 
         self.kind = QComboBox(objectName="retrainKind")
-        self.kind.addItem(self.tr("Plate reader"), "reader")
+        self.kind.addItem(self.tr("Korean plate reader"), "reader")
+        self.kind.addItem(self.tr("Latin plate reader"), "latin-reader")
         self.kind.addItem(self.tr("Plate detector"), "detector")
         self.amount = QSpinBox(objectName="retrainAmount")
         self.amount.setRange(1, 1_000_000)

@@ -1098,8 +1098,13 @@ Offline licence-plate recognition and gate log.</source>
     </message>
     <message>
         <location line="+12"/>
-        <source>Plate reader</source>
-        <translation>번호 인식 모델</translation>
+        <source>Korean plate reader</source>
+        <translation>한글 번호 인식 모델</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Latin plate reader</source>
+        <translation>라틴 문자 번호 인식 모델</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -1,4 +1,5 @@
-"""``gatekeeper train reader --site`` and ``gatekeeper models`` / ``models activate`` through the CLI."""
+"""``gatekeeper train reader|latin-reader --site`` and ``gatekeeper models`` / ``models activate``
+through the CLI."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_models_lists_shipped_weights_and_refuses_unknown_version(capsys) -> Non
     assert main(["models", "--json"]) == 0
     listed = {m["version"]: m for m in json.loads(capsys.readouterr().out)}
     shipped = {m["kind"]: m for m in listed.values() if m["status"] == "active"}
-    assert set(shipped) == {"detector", "reader"}, "the shipped weights/ models are the first active versions"
+    assert set(shipped) == {"detector", "reader", "latin-reader"}, "shipped weights are the first versions"
     assert all(m["parent"] is None and all(len(h) == 64 for h in m["sha256"].values()) for m in shipped.values())
     assert main(["models", "activate", "reader-042"]) == 2
     assert "no model version 'reader-042'" in capsys.readouterr().err
@@ -50,7 +51,7 @@ def test_models_lists_shipped_weights_and_refuses_unknown_version(capsys) -> Non
 
 def test_train_site_without_labels_is_a_clear_error(capsys) -> None:
     assert main(["train", "reader", "--site", *TINY]) == 2
-    assert "validation split is empty" in capsys.readouterr().err
+    assert "validation split has no Korean plates" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -90,9 +91,28 @@ def test_train_latin_reader_base_recipe(tmp_path, capsys) -> None:
     assert (out / "latin_reader.onnx").is_file() and (out / "latin_reader.yaml").is_file()
 
 
-def test_site_training_of_the_latin_reader_is_refused_with_a_reason(capsys) -> None:
-    assert main(["train", "latin-reader", "--site", *TINY]) == 2
-    assert "synthetic plates only" in capsys.readouterr().err
+@pytest.mark.slow
+def test_site_training_of_the_latin_reader(tmp_path, capsys) -> None:
+    paths = AppPaths.default().ensure()
+    db = Database.for_paths(paths)
+    db.upgrade()
+    svc = LabelingService(LabelingRepository(db), paths, Settings(), user="tester")
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(12, seed=4, latin=True)):
+        path = tmp_path / f"latin{k}.jpg"
+        cv2.imwrite(str(path), frame)
+        svc.save(svc.enqueue_frame(path, text=text, box=box), [LabeledPlate(box, text, "foreign")])
+    db.dispose()
+    assert main(["train", "reader", "--site", *TINY]) == 2  # no Korean plates labelled
+    assert "has no Korean plates" in capsys.readouterr().err
+    assert main(["train", "latin-reader", "--site", "--progress-json", *TINY]) == 0
+    result = _json_lines(capsys.readouterr().out)[-1]["result"]
+    assert result["kind"] == "latin-reader" and result["version"].startswith("latin-reader-")
+    assert set(result["data"]) == {"plates_latin_train", "plates_latin_val"}
+    assert main(["models", "--kind", "latin-reader"]) == 0
+    table = capsys.readouterr().out
+    active = result["version"] if result["promoted"] else "latin-reader-000"
+    assert result["version"] in table and f"{active}*" in table
+    assert all(line.split()[1] == "latin-reader" for line in table.splitlines()[1:])
 
 
 def test_detector_fine_tune_options_reach_the_trainer() -> None:

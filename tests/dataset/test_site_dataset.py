@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from gatekeeper.dataset.site_dataset import SiteDataset, rectify_crop, split_for, yolo_line
 from gatekeeper.domain.types import Box
@@ -48,10 +49,26 @@ def test_write_item_files_and_relabel(tmp_path) -> None:
     site.write_item(5, _frame(), [(Box(100, 150, 200, 180), "12가3457")], "train")  # relabel
     assert [(s.image.name, s.plate) for s in site.reader_samples("train")] == [("item_5_0.png", "12가3457")]
     assert not (site.reader_dir / "train" / "item_5_1.png").exists()
-    assert site.counts() == {"frames_train": 1, "plates_train": 1, "frames_val": 1, "plates_val": 1}
+    assert site.counts() == {"frames_train": 1, "plates_train": 1, "frames_val": 1, "plates_val": 1,
+                             "plates_korean_train": 1, "plates_latin_train": 0,
+                             "plates_korean_val": 1, "plates_latin_val": 0}
     [(image, boxes)] = site.detector_samples("val")
     assert image.name == "item_6.jpg" and Box(100, 150, 200, 180).iou(boxes[0]) > 0.99
     assert not list(site.root.rglob("*.tmp"))
+
+
+def test_reader_samples_by_script(tmp_path) -> None:
+    site = SiteDataset(tmp_path / "labels")
+    big, small = Box(100, 150, 200, 180), Box(10, 10, 60, 30)
+    site.write_item(1, _frame(), [(big, "12가3456"), (small, "AB-12 CDE")], "train")
+    site.write_item(2, _frame(), [(big, "서울12가3456"), (small, "7ABC123")], "train")
+    assert [s.plate for s in site.reader_samples("train", "korean")] == ["12가3456", "서울12가3456"]
+    assert [s.plate for s in site.reader_samples("train", "latin")] == ["AB-12 CDE", "7ABC123"]
+    assert len(site.reader_samples("train")) == 4 and site.reader_samples("val", "latin") == []
+    counts = site.counts()
+    assert counts["plates_train"] == 4 and counts["plates_korean_train"] == counts["plates_latin_train"] == 2
+    with pytest.raises(ValueError, match="script"):
+        site.reader_samples("train", "cyrillic")
 
 
 def test_rectified_crop_contains_the_plate() -> None:

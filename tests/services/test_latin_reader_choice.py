@@ -1,15 +1,20 @@
 """Which Latin reader the runtime builds: our network by default, EasyOCR's English model by choice or
-when the network's files are missing (with a warning), none when Latin reading is off."""
+when the network's files are missing (with a warning), none when Latin reading is off; a Latin network
+retrained on site (the registry's active ``latin-reader``) before the shipped one."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 
-from gatekeeper.domain.paths import AppPaths
+from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import ReaderSettings, Settings
 from gatekeeper.pipeline.reader_latin import LatinPlateReader, MultiReader
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader
+from gatekeeper.services.model_registry import ModelRegistry
 from gatekeeper.services.runtime import load_models, make_latin_reader
+from gatekeeper.storage.db import Database
+from gatekeeper.storage.labeling_repo import ModelVersionRepository
 
 
 def _settings(**reader) -> Settings:
@@ -38,3 +43,26 @@ def test_loaded_models_chain_korean_and_latin_network() -> None:
     assert [r.name for r in models.reader.readers] == ["kr_reader", "latin_reader"]
     korean_only = load_models(_settings(latin=False), paths, "cpu")
     assert not isinstance(korean_only.reader, MultiReader)
+
+
+def test_a_registered_latin_reader_is_preferred_and_a_broken_one_falls_back(tmp_path, caplog) -> None:
+    paths = AppPaths.default().ensure()
+    db = Database.for_paths(paths)
+    db.upgrade()
+    try:
+        registry = ModelRegistry(ModelVersionRepository(db), paths, Settings())
+        trained = tmp_path / "trained"
+        trained.mkdir()
+        for f in weights_dir().glob("latin_reader.*"):
+            shutil.copy(f, trained / f.name)
+        mv = registry.activate(registry.register("latin-reader", trained / "latin_reader.pth", parent=None,
+                                                 metrics={}, data_size=0).version)
+        got = make_latin_reader(_settings(), paths)
+        assert isinstance(got, LatinNetReader) and got.weights_dir == paths.models_dir / mv.version
+        (paths.models_dir / mv.version / "latin_reader.yaml").unlink()
+        with caplog.at_level(logging.WARNING):
+            got = make_latin_reader(_settings(), paths)
+        assert isinstance(got, LatinNetReader) and got.weights_dir == weights_dir()
+        assert mv.version in caplog.text and "unusable" in caplog.text
+    finally:
+        db.dispose()

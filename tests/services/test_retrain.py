@@ -9,6 +9,7 @@ import pytest
 
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import RetrainSettings, Settings
+from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 from gatekeeper.services.labeling import LabelingService
 from gatekeeper.services.model_registry import ModelRegistry, active_weights
 from gatekeeper.services.retrain import (
@@ -17,6 +18,7 @@ from gatekeeper.services.retrain import (
     challenger_wins,
     labels_since_last_training,
 )
+from gatekeeper.services.runtime import make_latin_reader
 from gatekeeper.services.train_report import align, confusion_pairs
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.labeling_repo import LabeledPlate, LabelingRepository, ModelVersionRepository
@@ -25,10 +27,10 @@ from gatekeeper.training.site import ReaderRow, synthetic_gate_frames
 TINY_READER = {"batch_size": 8, "held_out": 8, "producer": False, "checkpoint_every": 100}
 
 
-def label_generated_frames(svc: LabelingService, folder, n: int, seed: int = 0) -> None:
-    """Queue ``n`` generated gate frames and save their labels like an operator would."""
-    for k, (frame, box, text) in enumerate(synthetic_gate_frames(n, seed)):
-        path = folder / f"gen{k}.jpg"
+def label_generated_frames(svc: LabelingService, folder, n: int, seed: int = 0, latin: bool = False) -> None:
+    """Queue ``n`` generated gate frames (Korean or ``latin`` plates), labelled as an operator would."""
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(n, seed, latin=latin)):
+        path = folder / f"gen{seed}_{'latin' if latin else 'kr'}_{k}.jpg"
         cv2.imwrite(str(path), frame)
         item = svc.enqueue_frame(path, text=text, confidence=0.3, box=box)
         svc.save(item, [LabeledPlate(box, text, "private", "car")])
@@ -86,21 +88,28 @@ def test_shipped_weights_become_the_first_active_versions(env, tmp_path) -> None
         "kr_reader.pth",
         "kr_reader.yaml",
         "kr_reader.py",
+        "latin_reader.pth",
+        "latin_reader.yaml",
+        "latin_reader.py",
+        "latin_reader.onnx",
     ):
         (shipped / name).write_bytes(name.encode() * 100)
     settings = Settings.model_validate(
         {
             "detector": {"weights": str(shipped / "plate_detector.onnx")},
-            "reader": {"korean_weights": str(shipped / "kr_reader")},
+            "reader": {"korean_weights": str(shipped / "kr_reader"),
+                       "latin_weights": str(shipped / "latin_reader")},
         }
     )
     registry = ModelRegistry(_registry.repo, paths, settings)
     added = registry.ensure_initial()
-    assert [m.version for m in added] == ["detector-000", "reader-000"]
+    assert [m.version for m in added] == ["detector-000", "reader-000", "latin-reader-000"]
     assert registry.ensure_initial() == []  # only once
-    det, rdr = registry.active("detector"), registry.active("reader")
+    det, rdr, latin = registry.active("detector"), registry.active("reader"), registry.active("latin-reader")
     assert det.note == "shipped weights" and set(det.sha256) == {"plate_detector.onnx", "plate_detector.pt"}
     assert set(rdr.sha256) == {"kr_reader.pth", "kr_reader.yaml", "kr_reader.py"}
+    assert set(latin.sha256) == {f"latin_reader.{ext}" for ext in ("pth", "yaml", "py", "onnx")}
+    assert active_weights(paths, "latin-reader") == paths.models_dir / "latin-reader-000" / "latin_reader.pth"
     assert active_weights(paths, "detector") == paths.models_dir / "detector-000" / "plate_detector.onnx"
     assert active_weights(paths, "reader") == paths.models_dir / "reader-000" / "kr_reader.pth"
     (shipped / "kr_reader.pth").write_bytes(b"an updated shipped reader" * 100)  # an app update
@@ -179,3 +188,40 @@ def test_detector_retrain_one_epoch_beats_a_known_champion_record(env, tmp_path)
     assert active_weights(paths, "detector") == folder / "best.onnx"
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "detection_recall" in html and "Worst frames" in html
+
+
+@pytest.mark.slow
+def test_latin_reader_retrain_learns_and_is_scored_on_the_latin_plates_only(env, tmp_path) -> None:
+    svc, registry, paths, _ = env
+    label_generated_frames(svc, tmp_path, 6)
+    label_generated_frames(svc, tmp_path, 14, seed=5, latin=True)
+    counts = svc.dataset.counts()
+    n_val, n_train = counts["plates_latin_val"], counts["plates_latin_train"]
+    assert n_val >= 1 and n_train >= 6 and counts["plates_korean_train"] + counts["plates_korean_val"] == 6
+    service = RetrainService(registry, paths, Settings())
+    registry.ensure_initial()
+    shipped = registry.active("latin-reader")
+    assert shipped is not None and shipped.note == "shipped weights"
+    version, before = service.champion_score("latin-reader")  # the shipped network, on the Latin plates
+    assert version == shipped.version and before["val_size"] == n_val
+    registry.repo.update(shipped.version, metrics={"site_val": {"plate_accuracy": -1.0, "val_size": n_val}})
+    out = service.run("latin-reader", steps=3, synthetic=32, trainer_kwargs=TINY_READER)
+    assert out.promoted and out.parent == shipped.version and out.after["val_size"] == n_val
+    assert out.data == {"plates_latin_train": n_train, "plates_latin_val": n_val}
+    mv = registry.get(out.version)
+    assert mv.version.startswith("latin-reader-") and mv.kind == "latin-reader" and mv.data_size == n_train
+    assert active_weights(paths, "latin-reader") == paths.models_dir / mv.version / "latin_reader.pth"
+    assert registry.active("reader").note == "shipped weights"  # the Korean reader is untouched
+    got = make_latin_reader(Settings(), paths)  # what the window loads next
+    assert isinstance(got, LatinNetReader) and got.weights_dir == paths.models_dir / mv.version
+    html = (paths.models_dir / mv.version / "report.html").read_text(encoding="utf-8")
+    assert "Site validation split" in html
+
+
+def test_a_reader_kind_without_plates_of_its_script_is_refused(env, tmp_path) -> None:
+    svc, registry, paths, _ = env
+    label_generated_frames(svc, tmp_path, 8)  # Korean plates only
+    with pytest.raises(ValueError, match="no Latin plates"):
+        RetrainService(registry, paths, Settings()).run("latin-reader", steps=1)
+    with pytest.raises(ValueError, match="unknown model kind"):
+        RetrainService(registry, paths, Settings()).run("ocr", steps=1)

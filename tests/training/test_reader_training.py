@@ -1,4 +1,4 @@
-"""A tiny real training run of the Korean reader: writes loadable EasyOCR/ONNX weights and resumes."""
+"""Tiny real training runs of the readers (loadable EasyOCR/ONNX weights, resuming) and their site crops."""
 
 from __future__ import annotations
 
@@ -75,3 +75,24 @@ def test_tiny_latin_training_starts_from_the_korean_network(tmp_path: Path) -> N
 def test_unknown_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="kind"):
         train_reader(tmp_path, kind="cyrillic", steps=1)
+
+
+def test_site_crops_go_to_the_reader_of_their_script(tmp_path: Path) -> None:
+    import cv2
+
+    from gatekeeper.training.reader_data import load_extra
+
+    rows = [("a.png", "12가3456"), ("b.png", "ab-12 cde"), ("c.png", "서울12가3456"),
+            ("d.png", "7ÄBC123"), ("e.png", "")]
+    for name, _ in rows:
+        cv2.imwrite(str(tmp_path / name), np.full((64, 220, 3), 200, np.uint8))
+    csv_text = "image,plate\n" + "".join(f"{n},{t}\n" for n, t in rows)
+    (tmp_path / "labels.csv").write_text(csv_text, encoding="utf-8")
+    korean = load_extra(tmp_path, kind="korean")
+    assert korean.labels == ["12가3456", "서울12가3456"] and korean.images.shape == (2, 32, 160)
+    latin = load_extra(tmp_path, kind="latin")  # normalised; a letter outside A-Z is not trained on
+    assert latin.labels == ["AB12CDE"] and latin.images.shape == (1, 32, 160)
+    assert len(load_extra(tmp_path).labels) == 4
+    (tmp_path / "labels.csv").write_text("image,plate\na.png,12가3456\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no Latin plates"):
+        load_extra(tmp_path, kind="latin")

@@ -18,12 +18,12 @@ from gatekeeper.ui.retrain_dialog import RetrainDialog, train_arguments
 TINY = ["--synthetic", "32", "--batch-size", "8", "--held-out", "8"]
 
 
-def _label(tmp_path, n: int) -> AppPaths:
+def _label(tmp_path, n: int, latin: bool = False) -> AppPaths:
     paths = AppPaths.default().ensure()
     db = Database.for_paths(paths)
     db.upgrade()
     svc = LabelingService(LabelingRepository(db), paths, Settings(), user="tester")
-    for k, (frame, box, text) in enumerate(synthetic_gate_frames(n, seed=5)):
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(n, seed=5, latin=latin)):
         path = tmp_path / f"g{k}.jpg"
         cv2.imwrite(str(path), frame)
         svc.save(svc.enqueue_frame(path, text=text, box=box), [LabeledPlate(box, text)])
@@ -61,7 +61,7 @@ def test_failure_is_reported_and_buttons_reset(qtbot) -> None:
     assert dialog.is_running() and not dialog.start_button.isEnabled()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=60_000)
     assert "Training failed" in dialog.status.text() and dialog.start_button.isEnabled()
-    assert "validation split is empty" in dialog.log_view.toPlainText()
+    assert "validation split has no Korean plates" in dialog.log_view.toPlainText()
 
 
 def test_cancel_stops_the_process(qtbot, tmp_path) -> None:
@@ -90,3 +90,22 @@ def test_tiny_run_shows_report_and_signals_new_model(qtbot, tmp_path) -> None:
     assert result["kind"] == "reader" and dialog.progress.value() == 1000
     assert "Site validation split" in dialog.report.toPlainText()
     assert changed == ([("reader", result["version"])] if result["promoted"] else [])
+
+
+@pytest.mark.slow
+def test_the_latin_reader_is_retrained_from_the_dialog(qtbot, tmp_path) -> None:
+    _label(tmp_path, 12, latin=True)
+    dialog = RetrainDialog(data_dir=AppPaths.default().data_dir, extra_args=TINY)
+    qtbot.addWidget(dialog)
+    kinds = [dialog.kind.itemData(i) for i in range(dialog.kind.count())]
+    assert kinds == ["reader", "latin-reader", "detector"]
+    dialog.kind.setCurrentIndex(kinds.index("latin-reader"))
+    assert dialog.amount_label.text() == "Steps" and dialog.amount.value() == 2000
+    dialog.amount.setValue(3)
+    changed = []
+    dialog.models_changed.connect(lambda kind, version: changed.append((kind, version)))
+    with qtbot.waitSignal(dialog.finished_run, timeout=180_000) as done:
+        dialog.start()
+    result = done.args[0]
+    assert result["kind"] == "latin-reader" and result["data"]["plates_latin_train"] >= 6
+    assert changed == ([("latin-reader", result["version"])] if result["promoted"] else [])

@@ -1,4 +1,5 @@
-"""Detector-only evaluation: detection recall on labelled image folders, YOLO split metrics, latency.
+"""Detector-only evaluation: detection recall on labelled image folders, YOLO split metrics (ultralytics'
+own, and the app's detection recall at conf ``--conf`` on the same split), latency.
 
 ``python -m gatekeeper.training.detector_eval WEIGHTS [--eval DIR ...] [--data data.yaml] [--bench]``
 """
@@ -22,6 +23,7 @@ from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.detector import YoloPlateDetector
 
 log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def labelled_boxes(folder: Path) -> dict[str, list[Box]]:
@@ -36,11 +38,58 @@ def labelled_boxes(folder: Path) -> dict[str, list[Box]]:
     return boxes
 
 
-def detection_recall(detector: YoloPlateDetector, folder: Path, iou: float = 0.5) -> dict[str, Any]:
-    """Share of labelled plates with a detection at IoU >= ``iou``; also false positives per image."""
+def yolo_boxes(images: Path) -> dict[str, list[Box]]:
+    """image path (relative to ``images``) -> true plate boxes of a YOLO split folder, read from the
+    ``labels`` folder beside ``images``: boxes (``cls cx cy w h``) or polygons (``cls x1 y1 x2 y2 ...``,
+    taken as their bounding box, as ultralytics does); images without a plate are skipped."""
     import cv2
 
-    truth = labelled_boxes(folder)
+    labels = images.parent / "labels"
+    boxes: dict[str, list[Box]] = {}
+    for image in sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+        label = labels / f"{image.stem}.txt"
+        rows = [line.split() for line in label.read_text().splitlines()] if label.is_file() else []
+        rows = [r for r in rows if len(r) == 5 or (len(r) >= 7 and len(r) % 2 == 1)]
+        if not rows:
+            continue
+        shape = cv2.imread(str(image), cv2.IMREAD_UNCHANGED).shape
+        h, w = shape[:2]
+        for r in rows:
+            v = [float(x) for x in r[1:]]
+            if len(v) == 4:
+                cx, cy, bw, bh = v
+                box = Box((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
+            else:
+                xs, ys = v[0::2], v[1::2]
+                box = Box(min(xs) * w, min(ys) * h, max(xs) * w, max(ys) * h)
+            boxes.setdefault(image.name, []).append(box)
+    return boxes
+
+
+def split_images(data_yaml: Path, split: str) -> Path:
+    """The images folder of ``split`` named by an ultralytics ``data.yaml`` (relative to its ``path`` or
+    to the file's folder)."""
+    import yaml
+
+    cfg = yaml.safe_load(Path(data_yaml).read_text(encoding="utf-8"))
+    base = Path(cfg.get("path") or Path(data_yaml).parent)
+    key = "val" if split == "valid" else split
+    if key not in cfg:
+        raise ValueError(f"{data_yaml} names no {split!r} split")
+    folder = Path(cfg[key])
+    return folder if folder.is_absolute() else base / folder
+
+
+def detection_recall(
+    detector: YoloPlateDetector, folder: Path, iou: float = 0.5, truth: dict[str, list[Box]] | None = None
+) -> dict[str, Any]:
+    """Share of labelled plates with a detection at IoU >= ``iou``; also false positives per image.
+
+    ``truth`` (image name under ``folder`` -> boxes) defaults to ``folder/labels.csv``.
+    """
+    import cv2
+
+    truth = labelled_boxes(folder) if truth is None else truth
     hits = total = extra = loose = contained = 0
     missed: list[str] = []
     for name, boxes in sorted(truth.items()):
@@ -149,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["eval"] = {d.name: detection_recall(det, d) for d in a.eval}
     if a.data:
         report[f"{a.split}_split"] = split_metrics(a.weights, a.data, a.split, a.imgsz)
+        det = YoloPlateDetector(a.weights, imgsz=a.imgsz, confidence=a.conf, device="cpu")
+        images = split_images(a.data, a.split)
+        found = detection_recall(det, images, truth=yolo_boxes(images))
+        report[f"{a.split}_split_app"] = {k: v for k, v in found.items() if k != "missed"}
     if a.bench:
         frames = video_frames(a.bench)
         report["latency"] = {

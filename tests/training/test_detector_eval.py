@@ -10,7 +10,13 @@ import numpy as np
 from gatekeeper.dataset.composite import paste_plate, road_texture, synth_plate_source
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.pipeline.detector import YoloPlateDetector
-from gatekeeper.training.detector_eval import detection_recall, labelled_boxes, latency_ms
+from gatekeeper.training.detector_eval import (
+    detection_recall,
+    labelled_boxes,
+    latency_ms,
+    split_images,
+    yolo_boxes,
+)
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -44,3 +50,34 @@ def test_detection_recall_and_latency(tmp_path: Path) -> None:
     frame = cv2.imread(str(folder / "images" / "p0.jpg"))
     lat = latency_ms(det, [frame], repeats=2)
     assert 0 < lat["median_ms"] <= lat["p90_ms"]
+
+
+def test_a_yolo_split_is_scored_by_the_app_detector(tmp_path: Path) -> None:
+    (tmp_path / "csv").mkdir()
+    folder = _folder(tmp_path / "csv")
+    split = tmp_path / "data" / "test"
+    (split / "images").mkdir(parents=True)
+    (split / "labels").mkdir()
+    truth = labelled_boxes(folder)
+    for k, (name, (box,)) in enumerate(sorted(truth.items())):
+        frame = cv2.imread(str(folder / name))
+        h, w = frame.shape[:2]
+        cv2.imwrite(str(split / "images" / f"s{k}.jpg"), frame)
+        if k == 0:  # a box
+            cx, cy = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
+            line = f"0 {cx / w} {cy / h} {box.width / w} {box.height / h}"
+        else:  # a polygon (Roboflow exports some plates so)
+            pts = [(box.x1, box.y1), (box.x2, box.y1 + 2), (box.x2, box.y2), (box.x1, box.y2 - 2)]
+            line = "0 " + " ".join(f"{x / w} {y / h}" for x, y in pts)
+        (split / "labels" / f"s{k}.txt").write_text(line + "\n")
+    cv2.imwrite(str(split / "images" / "empty.jpg"), np.zeros((64, 64, 3), np.uint8))  # a background image
+    (tmp_path / "data" / "data.yaml").write_text("names: [Plate]\nnc: 1\ntest: test/images\n")
+    images = split_images(tmp_path / "data" / "data.yaml", "test")
+    assert images == split / "images"
+    boxes = yolo_boxes(images)
+    assert sorted(boxes) == ["s0.jpg", "s1.jpg"]
+    expected = [truth[name] for name in sorted(truth)]
+    assert all(b[0].iou(t[0]) > 0.97 for b, t in zip(boxes.values(), expected, strict=True))
+    det = YoloPlateDetector(weights_dir() / "plate_detector.onnx", device="cpu")
+    res = detection_recall(det, images, truth=boxes)
+    assert res["plates"] == 2 and res["detection_recall"] == 1.0

@@ -288,6 +288,13 @@ def data_key(kind: str, split: str) -> str:
     return f"plates_{READER_SCRIPTS[kind]}_{split}"
 
 
+def reader_kind_for(counts: dict[str, int]) -> str:
+    """The reader a quiet-hour retraining should train: the Latin one when most of the site's labelled
+    training plates are Latin (and its validation split has some), else the Korean one."""
+    latin_train, korean_train = counts.get("plates_latin_train", 0), counts.get("plates_korean_train", 0)
+    return "latin-reader" if counts.get("plates_latin_val", 0) and latin_train > korean_train else "reader"
+
+
 def reader_entry(result: Any) -> Path:
     """The weights file the reader loader takes (``<name>.pth`` beside its ``.yaml``/``.py``)."""
     for name in ("pth", "weights", "onnx"):

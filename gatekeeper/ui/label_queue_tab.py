@@ -148,10 +148,11 @@ def install_labeling(
     ``reload_models()``. The tab title shows the pending count; new passes refresh the list; Retrain opens
     :class:`RetrainDialog` whose activated model is reloaded without a restart; with ``retrain_settings``
     and ``new_labels`` (a callable counting labels since the last training) a ``RetrainTrigger`` offers
-    (or starts) retraining at the quiet hour.
+    (or starts) retraining at the quiet hour, of the reader the labels call for (:func:`reader_kind_for`).
     """
     from PySide6.QtWidgets import QMessageBox
 
+    from gatekeeper.services.retrain import reader_kind_for
     from gatekeeper.ui.retrain_dialog import RetrainDialog, RetrainTrigger
 
     tab = LabelQueueTab(service)
@@ -160,17 +161,27 @@ def install_labeling(
     window.tabs.setTabText(index, tab_title(tab.count()))
     window.pass_logged.connect(lambda _record: tab.refresh())
 
-    def open_retrain(start: bool = False) -> RetrainDialog:
+    def open_retrain(start: bool = False, kind: str | None = None) -> RetrainDialog:
         dialog = getattr(window, "retrain_dialog", None)
         if dialog is None:
             dialog = RetrainDialog(window, data_dir=data_dir, device=device, config=config)
             dialog.models_changed.connect(lambda _kind, _version: window.reload_models())
             window.retrain_dialog = dialog
+        if kind is not None:
+            dialog.set_kind(kind)
         dialog.show()
         dialog.raise_()
         if start:
             dialog.start()
         return dialog
+
+    def site_reader() -> str:
+        """The reader the labels call for (the Latin one at a site labelling mostly foreign plates)."""
+        try:
+            return reader_kind_for(service.dataset.counts())
+        except OSError as exc:
+            log.warning("cannot count the site's labelled plates: %s", exc)
+            return "reader"
 
     tab.retrain_requested.connect(open_retrain)
     tab.open_retrain = open_retrain
@@ -186,9 +197,9 @@ def install_labeling(
                 ).replace("%1", str(n)),
             )
             if answer == QMessageBox.StandardButton.Yes:
-                open_retrain()
+                open_retrain(kind=site_reader())
 
         trigger.offer.connect(offer)
-        trigger.start.connect(lambda _n: open_retrain(start=True))
+        trigger.start.connect(lambda _n: open_retrain(start=True, kind=site_reader()))
         tab.trigger = trigger
     return tab

@@ -136,6 +136,14 @@ class RetrainDialog(QDialog):
         self._kind_changed()
         self.resize(760, 640)
 
+    def set_kind(self, kind: str) -> None:
+        """Select the model to retrain (``detector``, ``reader`` or ``latin-reader``); ignored while running."""
+        index = self.kind.findData(kind)
+        if index < 0:
+            raise ValueError(f"unknown model kind {kind!r}")
+        if not self.is_running():
+            self.kind.setCurrentIndex(index)
+
     def _kind_changed(self) -> None:
         detector = self.kind.currentData() == "detector"
         self.amount_label.setText(self.tr("Epochs") if detector else self.tr("Steps"))

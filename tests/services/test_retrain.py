@@ -17,6 +17,7 @@ from gatekeeper.services.retrain import (
     RetrainService,
     challenger_wins,
     labels_since_last_training,
+    reader_kind_for,
 )
 from gatekeeper.services.runtime import make_latin_reader
 from gatekeeper.services.train_report import align, confusion_pairs
@@ -56,6 +57,14 @@ def test_rule_both_kinds() -> None:
     assert challenger_wins("detector", old, {"detection_recall": 0.85, "detection_precision": 0.9})[0]
     assert not challenger_wins("detector", old, {"detection_recall": 0.95, "detection_precision": 0.7})[0]
     assert not challenger_wins("detector", old, dict(old))[0]
+
+
+def test_the_reader_the_labels_call_for() -> None:
+    counts = {"plates_korean_train": 8, "plates_korean_val": 2, "plates_latin_train": 3, "plates_latin_val": 1}
+    assert reader_kind_for(counts) == "reader"
+    assert reader_kind_for({**counts, "plates_latin_train": 9}) == "latin-reader"
+    assert reader_kind_for({**counts, "plates_latin_train": 9, "plates_latin_val": 0}) == "reader"
+    assert reader_kind_for({}) == "reader"
 
 
 def test_alignment_and_confusions() -> None:

@@ -103,3 +103,32 @@ def test_installed_in_the_main_window_with_badge(qtbot, service, tmp_path) -> No
     dialog = tab.open_retrain()
     qtbot.addWidget(dialog)
     assert dialog.isVisible() and window.retrain_dialog is dialog
+
+
+def test_the_quiet_hour_retrains_the_reader_the_labels_call_for(qtbot, service, tmp_path) -> None:
+    from gatekeeper.training.site import synthetic_gate_frames
+    from gatekeeper.ui.label_queue_tab import install_labeling
+    from gatekeeper.ui.main_window import AppContext, MainWindow
+
+    for k, (frame, box, text) in enumerate(synthetic_gate_frames(12, seed=2, latin=True)):
+        path = tmp_path / f"latin{k}.jpg"
+        cv2.imwrite(str(path), frame)
+        service.save(service.enqueue_frame(path, text=text, box=box), [LabeledPlate(box, text, "foreign")])
+    counts = service.dataset.counts()
+    assert counts["plates_latin_val"] >= 1 and counts["plates_korean_train"] == 0
+    ctx = AppContext(settings=Settings(), paths=service.paths, load_models=lambda: None,
+                     camera_factory=lambda *_a: (None, None), save_settings=False)
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    tab = install_labeling(window, service, retrain_settings=Settings().retrain, new_labels=lambda: 12,
+                           data_dir=service.paths.data_dir)
+    tab.trigger.start.emit(12)  # what the timer emits at the quiet hour with auto_start
+    dialog = window.retrain_dialog
+    qtbot.addWidget(dialog)
+    assert dialog.kind.currentData() == "latin-reader" and dialog.is_running()
+    dialog.cancel()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    dialog.set_kind("reader")
+    assert dialog.kind.currentData() == "reader" and dialog.amount_label.text() == "Steps"
+    with pytest.raises(ValueError, match="unknown model kind"):
+        dialog.set_kind("ocr")

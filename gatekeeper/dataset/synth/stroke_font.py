@@ -1,6 +1,7 @@
 """A uniform-stroke, condensed plate alphabet drawn from polylines (the look of DIN 1451, California's
 Penitentiary Gothic and similar plate faces), with the variants real plates use: open or closed 4,
-flat- or round-topped 3, 1 with or without a foot (or a bare bar), pointed or flat-topped A.
+flat- or round-topped 3, 1 with or without a foot (or a bare bar), pointed or flat-topped A, and
+California's 4 (open, its stem starting below the middle) and W (the middle apex at full height).
 
 Coordinates are on a 4 x 8 grid (x right, y down); glyphs are rendered as float masks.
 """
@@ -30,7 +31,8 @@ GLYPHS: dict[str, list[list[Stroke]]] = {  # character -> variants -> strokes
     "3": [[[(0, 0), (4, 0), (2, 3.5), (3, 3.5), (4, 4.5), (4, 7), (3, 8), (1, 8), (0, 7)]],
           [[(0, 1), (1, 0), (3, 0), (4, 1), (4, 2.8), (3, 3.8), (1.5, 3.8)],
            [(3, 3.8), (4, 4.8), (4, 7), (3, 8), (1, 8), (0, 7)]]],
-    "4": [[[(3, 8), (3, 0), (0, 5.5), (4, 5.5)]], [[(1, 0), (0, 5.5), (4, 5.5)], [(3, 2.2), (3, 8)]]],
+    "4": [[[(3, 8), (3, 0), (0, 5.5), (4, 5.5)]], [[(1, 0), (0, 5.5), (4, 5.5)], [(3, 2.2), (3, 8)]],
+          [[(1.4, 0), (0, 6), (4, 6)], [(3, 3.8), (3, 8)]]],  # California: open, the stem starts low
     "5": [[[(4, 0), (0.3, 0), (0, 3.6), (3, 3.3), (4, 4.3), (4, 7), (3, 8), (1, 8), (0, 7)]]],
     "6": [[[(3.6, 0), (1, 0), (0, 1), (0, 7), (1, 8), (3, 8), (4, 7), (4, 4.6), (3, 3.6), (1, 3.6), (0, 4.6)]]],
     "7": [[[(0, 0), (4, 0), (1.5, 8)]], [[(0, 1), (0, 0), (4, 0), (1.5, 8)]]],
@@ -59,7 +61,7 @@ GLYPHS: dict[str, list[list[Stroke]]] = {  # character -> variants -> strokes
     "T": [[[(0, 0), (4, 0)], [(2, 0), (2, 8)]]],
     "U": [[[(0, 0), (0, 7), (1, 8), (3, 8), (4, 7), (4, 0)]]],
     "V": [[[(0, 0), (2, 8), (4, 0)]]],
-    "W": [[[(0, 0), (1, 8), (2, 3), (3, 8), (4, 0)]]],
+    "W": [[[(0, 0), (1, 8), (2, 3), (3, 8), (4, 0)]], [[(0, 0), (1, 8), (2, 0.5), (3, 8), (4, 0)]]],
     "X": [[[(0, 0), (4, 8)], [(4, 0), (0, 8)]]],
     "Y": [[[(0, 0), (2, 4), (4, 0)], [(2, 4), (2, 8)]]],
     "Z": [[[(0, 0), (4, 0), (0, 8), (4, 8)]]],

@@ -137,7 +137,7 @@ class RetrainDialog(QDialog):
         self.resize(760, 640)
 
     def set_kind(self, kind: str) -> None:
-        """Select the model to retrain (``detector``, ``reader`` or ``latin-reader``); ignored while running."""
+        """Select the model to retrain (``detector``, ``reader``, ``latin-reader``); ignored while running."""
         index = self.kind.findData(kind)
         if index < 0:
             raise ValueError(f"unknown model kind {kind!r}")

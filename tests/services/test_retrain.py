@@ -60,7 +60,8 @@ def test_rule_both_kinds() -> None:
 
 
 def test_the_reader_the_labels_call_for() -> None:
-    counts = {"plates_korean_train": 8, "plates_korean_val": 2, "plates_latin_train": 3, "plates_latin_val": 1}
+    counts = {"plates_korean_train": 8, "plates_korean_val": 2,
+              "plates_latin_train": 3, "plates_latin_val": 1}
     assert reader_kind_for(counts) == "reader"
     assert reader_kind_for({**counts, "plates_latin_train": 9}) == "latin-reader"
     assert reader_kind_for({**counts, "plates_latin_train": 9, "plates_latin_val": 0}) == "reader"

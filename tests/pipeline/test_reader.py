@@ -14,7 +14,15 @@ from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.plates import is_valid_plate
 from gatekeeper.pipeline.plate_locate import text_cuts
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader, PlateReaderChain, ctc_greedy
-from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, ONE_LINE, TWO_LINE, layout_order, line_image, split_two_line
+from gatekeeper.pipeline.reader_layout import (
+    IMG_H,
+    IMG_W,
+    ONE_LINE,
+    TWO_LINE,
+    layout_order,
+    line_image,
+    split_two_line,
+)
 
 KR_DEV_MIN_ACCURACY = 0.85  # shipped weights: 14/14 (weights/README.md); margin for two misses
 STYLES = [PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.GREEN_OLD_2LINE,

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.recognizer import Recognizer, crop_plate, grammar_checked, looks_like_plate_crop, upscale
+from gatekeeper.pipeline.recognizer import (
+    Recognizer,
+    crop_plate,
+    grammar_checked,
+    looks_like_plate_crop,
+    upscale,
+)
 
 
 @pytest.fixture(scope="module")

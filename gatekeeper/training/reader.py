@@ -209,10 +209,12 @@ def train_reader(
     name: str | None = None,
     producer: bool = True,
     kind: str = "korean",
+    stop_at: int | None = None,
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
     ``kind`` picks the plates and charset (``korean`` or ``latin``); ``name`` defaults to the kind's model name.
+    ``stop_at``: end the run at this step, with the learning rate still on the schedule of ``steps``.
     """
     if kind not in KIND_SPECS:
         raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
@@ -292,7 +294,8 @@ def train_reader(
         if not pool.labels:
             raise RuntimeError("no training samples were produced")
         model.train()
-        while step < steps:
+        last = min(steps, stop_at) if stop_at is not None else steps
+        while step < last:
             if time_budget_s is not None and time.monotonic() - t0 > time_budget_s:
                 report(step / steps, f"time budget reached at step {step}")
                 break
@@ -315,7 +318,7 @@ def train_reader(
             step += 1
             lv = float(loss.detach())
             loss_avg = lv if loss_avg is None else 0.98 * loss_avg + 0.02 * lv
-            if step % checkpoint_every == 0 or step == steps:
+            if step % checkpoint_every == 0 or step == last:
                 torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "ema": ema.state_dict(),
                             "step": step}, ckpt)
                 msg = f"step {step}/{steps} loss {loss_avg:.3f} pool {len(pool.labels)}"
@@ -354,12 +357,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--kind", choices=sorted(KIND_SPECS), default="korean", help="Korean or Latin plates")
+    p.add_argument("--stop-at", type=int, default=None,
+                   help="end at this step, the learning rate still following the schedule of --steps")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
-                       threads=args.threads, lr=args.lr, kind=args.kind)
+                       threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx}; metrics {res.metrics}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +97,17 @@ def test_site_crops_go_to_the_reader_of_their_script(tmp_path: Path) -> None:
     (tmp_path / "labels.csv").write_text("image,plate\na.png,12가3456\n", encoding="utf-8")
     with pytest.raises(ValueError, match="no Latin plates"):
         load_extra(tmp_path, kind="latin")
+
+
+@pytest.mark.slow
+def test_a_run_can_end_early_on_its_schedule(tmp_path: Path) -> None:
+    import torch
+
+    out = tmp_path / "early"
+    res = train_reader(out, steps=8, stop_at=3, batch_size=4, synthetic=12, held_out=6, producer=False,
+                       checkpoint_every=100)
+    assert res.steps == 3 and res.onnx is not None and res.onnx.is_file()
+    state = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=False)
+    assert state["step"] == 3  # the last step is checkpointed, so the run can be resumed past it
+    lr = state["opt"]["param_groups"][0]["lr"]  # the last step's, on the 8-step cosine (a 3-step run: 1.0e-3)
+    assert lr == pytest.approx(2e-3 * (0.02 + 0.49 * (1 + math.cos(math.pi / 7))))

@@ -24,6 +24,10 @@ LATIN_FORMATS: tuple[str, ...] = (
     "A9999AA", "AA9999A", "AA9999",  # old Spanish provincial
     "99AAA9",  # Netherlands
     "9999999",  # digits only
+    "AAA9A99",  # Mercosur (Brazil, Argentina, Uruguay, ...)
+    "AA99AA", "99AA99",  # Portugal, the Netherlands, Australia
+    "AAA99A",  # Sweden
+    "AA99AA9999", "AA99A9999",  # India
     "AAAA", "AAAAA", "AAAAAA", "AAAAAAA",  # personalised plates
 )
 """Layouts of the plates most often seen; the synthetic Latin training plates cover each of them."""

@@ -31,6 +31,16 @@ def _label(tmp_path, n: int, latin: bool = False) -> AppPaths:
     return paths
 
 
+def _tiny_run(qtbot, dialog: RetrainDialog) -> tuple[dict, list[tuple[str, str]]]:
+    """Run a 3-step retraining from the dialog; (its result, the models_changed emissions)."""
+    dialog.amount.setValue(3)
+    changed: list[tuple[str, str]] = []
+    dialog.models_changed.connect(lambda kind, version: changed.append((kind, version)))
+    with qtbot.waitSignal(dialog.finished_run, timeout=180_000) as done:
+        dialog.start()
+    return done.args[0], changed
+
+
 def test_arguments() -> None:
     assert train_arguments("reader", 50) == [
         "-m",
@@ -81,12 +91,7 @@ def test_tiny_run_shows_report_and_signals_new_model(qtbot, tmp_path) -> None:
     _label(tmp_path, 12)
     dialog = RetrainDialog(data_dir=AppPaths.default().data_dir, extra_args=TINY)
     qtbot.addWidget(dialog)
-    dialog.amount.setValue(3)
-    changed = []
-    dialog.models_changed.connect(lambda kind, version: changed.append((kind, version)))
-    with qtbot.waitSignal(dialog.finished_run, timeout=180_000) as done:
-        dialog.start()
-    result = done.args[0]
+    result, changed = _tiny_run(qtbot, dialog)
     assert result["kind"] == "reader" and dialog.progress.value() == 1000
     assert "Site validation split" in dialog.report.toPlainText()
     assert changed == ([("reader", result["version"])] if result["promoted"] else [])
@@ -101,11 +106,6 @@ def test_the_latin_reader_is_retrained_from_the_dialog(qtbot, tmp_path) -> None:
     assert kinds == ["reader", "latin-reader", "detector"]
     dialog.kind.setCurrentIndex(kinds.index("latin-reader"))
     assert dialog.amount_label.text() == "Steps" and dialog.amount.value() == 2000
-    dialog.amount.setValue(3)
-    changed = []
-    dialog.models_changed.connect(lambda kind, version: changed.append((kind, version)))
-    with qtbot.waitSignal(dialog.finished_run, timeout=180_000) as done:
-        dialog.start()
-    result = done.args[0]
+    result, changed = _tiny_run(qtbot, dialog)
     assert result["kind"] == "latin-reader" and result["data"]["plates_latin_train"] >= 6
     assert changed == ([("latin-reader", result["version"])] if result["promoted"] else [])

@@ -163,12 +163,17 @@ def latin_plausible(read: PlateRead | None) -> bool:
     return shortest <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE
 
 
+DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
+"""Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
+
+
 def _korean_digits(latin: str, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
-    them (the serial line of a two-line plate); or, when the Korean read's Hangul is sure, as many digits
-    as it has (a misread digit: our Latin network is trained to read a Korean plate as its digits alone)."""
+    them (the serial line of a two-line plate), also with look-alike letters for digits
+    (:data:`DIGIT_LOOKALIKES`); or, when the Korean read's Hangul is sure, as many digits as it has (a
+    misread digit: our Latin network is trained to read a Korean plate as its digits alone)."""
     digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
-    if latin in digits:
+    if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
         return True
     return latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST
 

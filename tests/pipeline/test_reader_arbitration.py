@@ -170,3 +170,13 @@ def test_unsure_hangul_keeps_the_plate_against_less_confident_latin_letters() ->
     korean = _kr("대전10루8157", [0.859, 0.95, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99])
     assert not korean_trusted(korean)
     assert arbitrate([korean, PlateRead("W8IST", 0.68, (0.68,) * 5, "latin", "latin_reader")]) is korean
+
+
+def test_a_latin_read_of_the_serial_with_look_alike_letters_does_not_win() -> None:
+    # darkened kr-dev 33하6580: the Latin network read the serial alone, its 0 as O, more confidently
+    korean = _kr("33하6580", [0.9, 0.9, 0.4, 0.9, 0.9, 0.9, 0.9])
+    assert arbitrate([korean, PlateRead("658O", 0.89, (0.89,) * 4, "latin", "latin_reader")]) is korean
+    assert arbitrate([korean, PlateRead("3G58O", 0.89, (0.89,) * 5, "latin", "latin_reader")]) is korean
+    # letters that are no digit's look-alike keep their weight
+    latin = PlateRead("658K", 0.89, (0.89,) * 4, "latin", "latin_reader")
+    assert arbitrate([korean, latin]) is latin

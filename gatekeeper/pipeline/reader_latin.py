@@ -163,6 +163,7 @@ def latin_plausible(read: PlateRead | None) -> bool:
     return shortest <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE
 
 
+MISREAD_DIGITS = 2
 DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 """Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
 
@@ -170,12 +171,16 @@ DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 def _korean_digits(latin: str, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
     them (the serial line of a two-line plate), also with look-alike letters for digits
-    (:data:`DIGIT_LOOKALIKES`); or, when the Korean read's Hangul is sure, as many digits as it has (a
-    misread digit: our Latin network is trained to read a Korean plate as its digits alone)."""
+    (:data:`DIGIT_LOOKALIKES`); or, when the Korean read's Hangul is sure, as many digits as it has, at
+    most :data:`MISREAD_DIGITS` of them different (misread digits: our Latin network is trained to read a
+    Korean plate as its digits alone; a digit-only Latin plate forced into the Korean grammar differs in
+    most, as es 5777770 from 776배9110)."""
     digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
     if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
         return True
-    return latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST
+    if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
+        return False
+    return sum(a != b for a, b in zip(latin, digits, strict=True)) <= MISREAD_DIGITS
 
 
 def latin_sure(read: PlateRead | None) -> bool:
@@ -185,6 +190,22 @@ def latin_sure(read: PlateRead | None) -> bool:
     confs = read.char_confidences or (read.confidence,)
     return (sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
             and read.confidence >= LATIN_SURE_CONFIDENCE and min(confs) >= LATIN_SURE_CHAR)
+
+
+def latin_certain(read: PlateRead) -> bool:
+    """A Latin read of five or more characters as confident as a sure one (``LATIN_SURE_CONFIDENCE``, every
+    character ``LATIN_SURE_CHAR``), whatever its letters: it beats a Korean read that is not trusted,
+    unless it holds that read's serial (:func:`_korean_serial`)."""
+    confs = read.char_confidences or (read.confidence,)
+    return len(read.text) >= 5 and read.confidence >= LATIN_SURE_CONFIDENCE and min(confs) >= LATIN_SURE_CHAR
+
+
+def _korean_serial(latin: str, korean: PlateRead) -> bool:
+    """The Latin read's digits (four or more) are a run of the Korean read's: a two-line Korean plate read
+    by the Latin network as its region mark in letters and its serial (``XI9728``)."""
+    digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
+    own = "".join(ch for ch in latin if ch.isdigit())
+    return len(own) >= 4 and own in digits
 
 
 def latin_overrides(latin: PlateRead | None, korean: PlateRead) -> bool:
@@ -205,8 +226,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     """Korean or Latin by evidence, not by order: the best grammar-valid Korean read wins when trusted
     (unless :func:`latin_overrides`); otherwise a plausible Latin read wins when the Korean read's Hangul
     is unsure and the Latin read has two or more letters with fair confidence or is the more confident,
-    when a weak Korean read faces a confident Latin read with letters, or when it overrides; failing all,
-    grammar-valid first, then confidence."""
+    when a weak Korean read faces a confident Latin read with letters, when it overrides, or when it is
+    :func:`latin_certain`; failing all, grammar-valid first, then confidence."""
     got = [r for r in reads if r is not None and r.text]
     if not got:
         return None
@@ -230,6 +251,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
             return latin  # sure-looking Hangul in a weak read (the UK test video's far frames)
         if latin_overrides(latin, korean):
             return latin
+        if latin_certain(latin) and not _korean_serial(latin.text, korean):
+            return latin  # es 5777770 and HS3384 against the grammar paths 776배9110 and 635다8814
     if korean is not None:
         return korean
     return max(got, key=lambda p: (plates.is_valid_plate(p.text), p.confidence))

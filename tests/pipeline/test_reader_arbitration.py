@@ -180,3 +180,15 @@ def test_a_latin_read_of_the_serial_with_look_alike_letters_does_not_win() -> No
     # letters that are no digit's look-alike keep their weight
     latin = PlateRead("658K", 0.89, (0.89,) * 4, "latin", "latin_reader")
     assert arbitrate([korean, latin]) is latin
+
+
+def test_a_certain_latin_read_beats_an_untrusted_korean_read_but_not_its_serial() -> None:
+    # es 5777770: the Korean grammar path 776배9110 (0.82, Hangul 0.98) against a certain Latin read
+    korean = _kr("776배9110", [0.9, 0.91, 0.98, 0.98, 0.52, 0.79, 0.73, 0.87])
+    certain = PlateRead("5777770", 1.0, (1.0,) * 7, "latin", "latin_reader")
+    assert not korean_trusted(korean) and arbitrate([korean, certain]) is certain
+    assert arbitrate([korean, PlateRead("5777770", 0.98, (0.98,) * 7, "latin", "latin_reader")]) is korean
+    # a two-line Korean plate read by the Latin network as region-mark letters and the serial
+    two_line = _kr("서울74사9728", [0.9, 0.9, 0.9, 0.9, 0.95, 0.9, 0.9, 0.9, 0.9])
+    serial = PlateRead("XI9728", 0.999, (0.999,) * 6, "latin", "latin_reader")
+    assert arbitrate([two_line, serial]) is two_line

@@ -137,6 +137,9 @@ LATIN_MIN_CONFIDENCE = 0.3
 LATIN_LETTERS_CONFIDENCE = 0.5  # a Latin read with two or more letters this confident (and at least as
 # confident as the Korean read) beats a Korean read with unsure Hangul
 LATIN_LENGTH = (4, 10)
+LATIN_UNSURE_MIN_LENGTH = 5  # a Latin read that beats an unsure Korean read by confidence alone: four
+# characters are mostly a fragment of a Korean plate (823O, O437, 59R4 on 800 synthetic Korean plates: 3 of
+# them lost before this rule), while es and us-ucsd lost no plate to it
 
 
 def hangul_confidence(read: PlateRead) -> float:
@@ -245,7 +248,7 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
         unsure = hangul_confidence(korean) < HANGUL_TRUST
         if unsure and letters >= 2 and latin.confidence >= max(LATIN_LETTERS_CONFIDENCE, korean.confidence):
             return latin
-        if unsure and latin.confidence > korean.confidence:
+        if unsure and latin.confidence > korean.confidence and len(latin.text) >= LATIN_UNSURE_MIN_LENGTH:
             return latin
         if letters >= 2 and korean.confidence < KOREAN_WEAK <= latin.confidence:
             return latin  # sure-looking Hangul in a weak read (the UK test video's far frames)

@@ -178,7 +178,7 @@ def test_a_latin_read_of_the_serial_with_look_alike_letters_does_not_win() -> No
     assert arbitrate([korean, PlateRead("658O", 0.89, (0.89,) * 4, "latin", "latin_reader")]) is korean
     assert arbitrate([korean, PlateRead("3G58O", 0.89, (0.89,) * 5, "latin", "latin_reader")]) is korean
     # letters that are no digit's look-alike keep their weight
-    latin = PlateRead("658K", 0.89, (0.89,) * 4, "latin", "latin_reader")
+    latin = PlateRead("658KX", 0.89, (0.89,) * 5, "latin", "latin_reader")
     assert arbitrate([korean, latin]) is latin
 
 
@@ -192,3 +192,11 @@ def test_a_certain_latin_read_beats_an_untrusted_korean_read_but_not_its_serial(
     two_line = _kr("서울74사9728", [0.9, 0.9, 0.9, 0.9, 0.95, 0.9, 0.9, 0.9, 0.9])
     serial = PlateRead("XI9728", 0.999, (0.999,) * 6, "latin", "latin_reader")
     assert arbitrate([two_line, serial]) is two_line
+
+
+def test_a_four_character_fragment_does_not_beat_an_unsure_korean_read_by_confidence_alone() -> None:
+    korean = _kr("광주96너8280", [0.95, 0.95, 0.95, 0.95, 0.5, 0.99, 0.99, 0.99, 0.99])
+    assert hangul_confidence(korean) == pytest.approx(0.5)
+    assert arbitrate([korean, PlateRead("823O", 0.957, (0.957,) * 4, "latin", "latin_reader")]) is korean
+    five = PlateRead("8230K", 0.957, (0.957,) * 5, "latin", "latin_reader")
+    assert arbitrate([korean, five]) is five

@@ -13,8 +13,17 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.latin import LATIN_CHARSET, LatinPlateRenderer
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.latin_locate import char_row
 from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader
-from gatekeeper.pipeline.reader_latin_net import INSETS, LatinNetReader, fit_layouts, latin_lines, pick
+from gatekeeper.pipeline.reader_latin_net import (
+    BAND_MARGIN,
+    INSETS,
+    LatinNetReader,
+    fit_layouts,
+    latin_lines,
+    pick,
+)
+from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 
 ES_MIN_ACCURACY = 0.6  # real es crops from labels.csv: measured figure in weights/README.md; margin below it
 
@@ -42,7 +51,13 @@ def test_shipped_network_reads_generated_plates_through_onnx_and_easyocr(latin_r
 def test_views_are_the_crop_its_character_row_tighter_cuts_and_a_margin() -> None:
     plate = LatinPlateRenderer(seed=4).render(style="us")
     lines = latin_lines(plate.image, 32, 160)
-    assert len(lines) == 2 + len(INSETS) + 1 and all(line.shape == (32, 160) for line in lines)
+    assert len(lines) == 3 + len(INSETS) + 1 and all(line.shape == (32, 160) for line in lines)
+    grey = to_grey(plate.image)
+    x0, y0, x1, y1 = char_row(grey)
+    pad = BAND_MARGIN * (y1 - y0)
+    band = grey[int(y0 - pad):int(y1 + pad)]  # the row's height, the plate's whole width
+    assert band.shape[1] == grey.shape[1] and band.shape[0] < 0.7 * grey.shape[0]  # state name, slogan out
+    assert np.array_equal(lines[2], line_image(np.ascontiguousarray(band), ONE_LINE, 32, 160))
     assert len(latin_lines(np.full((6, 10), 200, np.uint8), 32, 160)) >= 2  # a tiny crop: no tighter cuts
 
 

@@ -198,7 +198,8 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
                     log.warning("skipping extra sample %s: %r is not a Latin plate text", row.get("image"),
                                 text)
                     continue
-            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
+            path = folder / (row.get("image") or "")
+            img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR) if path.is_file() else None
             if img is None or not text:
                 log.warning("skipping unreadable extra sample %s", row.get("image"))
                 continue

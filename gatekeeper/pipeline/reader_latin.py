@@ -166,7 +166,7 @@ def latin_plausible(read: PlateRead | None) -> bool:
     return shortest <= len(read.text) <= LATIN_LENGTH[1] and read.confidence >= LATIN_MIN_CONFIDENCE
 
 
-MISREAD_DIGITS = 2  # a digit-only Latin read as long as the Korean digits is them with this many misread
+MISREAD_DIGITS = 2  # a same-length digit-only Latin read is the Korean digits with at most this many misread
 DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 """Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
 

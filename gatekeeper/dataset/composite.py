@@ -36,18 +36,25 @@ class Background:
     kind: str = "texture"
 
 
+def yolo_label_box(line: str, w: int, h: int) -> tuple[float, float, float, float] | None:
+    """The pixel box of one YOLO label line (class ignored): ``cls cx cy w h``, or a polygon ``cls x1 y1 x2
+    y2 ...`` (three or more points) taken as its bounding box, as ultralytics does; None for anything else."""
+    parts = line.split()
+    if len(parts) == 5:
+        cx, cy, bw, bh = (float(v) for v in parts[1:])
+        return (cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h
+    if len(parts) >= 7 and len(parts) % 2 == 1:
+        xs, ys = [float(v) for v in parts[1::2]], [float(v) for v in parts[2::2]]
+        return min(xs) * w, min(ys) * h, max(xs) * w, max(ys) * h
+    return None
+
+
 def read_yolo_boxes(label_file: Path, w: int, h: int) -> list[tuple[float, float, float, float]]:
-    """Pixel boxes of a YOLO label file (class ignored); empty when the file is absent."""
-    boxes = []
+    """Pixel boxes of a YOLO label file (:func:`yolo_label_box`); empty when the file is absent."""
     if not label_file.is_file():
-        return boxes
-    for line in label_file.read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if len(parts) < 5:
-            continue
-        cx, cy, bw, bh = (float(v) for v in parts[1:5])
-        boxes.append(((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h))
-    return boxes
+        return []
+    lines = label_file.read_text(encoding="utf-8").splitlines()
+    return [box for box in (yolo_label_box(line, w, h) for line in lines) if box is not None]
 
 
 def photo_backgrounds(split_dir: Path, limit: int, rng: np.random.Generator) -> list[Background]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from gatekeeper.dataset.composite import (
     Background,
@@ -16,6 +17,7 @@ from gatekeeper.dataset.composite import (
     read_yolo_boxes,
     road_texture,
     synth_plate_source,
+    yolo_label_box,
 )
 from gatekeeper.dataset.detect_data import write_detect_yaml
 
@@ -117,3 +119,14 @@ def test_real_backgrounds_and_yaml(shared_data: Path, tmp_path: Path) -> None:
     some = next(p for p in (linked.parent / "labels").iterdir())
     img = cv2.imread(str(next(linked.iterdir())))
     assert read_yolo_boxes(some, img.shape[1], img.shape[0])
+
+
+def test_yolo_labels_as_boxes_and_as_polygons(tmp_path: Path) -> None:
+    label = tmp_path / "l.txt"
+    label.write_text("0 0.5 0.5 0.2 0.1\n"  # a box
+                     "0 0.1 0.2 0.3 0.25 0.28 0.4 0.12 0.35\n"  # a polygon (Roboflow exports some plates so)
+                     "0 0.5 0.5\n\n", encoding="utf-8")  # neither: skipped
+    boxes = read_yolo_boxes(label, 200, 100)
+    assert boxes == [pytest.approx((80, 45, 120, 55)), pytest.approx((20, 20, 60, 40))]
+    assert yolo_label_box("0 0.1 0.2 0.3 0.25 0.28 0.4 0.12 0.35", 200, 100) == pytest.approx((20, 20, 60, 40))
+    assert read_yolo_boxes(tmp_path / "absent.txt", 200, 100) == []

@@ -28,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from gatekeeper.dataset.composite import read_yolo_boxes
 from gatekeeper.domain.files import atomic_write_bytes
 from gatekeeper.domain.plates import is_korean
 from gatekeeper.domain.types import Box
@@ -206,14 +207,7 @@ class SiteDataset:
             if frame is None or not label.exists():
                 continue
             h, w = frame.shape[:2]
-            boxes = []
-            for line in label.read_text().splitlines():
-                parts = line.split()
-                if len(parts) != 5:
-                    continue
-                cx, cy, bw, bh = (float(v) for v in parts[1:])
-                boxes.append(Box((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h))
-            out.append((image, boxes))
+            out.append((image, [Box(*b) for b in read_yolo_boxes(label, w, h)]))
         return out
 
     def counts(self) -> dict[str, int]:

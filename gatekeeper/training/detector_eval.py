@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from gatekeeper.dataset.composite import yolo_label_box
 from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.detector import YoloPlateDetector
 
@@ -40,29 +41,21 @@ def labelled_boxes(folder: Path) -> dict[str, list[Box]]:
 
 def yolo_boxes(images: Path) -> dict[str, list[Box]]:
     """image path (relative to ``images``) -> true plate boxes of a YOLO split folder, read from the
-    ``labels`` folder beside ``images``: boxes (``cls cx cy w h``) or polygons (``cls x1 y1 x2 y2 ...``,
-    taken as their bounding box, as ultralytics does); images without a plate are skipped."""
+    ``labels`` folder beside ``images`` (boxes or polygons, :func:`yolo_label_box`); images without a
+    plate are skipped."""
     import cv2
 
     labels = images.parent / "labels"
     boxes: dict[str, list[Box]] = {}
     for image in sorted(p for p in images.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
         label = labels / f"{image.stem}.txt"
-        rows = [line.split() for line in label.read_text().splitlines()] if label.is_file() else []
-        rows = [r for r in rows if len(r) == 5 or (len(r) >= 7 and len(r) % 2 == 1)]
-        if not rows:
+        lines = [line for line in label.read_text().splitlines() if line.strip()] if label.is_file() else []
+        if not lines:
             continue
-        shape = cv2.imread(str(image), cv2.IMREAD_UNCHANGED).shape
-        h, w = shape[:2]
-        for r in rows:
-            v = [float(x) for x in r[1:]]
-            if len(v) == 4:
-                cx, cy, bw, bh = v
-                box = Box((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)
-            else:
-                xs, ys = v[0::2], v[1::2]
-                box = Box(min(xs) * w, min(ys) * h, max(xs) * w, max(ys) * h)
-            boxes.setdefault(image.name, []).append(box)
+        h, w = cv2.imread(str(image), cv2.IMREAD_UNCHANGED).shape[:2]
+        found = [Box(*b) for b in (yolo_label_box(line, w, h) for line in lines) if b is not None]
+        if found:
+            boxes[image.name] = found
     return boxes
 
 

@@ -128,5 +128,6 @@ def test_yolo_labels_as_boxes_and_as_polygons(tmp_path: Path) -> None:
                      "0 0.5 0.5\n\n", encoding="utf-8")  # neither: skipped
     boxes = read_yolo_boxes(label, 200, 100)
     assert boxes == [pytest.approx((80, 45, 120, 55)), pytest.approx((20, 20, 60, 40))]
-    assert yolo_label_box("0 0.1 0.2 0.3 0.25 0.28 0.4 0.12 0.35", 200, 100) == pytest.approx((20, 20, 60, 40))
+    polygon = "0 0.1 0.2 0.3 0.25 0.28 0.4 0.12 0.35"
+    assert yolo_label_box(polygon, 200, 100) == pytest.approx((20, 20, 60, 40))
     assert read_yolo_boxes(tmp_path / "absent.txt", 200, 100) == []

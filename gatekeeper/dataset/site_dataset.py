@@ -38,14 +38,14 @@ log = logging.getLogger(__name__)
 VAL_FRACTION = 0.2
 SPLITS = ("train", "val")
 SCRIPTS = ("korean", "latin")
+CLASS_NAMES = ("Plate",)
+CROP_HEIGHT = 64
+CROP_MARGIN = 0.08  # the live recognizer crops the box plus 8% on every side
 
 
 def plate_script(text: str) -> str:
     """``korean`` for a plate text with Hangul (every Korean plate has some), else ``latin``."""
     return "korean" if is_korean(text) else "latin"
-CLASS_NAMES = ("Plate",)
-CROP_HEIGHT = 64
-CROP_MARGIN = 0.08  # the live recognizer crops the box plus 8% on every side
 
 
 def split_for(item_id: int | str, val_fraction: float = VAL_FRACTION) -> str:

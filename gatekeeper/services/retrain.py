@@ -220,7 +220,8 @@ class RetrainService:
         self.registry.ensure_initial()
         counts = self.site.counts()
         if self.val_size(kind) == 0:
-            what = {"reader": "Korean plates", "latin-reader": "Latin plates"}.get(kind, "labelled frames")
+            script = READER_SCRIPTS.get(kind)
+            what = f"{script.capitalize()} plates" if script else "labelled frames"
             raise ValueError(f"the site validation split has no {what}: label more passes before retraining")
         champion = self.registry.active(kind)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")

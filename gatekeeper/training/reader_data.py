@@ -207,7 +207,7 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
             imgs.append(line_image(img, layout))
             labels.append(text)
     if not imgs:
-        what = {"korean": "Korean plates", "latin": "Latin plates"}.get(kind or "", "usable samples")
+        what = f"{kind.capitalize()} plates" if kind else "usable samples"
         raise ValueError(f"no {what} in {folder / 'labels.csv'}")
     return SampleSet(np.stack(imgs), labels)
 

@@ -131,16 +131,18 @@ def synthetic_gate_frames(n: int, seed: int = 0, size: tuple[int, int] = (320, 2
     from gatekeeper.dataset.synth.latin import LatinPlateRenderer
     from gatekeeper.dataset.synth.renderer import PlateRenderer
 
-    latin_renderer = LatinPlateRenderer(seed=seed) if latin else None
-    korean_renderer = None if latin else PlateRenderer(seed=seed)
+    if latin:
+        latin_renderer = LatinPlateRenderer(seed=seed)
+
+        def render() -> tuple[np.ndarray, str]:
+            drawn = latin_renderer.render()
+            return drawn.image, drawn.text
+    else:
+        render = PlateRenderer(seed=seed).render
     rng = np.random.default_rng(seed)
     fw, fh = size
     for _ in range(n):
-        if latin_renderer is not None:
-            drawn = latin_renderer.render()
-            plate, text = drawn.image, drawn.text
-        else:
-            plate, text = korean_renderer.render()
+        plate, text = render()
         w = int(rng.integers(fw // 4, fw // 2))
         h = max(8, int(w * plate.shape[0] / plate.shape[1]))
         plate = cv2.resize(plate, (w, h), interpolation=cv2.INTER_AREA)
@@ -213,8 +215,7 @@ def fine_tune_reader(
 
     train_dir = site.reader_dir / "train"
     if not site.reader_samples("train", kind):
-        raise ValueError(f"no labelled {'Korean' if kind == 'korean' else 'Latin'} site plates yet: "
-                         "label some passes first")
+        raise ValueError(f"no labelled {kind.capitalize()} site plates yet: label some passes first")
     return train_reader(
         Path(out_dir),
         steps=steps,

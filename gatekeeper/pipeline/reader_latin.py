@@ -171,6 +171,11 @@ DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 """Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
 
 
+def _non_hangul(text: str) -> str:
+    """A Korean read without its Hangul: the digits a Latin reader sees on the plate."""
+    return "".join(ch for ch in text if not plates.is_korean(ch))
+
+
 def _korean_digits(latin: str, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
     them (the serial line of a two-line plate), also with look-alike letters for digits
@@ -178,7 +183,7 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     most :data:`MISREAD_DIGITS` of them different (misread digits: our Latin network is trained to read a
     Korean plate as its digits alone; a digit-only Latin plate forced into the Korean grammar differs in
     most, as es 5777770 from 776배9110)."""
-    digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
+    digits = _non_hangul(korean.text)
     if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
         return True
     if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
@@ -190,9 +195,7 @@ def latin_sure(read: PlateRead | None) -> bool:
     """A Latin read no Korean plate gives: see ``LATIN_SURE_CONFIDENCE``."""
     if read is None or len(read.text) < LATIN_LAYOUT_OVERRIDE_LENGTH or not fits_format(read.text):
         return False
-    confs = read.char_confidences or (read.confidence,)
-    return (sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
-            and read.confidence >= LATIN_SURE_CONFIDENCE and min(confs) >= LATIN_SURE_CHAR)
+    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS and latin_certain(read)
 
 
 def latin_certain(read: PlateRead) -> bool:
@@ -206,9 +209,8 @@ def latin_certain(read: PlateRead) -> bool:
 def _korean_serial(latin: str, korean: PlateRead) -> bool:
     """The Latin read's digits (four or more) are a run of the Korean read's: a two-line Korean plate read
     by the Latin network as its region mark in letters and its serial (``XI9728``)."""
-    digits = "".join(ch for ch in korean.text if not plates.is_korean(ch))
     own = "".join(ch for ch in latin if ch.isdigit())
-    return len(own) >= 4 and own in digits
+    return len(own) >= 4 and own in _non_hangul(korean.text)
 
 
 def latin_overrides(latin: PlateRead | None, korean: PlateRead) -> bool:

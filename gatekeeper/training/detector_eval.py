@@ -185,13 +185,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     torch.set_num_threads(a.threads)
     report: dict[str, Any] = {"weights": str(a.weights)}
-    if a.eval:
+    det = None  # one detector at --imgsz / --conf for the folders and the split
+    if a.eval or a.data:
         det = YoloPlateDetector(a.weights, imgsz=a.imgsz, confidence=a.conf, device="cpu")
+    if a.eval:
         report["backend"] = det.backend
         report["eval"] = {d.name: detection_recall(det, d) for d in a.eval}
     if a.data:
         report[f"{a.split}_split"] = split_metrics(a.weights, a.data, a.split, a.imgsz)
-        det = YoloPlateDetector(a.weights, imgsz=a.imgsz, confidence=a.conf, device="cpu")
         images = split_images(a.data, a.split)
         found = detection_recall(det, images, truth=yolo_boxes(images))
         report[f"{a.split}_split_app"] = {k: v for k, v in found.items() if k != "missed"}

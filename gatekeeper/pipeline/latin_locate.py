@@ -13,6 +13,8 @@ MIN_CHARS = 3
 HEIGHT_RANGE = (0.2, 0.9)  # of the crop height
 SAME_HEIGHT = 0.2  # blobs of one row differ in height by at most this fraction
 SAME_LINE = 0.25  # and in vertical centre by at most this fraction of the height
+SECOND_ROW_CHARS = 2  # a two-line plate's other row has at least this many blobs
+SECOND_ROW_HEIGHT = 0.6  # and a height within this ratio of the main row's
 
 
 def _masks(grey: np.ndarray) -> list[np.ndarray]:
@@ -25,26 +27,75 @@ def _masks(grey: np.ndarray) -> list[np.ndarray]:
     return out
 
 
+def _blobs(mask: np.ndarray, h: int) -> list[np.ndarray]:
+    n, _, st, _ = cv2.connectedComponentsWithStats(mask)
+    return [st[i] for i in range(1, n)
+            if HEIGHT_RANGE[0] * h <= st[i, 3] <= HEIGHT_RANGE[1] * h
+            and 0.08 * st[i, 3] <= st[i, 2] <= 1.6 * st[i, 3] and st[i, 4] >= 0.12 * st[i, 2] * st[i, 3]]
+
+
+def _row(blobs: list[np.ndarray], seed: np.ndarray) -> list[np.ndarray]:
+    """The blobs of about ``seed``'s height whose centres are on its line."""
+    height, centre = seed[3], seed[1] + seed[3] / 2
+    return [b for b in blobs if abs(b[3] - height) <= SAME_HEIGHT * height
+            and abs(b[1] + b[3] / 2 - centre) <= SAME_LINE * height]
+
+
+def _extent(row: list[np.ndarray]) -> tuple[int, int, int, int]:
+    return (int(min(b[0] for b in row)), int(min(b[1] for b in row)),
+            int(max(b[0] + b[2] for b in row)), int(max(b[1] + b[3] for b in row)))
+
+
+def _best_row(grey: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The row with the most character-like blobs of one height (the tallest on ties) and all blobs of
+    the threshold mask it was found in."""
+    best, best_key = None, None
+    for mask in _masks(grey):
+        blobs = _blobs(mask, grey.shape[0])
+        for seed in blobs:
+            row = _row(blobs, seed)
+            key = (len(row), int(seed[3]))
+            if len(row) >= MIN_CHARS and (best_key is None or key > best_key):
+                best_key, best = key, (row, blobs)
+    return best
+
+
 def char_row(grey: np.ndarray) -> tuple[int, int, int, int] | None:
     """(x0, y0, x1, y1) of the row with the most character-like blobs of one height (the tallest on
     ties), or None when no row of at least ``MIN_CHARS`` blobs is found."""
-    h = grey.shape[0]
+    found = _best_row(grey)
+    return _extent(found[0]) if found is not None else None
+
+
+def char_rows(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The character rows of a two-line plate (``MH 12`` over ``AB 1234``), top first: the main row (see
+    :func:`char_row`) and a second row of at least ``SECOND_ROW_CHARS`` blobs of a similar height
+    (:data:`SECOND_ROW_HEIGHT`) stacked above or below it, overlapping it across. One box for a one-line
+    plate, none when no row is found."""
+    found = _best_row(grey)
+    if found is None:
+        return []
+    row, blobs = found
+    main = _extent(row)
+    mh = main[3] - main[1]
+    taken = {id(b) for b in row}
+    rest = [b for b in blobs if id(b) not in taken]
     best, best_key = None, None
-    for mask in _masks(grey):
-        n, _, st, _ = cv2.connectedComponentsWithStats(mask)
-        blobs = [st[i] for i in range(1, n)
-                 if HEIGHT_RANGE[0] * h <= st[i, 3] <= HEIGHT_RANGE[1] * h
-                 and 0.08 * st[i, 3] <= st[i, 2] <= 1.6 * st[i, 3] and st[i, 4] >= 0.12 * st[i, 2] * st[i, 3]]
-        for seed in blobs:
-            height, centre = seed[3], seed[1] + seed[3] / 2
-            row = [b for b in blobs if abs(b[3] - height) <= SAME_HEIGHT * height
-                   and abs(b[1] + b[3] / 2 - centre) <= SAME_LINE * height]
-            key = (len(row), int(height))
-            if len(row) >= MIN_CHARS and (best_key is None or key > best_key):
-                best_key = key
-                best = (int(min(b[0] for b in row)), int(min(b[1] for b in row)),
-                        int(max(b[0] + b[2] for b in row)), int(max(b[1] + b[3] for b in row)))
-    return best
+    for seed in rest:
+        other = _row(rest, seed)
+        x0, y0, x1, y1 = _extent(other)
+        height = y1 - y0
+        overlap = min(x1, main[2]) - max(x0, main[0])
+        if (len(other) >= SECOND_ROW_CHARS and SECOND_ROW_HEIGHT <= height / mh <= 1 / SECOND_ROW_HEIGHT
+                and (y1 <= main[1] + 0.15 * mh or y0 >= main[3] - 0.15 * mh)
+                and abs((y0 + y1) - (main[1] + main[3])) / 2 <= 2.0 * mh
+                and overlap >= 0.5 * min(x1 - x0, main[2] - main[0])):
+            key = (len(other), height)
+            if best_key is None or key > best_key:
+                best_key, best = key, (x0, y0, x1, y1)
+    if best is None:
+        return [main]
+    return sorted([main, best], key=lambda b: b[1])
 
 
 def cut_around(image: np.ndarray, box: tuple[int, int, int, int], left: float, top: float, right: float,

@@ -11,7 +11,7 @@ import numpy as np
 
 from gatekeeper.domain import latin_formats, plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.latin_locate import char_row, row_crop
+from gatekeeper.pipeline.latin_locate import char_row, char_rows, row_crop
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
 from gatekeeper.pipeline.reader_decode import (
     confidence,
@@ -29,6 +29,7 @@ LATIN_LENGTH = (4, 10)
 INSETS = (0.04, 0.08, 0.12)  # views cut inside the crop by these fractions of its size on every side
 BAND_MARGIN = 0.1  # the character row's band view: this fraction of the row height above and below (us-ucsd
 # crops with their state name and frame 0.606 -> 0.646 end to end; 0.08-0.15 alike, 0.25 worse)
+TWO_LINE_MIN_CHARS = 2  # each row of a two-line read
 FORMAT_MARGIN = 5.0
 """A read that fits no common layout is replaced by the best read that fits one when that read's CTC path is
 at most this much less probable (natural log): ``LYTD483`` -> ``4YTD483``, ``F0RDGT`` -> ``FORDGT``."""
@@ -60,6 +61,20 @@ def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False) 
             lines.append(line_image(np.ascontiguousarray(grey[dy:h - dy, dx:w - dx]), ONE_LINE, height, width))
     padded = cv2.copyMakeBorder(grey, h // 8, h // 8, w // 16, w // 16, cv2.BORDER_REPLICATE)
     lines.append(line_image(padded, ONE_LINE, height, width))
+    return lines
+
+
+def row_lines(grey: np.ndarray, rows: Sequence[tuple[int, int, int, int]], height: int,
+              width: int) -> list[np.ndarray]:
+    """Two network inputs per row of a two-line plate: the row with a small margin, and the row's band
+    across the whole width (keeps a first or last character the row finder missed)."""
+    h = grey.shape[0]
+    lines = []
+    for box in rows:
+        pad = BAND_MARGIN * (box[3] - box[1])
+        band = grey[max(0, int(box[1] - pad)):min(h, int(box[3] + pad))]
+        lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
+        lines.append(line_image(np.ascontiguousarray(band), ONE_LINE, height, width))
     return lines
 
 
@@ -107,6 +122,26 @@ class LatinNetReader(CtcNetwork):
     def read(self, crop: np.ndarray) -> PlateRead | None:
         return self._read(crop, quick=False)
 
+    def two_line_read(self, grey: np.ndarray) -> PlateRead | None:
+        """The read of a two-line plate (``MH12`` over ``AB1234``: ``MH12AB1234``), each row read on its
+        own; None when the crop has no second row or a row reads fewer than ``TWO_LINE_MIN_CHARS``."""
+        rows = char_rows(grey)
+        if len(rows) != 2:
+            return None
+        probs = list(self.line_probs(row_lines(grey, rows, self.img_h, self.img_w)))
+        parts = []
+        for k in range(len(rows)):
+            views = [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs)
+                     for text, confs in (ctc_greedy(p, self.charset) for p in probs[2 * k:2 * k + 2])]
+            best = summed_vote(views, lambda text: len(text) >= TWO_LINE_MIN_CHARS)
+            if best is None:
+                return None
+            parts.append(best)
+        text = "".join(r.text for r in parts)
+        confs = tuple(c for r in parts for c in r.char_confidences)
+        return PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
+                         plate_format=plates.plate_format(text), reader=self.model_name)
+
     def quick_read(self, crop: np.ndarray) -> PlateRead | None:
         """Two views only: the second opinion the reader chain asks after a trusted Korean read."""
         return self._read(crop, quick=True)
@@ -114,4 +149,9 @@ class LatinNetReader(CtcNetwork):
     def _read(self, crop: np.ndarray, quick: bool) -> PlateRead | None:
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
-        return pick(self.read_views(denoise_dark(crop), quick))
+        crop = denoise_dark(crop)
+        if not quick:
+            two = self.two_line_read(to_grey(crop))
+            if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
+                return two
+        return pick(self.read_views(crop, quick))

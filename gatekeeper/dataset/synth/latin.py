@@ -40,6 +40,9 @@ FORMATS = (
     ("AAA9A99", 0.03), ("AA-99-AA", 0.015), ("99-AA-99", 0.01), ("AAA 99A", 0.01),  # Mercosur, PT/NL, SE
     ("AA 99 AA 9999", 0.015), ("AA 99 A 9999", 0.01),  # India
 )
+# two-line plates (India, motorcycles, square rear plates): the rows' patterns, as in FORMATS
+TWO_LINE_FORMATS = (("AA 99 A", "A 9999"), ("AA 99", "AA 9999"), ("AA99", "AAA"), ("AAA", "999 A"),
+                    ("AA 999", "99"), ("999", "AAA"), ("A 99", "9999"))
 STYLES = (("eu", 0.32), ("us", 0.30), ("yellow", 0.07), ("plain", 0.21), ("dark", 0.06), ("uk", 0.04))
 COUNTRIES = ("E", "D", "F", "I", "NL", "B", "P", "DK", "A", "S", "PL", "CZ", "GB", "IRL", "FIN", "N", "L", "H")
 STATES = ("California", "Texas", "Nevada", "Arizona", "Oregon", "FLORIDA", "NEW YORK", "Ohio", "Utah",
@@ -244,6 +247,36 @@ class LatinPlateRenderer:
         if rng.random() < 0.3:
             cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
         return LatinPlate(img, label_of(text), (x0, y0, x0 + mask.shape[1], y0 + th))
+
+    def render_two_line(self, top: str | None = None, bottom: str | None = None) -> LatinPlate:
+        """A two-line plate (``MH 12 A`` over ``B 1234``, a motorcycle's or a square rear plate), its rows
+        of about the same height; the label is the top row's characters, then the bottom row's."""
+        rng = self.rng
+        if not top or not bottom:
+            pattern = TWO_LINE_FORMATS[int(rng.integers(len(TWO_LINE_FORMATS)))]
+            top, bottom = random_latin_text(rng, pattern[0]), random_latin_text(rng, pattern[1])
+        h = 200
+        w = int(rng.uniform(1.4, 2.1) * h)
+        bg, ink = self._colours(str(rng.choice(["plain", "yellow", "dark", "eu"])))
+        img = np.empty((h, w, 3), np.uint8)
+        img[:] = bg.astype(np.uint8)
+        th = int(h * rng.uniform(0.3, 0.38))
+        x_lo, y_lo, x_hi, y_hi = w, h, 0, 0
+        for line, centre in ((top, 0.28), (bottom, 0.72)):
+            mask = self._text_mask(line, th)
+            if mask.shape[1] > int(0.88 * w):
+                mask = cv2.resize(mask, (int(0.88 * w), th), interpolation=cv2.INTER_AREA)
+            x0 = (w - mask.shape[1]) // 2 + int(rng.uniform(-0.03, 0.03) * w)
+            x0 = min(max(0, x0), w - mask.shape[1])
+            y0 = int(centre * h - th / 2 + rng.uniform(-0.02, 0.02) * h)
+            region = img[y0:y0 + th, x0:x0 + mask.shape[1]].astype(np.float32)
+            a = mask[..., None]
+            img[y0:y0 + th, x0:x0 + mask.shape[1]] = np.clip(region * (1 - a) + ink * a, 0, 255).astype(np.uint8)
+            x_lo, y_lo = min(x_lo, x0), min(y_lo, y0)
+            x_hi, y_hi = max(x_hi, x0 + mask.shape[1]), max(y_hi, y0 + th)
+        if rng.random() < 0.5:
+            cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+        return LatinPlate(img, label_of(top + bottom), (x_lo, y_lo, x_hi, y_hi))
 
     def _colours(self, style: str) -> tuple[np.ndarray, np.ndarray]:
         rng = self.rng

@@ -69,5 +69,5 @@ def test_two_line_renderer_labels_top_then_bottom_and_is_deterministic() -> None
     assert pa.text == "MH12AB1234" and np.array_equal(pa.image, pb.image)
     h, w = pa.image.shape[:2]
     assert 1.3 <= w / h <= 2.2
-    x0, y0, x1, y1 = pa.text_box
+    _, y0, _, y1 = pa.text_box
     assert y0 < 0.2 * h and y1 > 0.8 * h  # two rows span the plate's height

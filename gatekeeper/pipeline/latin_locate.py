@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -67,35 +68,48 @@ def char_row(grey: np.ndarray) -> tuple[int, int, int, int] | None:
     return _extent(found[0]) if found is not None else None
 
 
-def char_rows(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
+@dataclass(frozen=True)
+class CharRow:
+    """One row of characters: its box (x0, y0, x1, y1) and how many character blobs it holds."""
+
+    box: tuple[int, int, int, int]
+    chars: int
+
+
+def find_rows(grey: np.ndarray) -> list[CharRow]:
     """The character rows of a two-line plate (``MH 12`` over ``AB 1234``), top first: the main row (see
     :func:`char_row`) and a second row of at least ``SECOND_ROW_CHARS`` blobs of a similar height
-    (:data:`SECOND_ROW_HEIGHT`) stacked above or below it, overlapping it across. One box for a one-line
+    (:data:`SECOND_ROW_HEIGHT`) stacked above or below it, overlapping it across. One row for a one-line
     plate, none when no row is found."""
     found = _best_row(grey)
     if found is None:
         return []
     row, blobs = found
-    main = _extent(row)
-    mh = main[3] - main[1]
+    main = CharRow(_extent(row), len(row))
+    x0m, y0m, x1m, y1m = main.box
+    mh = y1m - y0m
     taken = {id(b) for b in row}
     rest = [b for b in blobs if id(b) not in taken]
-    best, best_key = None, None
+    best: CharRow | None = None
     for seed in rest:
         other = _row(rest, seed)
         x0, y0, x1, y1 = _extent(other)
         height = y1 - y0
-        overlap = min(x1, main[2]) - max(x0, main[0])
+        overlap = min(x1, x1m) - max(x0, x0m)
         if (len(other) >= SECOND_ROW_CHARS and SECOND_ROW_HEIGHT <= height / mh <= 1 / SECOND_ROW_HEIGHT
-                and (y1 <= main[1] + 0.15 * mh or y0 >= main[3] - 0.15 * mh)
-                and abs((y0 + y1) - (main[1] + main[3])) / 2 <= 2.0 * mh
-                and overlap >= 0.5 * min(x1 - x0, main[2] - main[0])):
-            key = (len(other), height)
-            if best_key is None or key > best_key:
-                best_key, best = key, (x0, y0, x1, y1)
+                and (y1 <= y0m + 0.15 * mh or y0 >= y1m - 0.15 * mh)
+                and abs((y0 + y1) - (y0m + y1m)) / 2 <= 2.0 * mh
+                and overlap >= 0.5 * min(x1 - x0, x1m - x0m)
+                and (best is None or (len(other), height) > (best.chars, best.box[3] - best.box[1]))):
+            best = CharRow((x0, y0, x1, y1), len(other))
     if best is None:
         return [main]
-    return sorted([main, best], key=lambda b: b[1])
+    return sorted([main, best], key=lambda r: r.box[1])
+
+
+def char_rows(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """The boxes of :func:`find_rows`, top first."""
+    return [r.box for r in find_rows(grey)]
 
 
 def cut_around(image: np.ndarray, box: tuple[int, int, int, int], left: float, top: float, right: float,

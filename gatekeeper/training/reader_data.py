@@ -17,7 +17,8 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
 from gatekeeper.dataset.synth.latin import LATIN_CHARSET
 from gatekeeper.domain.plates import is_korean, normalize_plate
-from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image
+from gatekeeper.pipeline.latin_locate import find_rows, row_crop
+from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image, to_grey
 
 log = logging.getLogger(__name__)
 
@@ -203,13 +204,35 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
             if img is None or not text:
                 log.warning("skipping unreadable extra sample %s", row.get("image"))
                 continue
-            layout = ONE_LINE if kind == "latin" else plate_layout(img, text)
-            imgs.append(line_image(img, layout))
+            if kind == "latin":
+                lines = latin_line_samples(img, text)
+                if not lines:
+                    log.warning("skipping two-line Latin sample %s: its rows do not split %r", row.get("image"),
+                                text)
+                imgs += [line for line, _ in lines]
+                labels += [label for _, label in lines]
+                continue
+            imgs.append(line_image(img, plate_layout(img, text)))
             labels.append(text)
     if not imgs:
         what = f"{kind.capitalize()} plates" if kind else "usable samples"
         raise ValueError(f"no {what} in {folder / 'labels.csv'}")
     return SampleSet(np.stack(imgs), labels)
+
+
+def latin_line_samples(img: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
+    """One-line network samples of a labelled Latin crop: the crop itself, or, for a two-line plate, each
+    row with its part of the label, split where the rows' character counts say (empty when they do not
+    add up to the label's length: such a crop cannot be split safely)."""
+    rows = find_rows(to_grey(img))
+    if len(rows) < 2:
+        return [(line_image(img, ONE_LINE), text)]
+    if sum(r.chars for r in rows) != len(text):
+        return []
+    grey = to_grey(img)
+    top = rows[0].chars
+    return [(line_image(np.ascontiguousarray(row_crop(grey, r.box)), ONE_LINE), part)
+            for r, part in zip(rows, (text[:top], text[top:]), strict=True)]
 
 
 def wait_for(paths_fn, n: int, timeout_s: float) -> list[Path]:

@@ -13,6 +13,22 @@ from gatekeeper.domain.plates import PLATE_CHARSET
 from gatekeeper.training.reader import main, train_reader
 
 
+def test_two_line_latin_site_crops_train_the_one_line_network_row_by_row(tmp_path: Path) -> None:
+    import cv2
+
+    from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+    from gatekeeper.training.reader_data import load_extra
+
+    renderer = LatinPlateRenderer(seed=9)
+    cv2.imwrite(str(tmp_path / "two.png"), renderer.render_two_line("MH 12 A", "B 1234").image)
+    cv2.imwrite(str(tmp_path / "bad.png"), renderer.render_two_line("KA 05", "XY 7788").image)
+    cv2.imwrite(str(tmp_path / "one.png"), renderer.render(text="AB-123-CD", style="plain").image)
+    (tmp_path / "labels.csv").write_text(  # "bad" is labelled with a character missing: not split
+        "image,plate\ntwo.png,MH12AB1234\nbad.png,KA05XY778\none.png,AB123CD\n", encoding="utf-8")
+    latin = load_extra(tmp_path, kind="latin")
+    assert latin.labels == ["MH12A", "B1234", "AB123CD"] and latin.images.shape == (3, 32, 160)
+
+
 @pytest.mark.slow
 def test_tiny_training_writes_loadable_weights_and_resumes(tmp_path: Path) -> None:
     out = tmp_path / "run"

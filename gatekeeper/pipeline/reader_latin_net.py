@@ -11,7 +11,7 @@ import numpy as np
 
 from gatekeeper.domain import latin_formats, plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.latin_locate import char_row, char_rows, row_crop
+from gatekeeper.pipeline.latin_locate import CharRow, find_rows, row_crop
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
 from gatekeeper.pipeline.reader_decode import (
     confidence,
@@ -38,15 +38,17 @@ for _layout in latin_formats.LATIN_FORMATS:  # same length only: a fit swaps loo
     _LAYOUTS_BY_LENGTH[len(_layout)] = _LAYOUTS_BY_LENGTH.get(len(_layout), ()) + (latin_formats.slots(_layout),)
 
 
-def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False) -> list[np.ndarray]:
+def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
+                rows: Sequence[CharRow] | None = None) -> list[np.ndarray]:
     """Network inputs for one crop: the whole crop, its main character row when one is found (state
     names, stickers and dealer frames left out), that row's band across the whole width, the crop cut a
     little tighter (:data:`INSETS`), and the crop with a margin added; reads of a real plate swing with the
-    box, so the views vote. ``quick``: the first two only."""
+    box, so the views vote. ``quick``: the first two only. ``rows``: the crop's :func:`find_rows`, when
+    already known."""
     grey = to_grey(crop)
     h, w = grey.shape[:2]
     lines = [line_image(grey, ONE_LINE, height, width)]
-    box = char_row(grey)
+    box = next((r.box for r in (find_rows(grey) if rows is None else rows) if r.main), None)
     if box is not None:
         lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
     if quick:
@@ -110,9 +112,10 @@ class LatinNetReader(CtcNetwork):
                  threads: int = 1) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
 
-    def read_views(self, crop: np.ndarray, quick: bool = False) -> list[PlateRead]:
+    def read_views(self, crop: np.ndarray, quick: bool = False,
+                   rows: Sequence[CharRow] | None = None) -> list[PlateRead]:
         """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layouts`)."""
-        probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick))
+        probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick, rows))
         out = []
         for text, confs in fit_layouts(list(probs), self.charset):
             out.append(PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
@@ -122,13 +125,14 @@ class LatinNetReader(CtcNetwork):
     def read(self, crop: np.ndarray) -> PlateRead | None:
         return self._read(crop, quick=False)
 
-    def two_line_read(self, grey: np.ndarray) -> PlateRead | None:
+    def two_line_read(self, grey: np.ndarray, rows: Sequence[CharRow] | None = None) -> PlateRead | None:
         """The read of a two-line plate (``MH12`` over ``AB1234``: ``MH12AB1234``), each row read on its
-        own; None when the crop has no second row or a row reads fewer than ``TWO_LINE_MIN_CHARS``."""
-        rows = char_rows(grey)
+        own; None when the crop has no second row or a row reads fewer than ``TWO_LINE_MIN_CHARS``.
+        ``rows``: the crop's :func:`find_rows`, when already known."""
+        rows = find_rows(grey) if rows is None else rows
         if len(rows) != 2:
             return None
-        probs = list(self.line_probs(row_lines(grey, rows, self.img_h, self.img_w)))
+        probs = list(self.line_probs(row_lines(grey, [r.box for r in rows], self.img_h, self.img_w)))
         parts = []
         for k in range(len(rows)):
             views = [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs)
@@ -150,8 +154,10 @@ class LatinNetReader(CtcNetwork):
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
         crop = denoise_dark(crop)
+        grey = to_grey(crop)
+        rows = find_rows(grey)
         if not quick:
-            two = self.two_line_read(to_grey(crop))
+            two = self.two_line_read(grey, rows)
             if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
                 return two
-        return pick(self.read_views(crop, quick))
+        return pick(self.read_views(grey, quick, rows))

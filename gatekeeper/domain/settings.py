@@ -66,6 +66,9 @@ class ReaderSettings(_Strict):
     latin_weights: str = "latin_reader"
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     recheck_below: float = Field(default=0.8, ge=0.0, le=1.0)
+    # a Korean read less confident than this gets the careful second pass (more views, grammar paths):
+    # 1,600 synthetic plates 0.971 / 0.980 at 0.8, 0.978 / 0.985 at 0.97, ~0.5 ms more per read on average
+    careful_below: float = Field(default=0.97, ge=0.0, le=1.01)
     upscale_min_width: int = Field(default=160, ge=0, le=1024)
 
 

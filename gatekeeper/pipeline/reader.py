@@ -69,9 +69,9 @@ class KoreanPlateReader(CtcNetwork):
     """
 
     def __init__(self, weights_dir: Path, name: str = "kr_reader", device: str = "cpu", backend: str = "auto",
-                 recheck_below: float = 0.8, threads: int = 1) -> None:
+                 careful_below: float = 0.97, threads: int = 1) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
-        self.recheck_below = recheck_below
+        self.careful_below = careful_below
 
     def _decode(self, probs: np.ndarray, constrained: bool = False, syllables: str = "") -> list[PlateRead]:
         """Greedy reads; with ``constrained``, a read that is not a valid Korean plate fitting the plate
@@ -91,7 +91,7 @@ class KoreanPlateReader(CtcNetwork):
         return self._decode(self.line_probs([line_image(crop, lay, self.img_h, self.img_w) for lay in layouts]))
 
     def _good(self, read: PlateRead | None, syllables: str = "") -> bool:
-        return read is not None and consistent(read.text, syllables) and read.confidence >= self.recheck_below
+        return read is not None and consistent(read.text, syllables) and read.confidence >= self.careful_below
 
     def candidate_lines(self, crop: np.ndarray) -> list[np.ndarray]:
         """The careful pass: other layout, the plate located inside a loose crop (by its outline, and by its
@@ -111,7 +111,7 @@ class KoreanPlateReader(CtcNetwork):
         """Read one plate crop (BGR or grey); None when no Hangul plate text is found.
 
         Cheap first: the crop in its likely layout (one network call). Careful second, when that read is
-        not grammar-valid or below ``recheck_below``: the other layout, the located plate, horizontal bands
+        not grammar-valid or below ``careful_below``: the other layout, the located plate, horizontal bands
         of a loose crop, and a deskewed/contrast-enhanced copy, in one batch; the best read wins.
         """
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:

@@ -162,7 +162,7 @@ def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -
     else:
         folder, name = path.parent, path.stem
     recheck = settings.reader.recheck_below
-    korean = KoreanPlateReader(folder, name=name, device=device, recheck_below=recheck)
+    korean = KoreanPlateReader(folder, name=name, device=device, careful_below=settings.reader.careful_below)
     if not settings.reader.latin:
         return korean
     latin = make_latin_reader(settings, paths, device=device)

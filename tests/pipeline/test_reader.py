@@ -90,6 +90,24 @@ def test_degraded_and_small_plates_are_mostly_read(onnx_reader) -> None:
     assert right >= n // 2
 
 
+def test_reads_short_of_careful_below_get_the_careful_pass() -> None:
+    calls: list[int] = []
+
+    class Counting(KoreanPlateReader):
+        def line_probs(self, lines):  # noqa: ANN001, ANN201
+            calls.append(len(lines))
+            return super().line_probs(lines)
+
+    img, text = PlateRenderer(seed=3).render(style=PlateStyle.WHITE_8)
+    cheap = Counting(weights_dir(), backend="onnx", careful_below=0.0).read(img)
+    assert cheap is not None and cheap.text == text and calls == [1]
+    for careful_below, batches in ((cheap.confidence, 1), (cheap.confidence + 1e-6, 2), (1.01, 2)):
+        calls.clear()
+        read = Counting(weights_dir(), backend="onnx", careful_below=careful_below).read(img)
+        assert read is not None and read.text == text and len(calls) == batches, careful_below
+    assert KoreanPlateReader(weights_dir(), backend="onnx").careful_below == 0.97
+
+
 def test_ctc_greedy_gives_one_confidence_per_character() -> None:
     charset = "0123가"
     probs = np.full((6, 6), 0.01)

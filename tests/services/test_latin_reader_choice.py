@@ -43,6 +43,9 @@ def test_loaded_models_chain_korean_and_latin_network() -> None:
     assert [r.name for r in models.reader.readers] == ["kr_reader", "latin_reader"]
     korean_only = load_models(_settings(latin=False), paths, "cpu")
     assert not isinstance(korean_only.reader, MultiReader)
+    assert models.reader.readers[0].careful_below == 0.97 and models.reader.recheck_below == 0.8
+    careful = load_models(_settings(latin=False, careful_below=0.9), paths, "cpu")
+    assert careful.reader.careful_below == 0.9
 
 
 def test_a_registered_latin_reader_is_preferred_and_a_broken_one_falls_back(tmp_path, caplog) -> None:

@@ -7,6 +7,8 @@ import json
 import logging
 from pathlib import Path
 
+from gatekeeper.domain.types import MODEL_KINDS
+
 log = logging.getLogger(__name__)
 
 
@@ -14,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("models", help="list model versions, or activate one (roll back)")
     p.add_argument("action", nargs="?", default="list", choices=("list", "activate"))
     p.add_argument("version", nargs="?", help="version to activate (see the list)")
-    p.add_argument("--kind", choices=("detector", "reader", "latin-reader"), help="list only this kind")
+    p.add_argument("--kind", choices=MODEL_KINDS, help="list only this kind")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"

@@ -12,12 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gatekeeper.domain.types import MODEL_KINDS
+
 log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("train", help="train the plate detector or a reader (base recipe or --site)")
-    p.add_argument("kind", choices=("detector", "reader", "latin-reader"),
+    p.add_argument("kind", choices=MODEL_KINDS,
                    help="reader: the Korean reader; latin-reader: the Latin one (0-9, A-Z)")
     p.add_argument(
         "--site",

@@ -16,6 +16,7 @@ from pathlib import Path
 from gatekeeper.dataset.site_dataset import atomic_write_bytes
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import Settings, resolve_model_path
+from gatekeeper.domain.types import MODEL_KINDS
 from gatekeeper.storage.labeling_repo import (
     ACTIVE,
     CANDIDATE,
@@ -26,7 +27,7 @@ from gatekeeper.storage.labeling_repo import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("detector", "reader", "latin-reader")  # the plate detector, the Korean reader, the Latin network
+KINDS = MODEL_KINDS
 ACTIVE_FILE = "active.json"
 SHIPPED_NOTE = "shipped weights"
 _SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx"),

@@ -71,3 +71,26 @@ def test_two_line_renderer_labels_top_then_bottom_and_is_deterministic() -> None
     assert 1.3 <= w / h <= 2.2
     _, y0, _, y1 = pa.text_box
     assert y0 < 0.2 * h and y1 > 0.8 * h  # two rows span the plate's height
+
+
+@pytest.mark.slow
+def test_a_two_line_plate_in_a_scene_is_found_and_read(tmp_path) -> None:
+    import cv2
+
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.pipeline.recognizer import Recognizer
+    from gatekeeper.services.runtime import load_models
+
+    models = load_models(Settings(), AppPaths(tmp_path / "config", tmp_path / "data"), device="cpu")
+    rec = Recognizer(models.detector, models.reader, upscale_min_width=160)
+    renderer, rng = LatinPlateRenderer(seed=44), np.random.default_rng(44)
+    right = 0
+    for _ in range(4):
+        plate = renderer.render_two_line()
+        scene = np.empty((720, 1280, 3), np.uint8)
+        scene[:] = rng.integers(40, 120, 3)
+        small = cv2.resize(plate.image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+        scene[400:400 + small.shape[0], 600:600 + small.shape[1]] = small
+        right += any(o.read is not None and o.read.text == plate.text for o in rec.recognize(scene))
+    assert right >= 3

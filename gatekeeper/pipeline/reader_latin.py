@@ -167,6 +167,8 @@ def latin_plausible(read: PlateRead | None) -> bool:
 
 
 MISREAD_DIGITS = 2  # a same-length digit-only Latin read is the Korean digits with at most this many misread
+WHOLE_DIGITS = 6  # a Latin read with letters holding all of a Korean read's digits (6 or more) is that
+# Korean plate read by the Latin network; a digit-only Latin read is not (es 3100000 against 대전31소0000)
 DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 """Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
 
@@ -186,6 +188,9 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     digits = _non_hangul(korean.text)
     if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
         return True
+    own = "".join(ch for ch in latin if ch.isdigit())
+    if len(digits) >= WHOLE_DIGITS and digits in own and len(own) < len(latin):
+        return True  # all the Korean digits and letters for its Hangul: LH7786593 for 대구78라6593
     if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
         return False
     return sum(a != b for a, b in zip(latin, digits, strict=True)) <= MISREAD_DIGITS

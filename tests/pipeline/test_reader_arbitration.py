@@ -200,3 +200,15 @@ def test_a_four_character_fragment_does_not_beat_an_unsure_korean_read_by_confid
     assert arbitrate([korean, PlateRead("823O", 0.957, (0.957,) * 4, "latin", "latin_reader")]) is korean
     five = PlateRead("8230K", 0.957, (0.957,) * 5, "latin", "latin_reader")
     assert arbitrate([korean, five]) is five
+
+
+def test_a_latin_read_of_all_the_korean_digits_with_letters_for_its_hangul_does_not_win() -> None:
+    # 대구78라6593 (synthetic, green two-line): unsure Hangul, and the Latin network reads LH7786593
+    korean = _kr("대구78라6593", [0.88, 0.9, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99])
+    assert not korean_trusted(korean)
+    latin = PlateRead("LH7786593", 0.994, (0.994,) * 9, "latin", "latin_reader")
+    assert arbitrate([korean, latin]) is korean
+    # a digit-only Latin plate holding the Korean read's digits stays Latin (es 3100000 against 대전31소0000)
+    korean = _kr("대전31소0000", [0.3, 0.3, 0.9, 0.9, 0.2, 0.9, 0.9, 0.9, 0.9])
+    digits = PlateRead("3100000", 0.999, (0.999,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, digits]) is digits

@@ -117,14 +117,16 @@ class KoreanPlateReader(CtcNetwork):
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
         syllables = syllables_for(plate_colour(crop))
-        best = self.read_layouts(crop, layout_order(crop)[:1])[0]
+        cheap = self.line_probs([line_image(crop, layout_order(crop)[0], self.img_h, self.img_w)])
+        best = self._decode(cheap)[0]
         if self._good(best, syllables):
             return best
-        lines = [line_image(crop, layout_order(crop)[0], self.img_h, self.img_w)] + self.candidate_lines(crop)
+        lines = self.candidate_lines(crop)
         alt = careful_variant(crop)
         if alt is not None:
             lines += [line_image(alt, lay, self.img_h, self.img_w) for lay in layout_order(alt)]
-        best = vote(self._decode(self.line_probs(lines), constrained=True, syllables=syllables), syllables) or best
+        probs = np.concatenate([cheap, self.line_probs(lines)])  # the cheap pass's view votes too
+        best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or best
         if best is None or not plates.is_korean(best.text):
             return None  # digits alone are no Korean plate: leave the crop to the Latin reader
         return best

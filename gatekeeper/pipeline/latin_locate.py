@@ -17,6 +17,7 @@ SAME_HEIGHT = 0.2  # blobs of one row differ in height by at most this fraction
 SAME_LINE = 0.25  # and in vertical centre by at most this fraction of the height
 SECOND_ROW_CHARS = 2  # a two-line plate's other row has at least this many blobs
 SECOND_ROW_HEIGHT = 0.6  # and a height within this ratio of the main row's
+ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is padded to it before reading
 SEARCH_HEIGHT = 128  # rows are searched on the crop shrunk to this height: blobs as clear, a third of the cost
 
 
@@ -88,8 +89,13 @@ def find_rows(grey: np.ndarray) -> list[CharRow]:
         return _find_rows(grey)
     f = SEARCH_HEIGHT / h
     small = cv2.resize(grey, (max(1, round(w * f)), SEARCH_HEIGHT), interpolation=cv2.INTER_AREA)
-    return [CharRow((int(x0 / f), int(y0 / f), min(w, math.ceil(x1 / f)), min(h, math.ceil(y1 / f))), r.chars,
-                    r.main) for r in _find_rows(small) for x0, y0, x1, y1 in (r.box,)]
+    return [CharRow(_scaled(r.box, 1 / f, w, h), r.chars, r.main) for r in _find_rows(small)]
+
+
+def _scaled(box: tuple[int, int, int, int], k: float, w: int, h: int) -> tuple[int, int, int, int]:
+    """``box`` scaled by ``k``, rounded outwards and clipped to a ``w`` x ``h`` image."""
+    x0, y0, x1, y1 = box
+    return int(x0 * k), int(y0 * k), min(w, math.ceil(x1 * k)), min(h, math.ceil(y1 * k))
 
 
 def _find_rows(grey: np.ndarray) -> list[CharRow]:
@@ -119,11 +125,6 @@ def _find_rows(grey: np.ndarray) -> list[CharRow]:
     return sorted([main, best], key=lambda r: r.box[1])
 
 
-def char_rows(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """The boxes of :func:`find_rows`, top first."""
-    return [r.box for r in find_rows(grey)]
-
-
 def cut_around(image: np.ndarray, box: tuple[int, int, int, int], left: float, top: float, right: float,
                bottom: float) -> np.ndarray:
     """``image`` cut around ``box`` with margins on each side given in the box's height, clipped to the
@@ -143,6 +144,16 @@ def row_crop(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     ch = y1 - y0
     px, py = int(0.25 * ch), int(0.15 * ch)
     return grey[max(0, y0 - py):min(h, y1 + py), max(0, x0 - px):min(w, x1 + px)]
+
+
+def widened(row: np.ndarray, aspect: float = ROW_MIN_ASPECT) -> np.ndarray:
+    """A short row padded left and right with its edge pixels to ``aspect`` (width / height), so that its
+    characters are not stretched to a reader's wide input; wider rows are returned as they are."""
+    h, w = row.shape[:2]
+    if h == 0 or w >= aspect * h:
+        return row
+    extra = int(aspect * h) - w
+    return cv2.copyMakeBorder(row, 0, 0, extra // 2, extra - extra // 2, cv2.BORDER_REPLICATE)
 
 
 def latin_views(grey: np.ndarray) -> list[np.ndarray]:

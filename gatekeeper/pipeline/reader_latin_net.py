@@ -11,7 +11,7 @@ import numpy as np
 
 from gatekeeper.domain import latin_formats, plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.latin_locate import CharRow, find_rows, row_crop
+from gatekeeper.pipeline.latin_locate import CharRow, find_rows, row_crop, widened
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
 from gatekeeper.pipeline.reader_decode import (
     confidence,
@@ -30,7 +30,6 @@ INSETS = (0.04, 0.08, 0.12)  # views cut inside the crop by these fractions of i
 BAND_MARGIN = 0.1  # the character row's band view: this fraction of the row height above and below (us-ucsd
 # crops with their state name and frame 0.606 -> 0.646 end to end; 0.08-0.15 alike, 0.25 worse)
 TWO_LINE_MIN_CHARS = 2  # each row of a two-line read
-ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is padded to it before reading
 FORMAT_MARGIN = 5.0
 """A read that fits no common layout is replaced by the best read that fits one when that read's CTC path is
 at most this much less probable (natural log): ``LYTD483`` -> ``4YTD483``, ``F0RDGT`` -> ``FORDGT``."""
@@ -79,16 +78,6 @@ def row_lines(grey: np.ndarray, rows: Sequence[tuple[int, int, int, int]], heigh
         for view in (row_crop(grey, box), band):
             lines.append(line_image(widened(np.ascontiguousarray(view)), ONE_LINE, height, width))
     return lines
-
-
-def widened(row: np.ndarray, aspect: float = ROW_MIN_ASPECT) -> np.ndarray:
-    """A short row padded left and right with its edge colour to ``aspect`` (width / height), so that its
-    characters are not stretched to the network's wide input; wider rows are returned as they are."""
-    h, w = row.shape[:2]
-    if h == 0 or w >= aspect * h:
-        return row
-    extra = int(aspect * h) - w
-    return cv2.copyMakeBorder(row, 0, 0, extra // 2, extra - extra // 2, cv2.BORDER_REPLICATE)
 
 
 def fit_layouts(probs: Sequence[np.ndarray], charset: str,

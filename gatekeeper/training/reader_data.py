@@ -17,7 +17,7 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
 from gatekeeper.dataset.synth.latin import LATIN_CHARSET
 from gatekeeper.domain.plates import is_korean, normalize_plate
-from gatekeeper.pipeline.latin_locate import find_rows, row_crop
+from gatekeeper.pipeline.latin_locate import find_rows, row_crop, widened
 from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image, to_grey
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
 
 def latin_line_samples(img: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
     """One-line network samples of a labelled Latin crop: the crop itself, or, for a two-line plate, each
-    row with its part of the label, split where the rows' character counts say (empty when they do not
+    row (padded as the reader pads it) with its part of the label, split where the rows' character counts say (empty when they do not
     add up to the label's length: such a crop cannot be split safely)."""
     rows = find_rows(to_grey(img))
     if len(rows) < 2:
@@ -231,7 +231,7 @@ def latin_line_samples(img: np.ndarray, text: str) -> list[tuple[np.ndarray, str
         return []
     grey = to_grey(img)
     top = rows[0].chars
-    return [(line_image(np.ascontiguousarray(row_crop(grey, r.box)), ONE_LINE), part)
+    return [(line_image(widened(np.ascontiguousarray(row_crop(grey, r.box))), ONE_LINE), part)
             for r, part in zip(rows, (text[:top], text[top:]), strict=True)]
 
 

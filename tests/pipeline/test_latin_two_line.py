@@ -7,9 +7,13 @@ import pytest
 
 from gatekeeper.dataset.synth.latin import STYLES, LatinPlateRenderer
 from gatekeeper.domain.paths import weights_dir
-from gatekeeper.pipeline.latin_locate import char_row, char_rows
+from gatekeeper.pipeline.latin_locate import char_row, find_rows
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader, pick
 from gatekeeper.pipeline.reader_layout import to_grey
+
+
+def _boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
+    return [r.box for r in find_rows(grey)]
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +29,7 @@ def _two_line_plates(n: int, seed: int) -> list:
 def test_both_rows_of_a_two_line_plate_are_found_top_first() -> None:
     found = 0
     for plate in _two_line_plates(20, seed=31):
-        rows = char_rows(to_grey(plate.image))
+        rows = _boxes(to_grey(plate.image))
         if len(rows) == 2:
             found += 1
             (_, top_y0, _, top_y1), (_, bottom_y0, _, _) = rows
@@ -39,11 +43,11 @@ def test_one_line_plates_have_one_row(style: str) -> None:
     r = LatinPlateRenderer(seed=12)
     for _ in range(6):
         plate = r.render(style=style)
-        assert len(char_rows(to_grey(plate.image))) == 1, plate.text  # state names, slogans: no second row
+        assert len(_boxes(to_grey(plate.image))) == 1, plate.text  # state names, slogans: no second row
 
 
 def test_blank_crop_has_no_row() -> None:
-    assert char_rows(np.full((60, 120), 128, np.uint8)) == []
+    assert _boxes(np.full((60, 120), 128, np.uint8)) == []
 
 
 def test_two_line_plates_are_read_row_by_row(latin_reader) -> None:

@@ -6,19 +6,13 @@ import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth.latin import STYLES, LatinPlateRenderer
-from gatekeeper.domain.paths import weights_dir
 from gatekeeper.pipeline.latin_locate import char_row, find_rows
-from gatekeeper.pipeline.reader_latin_net import LatinNetReader, pick
+from gatekeeper.pipeline.reader_latin_net import pick
 from gatekeeper.pipeline.reader_layout import to_grey
 
 
 def _boxes(grey: np.ndarray) -> list[tuple[int, int, int, int]]:
     return [r.box for r in find_rows(grey)]
-
-
-@pytest.fixture(scope="module")
-def latin_reader() -> LatinNetReader:
-    return LatinNetReader(weights_dir(), backend="onnx")
 
 
 def _two_line_plates(n: int, seed: int) -> list:

@@ -28,11 +28,6 @@ from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 ES_MIN_ACCURACY = 0.6  # real es crops from labels.csv: measured figure in weights/README.md; margin below it
 
 
-@pytest.fixture(scope="module")
-def latin_reader() -> LatinNetReader:
-    return LatinNetReader(weights_dir(), backend="onnx")
-
-
 def _clean_plates(n: int, seed: int) -> list:
     r = LatinPlateRenderer(seed=seed)
     return [r.render() for _ in range(n)]

@@ -18,7 +18,7 @@ SAME_LINE = 0.25  # and in vertical centre by at most this fraction of the heigh
 SECOND_ROW_CHARS = 2  # a two-line plate's other row has at least this many blobs
 SECOND_ROW_HEIGHT = 0.6  # and a height within this ratio of the main row's
 ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is padded to it before reading
-SEARCH_HEIGHT = 128  # rows are searched on the crop shrunk to this height: blobs as clear, a third of the cost
+SEARCH_HEIGHT = 256  # rows are searched on the crop shrunk to this height (large crops: as found, cheaper)
 
 
 def _masks(grey: np.ndarray) -> list[np.ndarray]:

@@ -95,6 +95,30 @@ def fit_layouts(probs: Sequence[np.ndarray], charset: str,
     return out
 
 
+def fit_two_lines(rows: Sequence[tuple[str, tuple[float, ...], np.ndarray]], charset: str,
+                  margin: float = FORMAT_MARGIN) -> tuple[str, tuple[float, ...]]:
+    """The rows' reads (text, character confidences, the read view's CTC output) joined top first; when
+    the joined text fits no common layout, the best pair of row reads fitting one of its length split at
+    the rows' boundary (India's ``AA99AA9999``: ``BR1OAH8493`` -> ``BR10AH8493``), if its paths are at most
+    ``margin`` less probable than the greedy ones (as :func:`fit_layouts` for one line)."""
+    text = "".join(t for t, _, _ in rows)
+    confs = tuple(c for _, cs, _ in rows for c in cs)
+    if latin_formats.fits_format(text) or len(rows) != 2:
+        return text, confs
+    cut = len(rows[0][0])
+    probs = [p for _, _, p in rows]
+    greedy = sum(greedy_score(p) for p in probs)
+    best: tuple[float, str, tuple[float, ...]] | None = None
+    for layout in _LAYOUTS_BY_LENGTH.get(len(text), ()):
+        top, bottom = ctc_constrained_views(probs, charset, [[layout[:cut]], [layout[cut:]]])
+        if top is None or bottom is None:
+            continue
+        score = top[2] + bottom[2]
+        if greedy - score <= margin and (best is None or score > best[0]):
+            best = (score, top[0] + bottom[0], top[1] + bottom[1])
+    return (best[1], best[2]) if best is not None else (text, confs)
+
+
 def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
     """The plate-length text with the largest summed confidence over the views (views that agree outvote
     one confident outlier); its most confident read is returned. None when no view has plate length."""
@@ -133,16 +157,15 @@ class LatinNetReader(CtcNetwork):
         if len(rows) != 2:
             return None
         probs = list(self.line_probs(row_lines(grey, [r.box for r in rows], self.img_h, self.img_w)))
-        parts = []
+        picked = []
         for k in range(len(rows)):
             views = [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs)
                      for text, confs in (ctc_greedy(p, self.charset) for p in probs[2 * k:2 * k + 2])]
             best = summed_vote(views, lambda text: len(text) >= TWO_LINE_MIN_CHARS)
             if best is None:
                 return None
-            parts.append(best)
-        text = "".join(r.text for r in parts)
-        confs = tuple(c for r in parts for c in r.char_confidences)
+            picked.append((best.text, best.char_confidences, probs[2 * k + views.index(best)]))
+        text, confs = fit_two_lines(picked, self.charset)
         return PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
                          plate_format=plates.plate_format(text), reader=self.model_name)
 

@@ -20,6 +20,7 @@ from gatekeeper.pipeline.reader_latin_net import (
     INSETS,
     LatinNetReader,
     fit_layouts,
+    fit_two_lines,
     latin_lines,
     pick,
 )
@@ -90,6 +91,24 @@ def test_fit_layout_keeps_a_sure_read_of_an_unknown_layout() -> None:
     odd = _probs(_frames("B12C34D5"), charset)
     text, confs = fit_layouts([odd], charset)[0]
     assert text == "B12C34D5" and len(confs) == 8
+
+
+def test_two_line_reads_are_fitted_to_a_layout_across_the_rows() -> None:
+    charset = LATIN_CHARSET
+
+    def row(text: str, doubt: dict[int, dict[str, float]] | None = None) -> np.ndarray:
+        frames = _frames(text, doubt)
+        return _probs(frames + [{}] * (24 - len(frames)), charset)  # every view has the network's width
+
+    top = row("BR1O", {3: {"O": 0.6, "0": 0.35}})  # India AA99AA9999 over two rows
+    bottom = row("AH8493")
+    rows = [("BR1O", (0.97, 0.97, 0.97, 0.6), top), ("AH8493", (0.97,) * 6, bottom)]
+    text, confs = fit_two_lines(rows, charset)
+    assert text == "BR10AH8493" and len(confs) == 10 and confs[3] == pytest.approx(0.35)
+    fits = [("MH12", (0.97,) * 4, row("MH12")), ("AB1234", (0.97,) * 6, row("AB1234"))]
+    assert fit_two_lines(fits, charset)[0] == "MH12AB1234"  # fits already: kept as read
+    sure = row("BR1O", {3: {"O": 0.995, "0": 0.001}})
+    assert fit_two_lines([("BR1O", (0.97,) * 3 + (0.995,), sure), rows[1]], charset)[0] == "BR1OAH8493"
 
 
 def test_pick_lets_agreeing_views_outvote_a_confident_outlier() -> None:

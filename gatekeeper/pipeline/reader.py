@@ -86,10 +86,6 @@ class KoreanPlateReader(CtcNetwork):
                           plate_format=plates.plate_format(text), reader=self.model_name)
                 for text, confs in reads]
 
-    def read_layouts(self, crop: np.ndarray, layouts: Sequence[str]) -> list[PlateRead]:
-        """One read per layout of the same crop."""
-        return self._decode(self.line_probs([line_image(crop, lay, self.img_h, self.img_w) for lay in layouts]))
-
     def _good(self, read: PlateRead | None, syllables: str = "") -> bool:
         return read is not None and consistent(read.text, syllables) and read.confidence >= self.careful_below
 

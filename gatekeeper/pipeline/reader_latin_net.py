@@ -53,10 +53,8 @@ def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
         lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
     if quick:
         return lines
-    if box is not None:  # the row's height across the whole width: keeps a first or last character the
-        pad = BAND_MARGIN * (box[3] - box[1])  # row finder missed (a Californian "4" by the frame)
-        band = grey[max(0, int(box[1] - pad)):min(h, int(box[3] + pad))]
-        lines.append(line_image(np.ascontiguousarray(band), ONE_LINE, height, width))
+    if box is not None:  # keeps a first or last character the row finder missed (a Californian "4" by the frame)
+        lines.append(line_image(row_band(grey, box), ONE_LINE, height, width))
     for f in INSETS:
         dx, dy = int(w * f), int(h * f)
         if w - 2 * dx >= 8 and h - 2 * dy >= 4:
@@ -66,18 +64,18 @@ def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
     return lines
 
 
+def row_band(grey: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """The character row's height (plus :data:`BAND_MARGIN` above and below) across the crop's whole width."""
+    pad = BAND_MARGIN * (box[3] - box[1])
+    return np.ascontiguousarray(grey[max(0, int(box[1] - pad)):min(grey.shape[0], int(box[3] + pad))])
+
+
 def row_lines(grey: np.ndarray, rows: Sequence[tuple[int, int, int, int]], height: int,
               width: int) -> list[np.ndarray]:
-    """Two network inputs per row of a two-line plate: the row with a small margin, and the row's band
-    across the whole width (keeps a first or last character the row finder missed)."""
-    h = grey.shape[0]
-    lines = []
-    for box in rows:
-        pad = BAND_MARGIN * (box[3] - box[1])
-        band = grey[max(0, int(box[1] - pad)):min(h, int(box[3] + pad))]
-        for view in (row_crop(grey, box), band):
-            lines.append(line_image(widened(np.ascontiguousarray(view)), ONE_LINE, height, width))
-    return lines
+    """Two network inputs per row of a two-line plate: the row with a small margin, and its band
+    (:func:`row_band`, which keeps a first or last character the row finder missed)."""
+    return [line_image(widened(view), ONE_LINE, height, width)
+            for box in rows for view in (np.ascontiguousarray(row_crop(grey, box)), row_band(grey, box))]
 
 
 def fit_layouts(probs: Sequence[np.ndarray], charset: str,

@@ -141,6 +141,20 @@ def label_of(text: str) -> str:
     return "".join(c for c in text if c in LATIN_CHARSET)
 
 
+def _ink(img: np.ndarray, mask: np.ndarray, x0: int, y0: int, ink: np.ndarray) -> None:
+    """Draw the float ``mask`` (0-1) onto ``img`` at (x0, y0) in the ``ink`` colour, in place."""
+    h, w = mask.shape
+    region = img[y0:y0 + h, x0:x0 + w].astype(np.float32)
+    a = mask[..., None]
+    img[y0:y0 + h, x0:x0 + w] = np.clip(region * (1 - a) + ink * a, 0, 255).astype(np.uint8)
+
+
+def _frame(img: np.ndarray, ink: np.ndarray) -> None:
+    """A thin border in the ink colour, as many plates have."""
+    h, w = img.shape[:2]
+    cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+
+
 class LatinPlateRenderer:
     """Deterministic (per seed) renderer of Latin plates in several national styles."""
 
@@ -241,11 +255,9 @@ class LatinPlateRenderer:
             mask = cv2.resize(mask, (room, th), interpolation=cv2.INTER_AREA)
         x0 = left + int(0.03 * w) + int(rng.uniform(0.2, 0.8) * (room - mask.shape[1]))
         y0 = int(top * h + ((bottom - top) * h - th) * rng.uniform(0.35, 0.65))
-        region = img[y0:y0 + th, x0:x0 + mask.shape[1]].astype(np.float32)
-        a = mask[..., None]
-        img[y0:y0 + th, x0:x0 + mask.shape[1]] = np.clip(region * (1 - a) + ink * a, 0, 255).astype(np.uint8)
+        _ink(img, mask, x0, y0, ink)
         if rng.random() < 0.3:
-            cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+            _frame(img, ink)
         return LatinPlate(img, label_of(text), (x0, y0, x0 + mask.shape[1], y0 + th))
 
     def render_two_line(self, top: str | None = None, bottom: str | None = None) -> LatinPlate:
@@ -269,13 +281,11 @@ class LatinPlateRenderer:
             x0 = (w - mask.shape[1]) // 2 + int(rng.uniform(-0.03, 0.03) * w)
             x0 = min(max(0, x0), w - mask.shape[1])
             y0 = int(centre * h - th / 2 + rng.uniform(-0.02, 0.02) * h)
-            region = img[y0:y0 + th, x0:x0 + mask.shape[1]].astype(np.float32)
-            a = mask[..., None]
-            img[y0:y0 + th, x0:x0 + mask.shape[1]] = np.clip(region * (1 - a) + ink * a, 0, 255).astype(np.uint8)
+            _ink(img, mask, x0, y0, ink)
             x_lo, y_lo = min(x_lo, x0), min(y_lo, y0)
             x_hi, y_hi = max(x_hi, x0 + mask.shape[1]), max(y_hi, y0 + th)
         if rng.random() < 0.5:
-            cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+            _frame(img, ink)
         return LatinPlate(img, label_of(top + bottom), (x_lo, y_lo, x_hi, y_hi))
 
     def _colours(self, style: str) -> tuple[np.ndarray, np.ndarray]:

@@ -222,14 +222,14 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
 
 def latin_line_samples(img: np.ndarray, text: str) -> list[tuple[np.ndarray, str]]:
     """One-line network samples of a labelled Latin crop: the crop itself, or, for a two-line plate, each
-    row (padded as the reader pads it) with its part of the label, split where the rows' character counts say (empty when they do not
-    add up to the label's length: such a crop cannot be split safely)."""
-    rows = find_rows(to_grey(img))
+    row (padded as the reader pads it) with its part of the label, split where the rows' character counts
+    say (empty when they do not add up to the label's length: such a crop cannot be split safely)."""
+    grey = to_grey(img)
+    rows = find_rows(grey)
     if len(rows) < 2:
         return [(line_image(img, ONE_LINE), text)]
     if sum(r.chars for r in rows) != len(text):
         return []
-    grey = to_grey(img)
     top = rows[0].chars
     return [(line_image(widened(np.ascontiguousarray(row_crop(grey, r.box))), ONE_LINE), part)
             for r, part in zip(rows, (text[:top], text[top:]), strict=True)]

@@ -27,7 +27,6 @@ from gatekeeper.storage.labeling_repo import (
 
 log = logging.getLogger(__name__)
 
-KINDS = MODEL_KINDS
 ACTIVE_FILE = "active.json"
 SHIPPED_NOTE = "shipped weights"
 _SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx"),
@@ -112,7 +111,7 @@ class ModelRegistry:
         stay a candidate that ``gatekeeper models activate`` can switch to. Returns the versions added.
         """
         added = []
-        for kind in KINDS:
+        for kind in MODEL_KINDS:
             src = shipped_weights(kind, self.settings, self.paths)
             if src is None:
                 if not self.repo.count(kind):
@@ -152,7 +151,7 @@ class ModelRegistry:
         status: str = CANDIDATE,
     ) -> ModelVersion:
         """Copy the model's files to ``models_dir/<version>/`` and record it (as a candidate)."""
-        if kind not in KINDS:
+        if kind not in MODEL_KINDS:
             raise ValueError(f"unknown model kind {kind!r}")
         entry = Path(entry)
         if not entry.exists():
@@ -212,7 +211,7 @@ class ModelRegistry:
 
     def _write_active(self) -> None:
         data = {}
-        for kind in KINDS:
+        for kind in MODEL_KINDS:
             mv = self.repo.active(kind)
             if mv is not None and mv.status == ACTIVE:
                 data[kind] = {"version": mv.version, "path": mv.path}

@@ -21,7 +21,8 @@ from typing import Any
 from gatekeeper.dataset.site_dataset import SiteDataset
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import RetrainSettings, Settings
-from gatekeeper.services.model_registry import KINDS, SHIPPED_NOTE, ModelRegistry
+from gatekeeper.domain.types import MODEL_KINDS
+from gatekeeper.services.model_registry import SHIPPED_NOTE, ModelRegistry
 from gatekeeper.services.train_report import write_report
 from gatekeeper.training.site import (
     SiteScore,
@@ -215,8 +216,8 @@ class RetrainService:
     ) -> RetrainOutcome:
         """Fine-tune from the active model, score champion and challenger, promote or reject."""
         say = progress or (lambda _f, _m: None)
-        if kind not in KINDS:
-            raise ValueError(f"unknown model kind {kind!r} (one of {', '.join(KINDS)})")
+        if kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {kind!r} (one of {', '.join(MODEL_KINDS)})")
         self.registry.ensure_initial()
         counts = self.site.counts()
         if self.val_size(kind) == 0:

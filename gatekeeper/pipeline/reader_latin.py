@@ -196,11 +196,18 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     return sum(a != b for a, b in zip(latin, digits, strict=True)) <= MISREAD_DIGITS
 
 
-def latin_sure(read: PlateRead | None) -> bool:
-    """A Latin read no Korean plate gives: see ``LATIN_SURE_CONFIDENCE``."""
+def latin_layout(read: PlateRead | None) -> bool:
+    """A common Latin layout of 7 or more characters with three or more letters (``5AOG200``). The Latin
+    network, trained to read a Korean plate as its digits, made no such read at any confidence of 3,000
+    synthetic Korean crops (seeds 4242, 777 and 31; degraded and clean) whose Korean read was not trusted."""
     if read is None or len(read.text) < LATIN_LAYOUT_OVERRIDE_LENGTH or not fits_format(read.text):
         return False
-    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS and latin_certain(read)
+    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
+
+
+def latin_sure(read: PlateRead | None) -> bool:
+    """A Latin read no Korean plate gives: see ``LATIN_SURE_CONFIDENCE``."""
+    return read is not None and latin_layout(read) and latin_certain(read)
 
 
 def latin_certain(read: PlateRead) -> bool:
@@ -236,8 +243,9 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     """Korean or Latin by evidence, not by order: the best grammar-valid Korean read wins when trusted
     (unless :func:`latin_overrides`); otherwise a plausible Latin read wins when the Korean read's Hangul
     is unsure and the Latin read has two or more letters with fair confidence or is the more confident,
-    when a weak Korean read faces a confident Latin read with letters, when it overrides, or when it is
-    :func:`latin_certain`; failing all, grammar-valid first, then confidence."""
+    when a weak Korean read faces a confident Latin read with letters, when a :func:`latin_layout` read is
+    at least ``LATIN_OVERRIDE_CONFIDENCE`` and as confident as the Korean read, when it overrides, or when
+    it is :func:`latin_certain`; failing all, grammar-valid first, then confidence."""
     got = [r for r in reads if r is not None and r.text]
     if not got:
         return None
@@ -259,6 +267,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
             return latin
         if letters >= 2 and korean.confidence < KOREAN_WEAK <= latin.confidence:
             return latin  # sure-looking Hangul in a weak read (the UK test video's far frames)
+        if latin_layout(latin) and latin.confidence >= max(LATIN_OVERRIDE_CONFIDENCE, korean.confidence):
+            return latin  # us-ucsd 5AOG200 (0.990) against the untrusted 54다6260 (0.922, Hangul 0.985)
         if latin_overrides(latin, korean):
             return latin
         if latin_certain(latin) and not _korean_serial(latin.text, korean):

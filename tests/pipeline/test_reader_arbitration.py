@@ -212,3 +212,20 @@ def test_a_latin_read_of_all_the_korean_digits_with_letters_for_its_hangul_does_
     korean = _kr("대전31소0000", [0.3, 0.3, 0.9, 0.9, 0.2, 0.9, 0.9, 0.9, 0.9])
     digits = PlateRead("3100000", 0.999, (0.999,) * 7, "latin", "latin_reader")
     assert arbitrate([korean, digits]) is digits
+
+
+def test_a_confident_latin_layout_with_three_letters_beats_an_untrusted_korean_read() -> None:
+    # us-ucsd 5AOG200: the Korean grammar path 54다6260 (0.922, Hangul 0.985) against 5AOG200 at 0.990 with
+    # one character at 0.94 (so not sure): no synthetic Korean plate gave such a Latin read
+    korean = _kr("54다6260", [0.95, 0.9, 0.985, 0.9, 0.9, 0.95, 0.9])
+    latin = PlateRead("5AOG200", 0.99, (1.0, 1.0, 1.0, 1.0, 1.0, 0.94, 1.0), "latin", "latin_reader")
+    assert not korean_trusted(korean) and not latin_sure(latin)
+    assert arbitrate([korean, latin]) is latin
+    # not when the Latin read is less confident than the Korean one, nor outside a common layout
+    weaker = PlateRead("5AOG200", 0.91, (0.91,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, weaker]) is korean
+    odd = PlateRead("5AOGA00", 0.98, (0.98,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, odd]) is korean
+    # a trusted Korean read keeps the plate
+    trusted = _kr("54다6260", [1.0, 1.0, 0.99, 1.0, 1.0, 1.0, 1.0])
+    assert korean_trusted(trusted) and arbitrate([trusted, latin]) is trusted

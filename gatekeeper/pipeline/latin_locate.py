@@ -19,6 +19,8 @@ SECOND_ROW_CHARS = 2  # a two-line plate's other row has at least this many blob
 SECOND_ROW_HEIGHT = 0.6  # and a height within this ratio of the main row's
 ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is padded to it before reading
 SEARCH_HEIGHT = 256  # rows are searched on the crop shrunk to this height (large crops: as found, cheaper)
+FRAME_RUN_WIDTH = 0.25  # a horizontal ink run this share of the crop's width is a frame's edge, not a character
+FRAME_RUN_HEIGHT = 0.75  # ... and so is a vertical run this share of its height
 
 
 def _masks(grey: np.ndarray) -> list[np.ndarray]:
@@ -50,11 +52,28 @@ def _extent(row: list[np.ndarray]) -> tuple[int, int, int, int]:
             int(max(b[0] + b[2] for b in row)), int(max(b[1] + b[3] for b in row)))
 
 
+def _without_frame(mask: np.ndarray) -> np.ndarray:
+    """``mask`` without its long horizontal and vertical ink runs (:data:`FRAME_RUN_WIDTH`,
+    :data:`FRAME_RUN_HEIGHT`): the edges of a dealer frame or a plate border that touch the characters and
+    make one blob of them (no row was found in a quarter of us-ucsd's detector crops before)."""
+    h, w = mask.shape[:2]
+    across = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, int(w * FRAME_RUN_WIDTH))), np.uint8))
+    down = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((max(3, int(h * FRAME_RUN_HEIGHT)), 1), np.uint8))
+    return cv2.bitwise_and(mask, cv2.bitwise_not(cv2.bitwise_or(across, down)))
+
+
 def _best_row(grey: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
     """The row with the most character-like blobs of one height (the tallest on ties) and all blobs of
-    the threshold mask it was found in."""
+    the threshold mask it was found in; when the plain masks hold no row, the masks without the frame's
+    edges (:func:`_without_frame`) are searched."""
+    masks = _masks(grey)
+    return _best_row_in(grey, masks) or _best_row_in(grey, [_without_frame(m) for m in masks])
+
+
+def _best_row_in(grey: np.ndarray, masks: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """:func:`_best_row` over ``masks``."""
     best, best_key = None, None
-    for mask in _masks(grey):
+    for mask in masks:
         blobs = _blobs(mask, grey.shape[0])
         for seed in blobs:
             row = _row(blobs, seed)

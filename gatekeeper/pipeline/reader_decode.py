@@ -90,20 +90,23 @@ def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...
                 columns[key] = logps[v][:, allowed].max(1)
             em[:, k, 2 * i + 1] = columns[key]
         em[:, k, 2 * len(slots) + 1:] = NEG
-    can_skip = np.zeros(n, bool)
-    can_skip[3::2] = True  # slot -> next slot without a blank in between
     delta = np.full((k_len, n), NEG)
     delta[:, :2] = em[0, :, :2]
     back = np.zeros((t_len, k_len, n), np.int8)
-    neg1 = np.full((k_len, 1), NEG)
-    neg2 = np.full((k_len, 2), NEG)
+    prev1 = np.full((k_len, n), NEG)  # state s-1 (a step forward)
+    prev2 = np.full((k_len, n), NEG)  # state s-2, only slot -> next slot (no blank in between): odd s >= 3
     for t in range(1, t_len):
-        prev1 = np.concatenate((neg1, delta[:, :-1]), 1)
-        prev2 = np.where(can_skip, np.concatenate((neg2, delta[:, :-2]), 1), NEG)
-        stack = np.stack([delta, prev1, prev2])
-        choice = stack.argmax(0)
-        delta = np.take_along_axis(stack, choice[None], 0)[0] + em[t]
-        back[t] = choice
+        prev1[:, 1:] = delta[:, :-1]
+        prev2[:, 3::2] = delta[:, 1:-2:2]
+        best = delta.copy()
+        choice = back[t]
+        take = prev1 > best  # strict: ties keep the earlier option, as an argmax over (stay, +1, +2) does
+        best[take] = prev1[take]
+        choice[take] = 1
+        take = prev2 > best
+        best[take] = prev2[take]
+        choice[take] = 2
+        delta = best + em[t]
     last = np.array([2 * len(t) for _, t in pairs])
     rows = np.arange(k_len)
     end = np.where(delta[rows, last] >= delta[rows, last - 1], last, last - 1)

@@ -209,3 +209,31 @@ def test_grammar_decoding_of_several_views_at_once_matches_one_at_a_time() -> No
     assert ctc_plates(probs, reader.charset) == [ctc_plate(p, reader.charset) for p in probs]
     yellow = "바사아자배"
     assert ctc_plates(probs, reader.charset, yellow) == [ctc_plate(p, reader.charset, yellow) for p in probs]
+
+
+def _reference_path_score(logp: np.ndarray, slots: tuple[np.ndarray, ...]) -> float:
+    """Best CTC path score through blank/slot states, one state at a time (the textbook recursion)."""
+    n, neg = 2 * len(slots) + 1, -1e9
+    em = [[logp[t, 0] if s % 2 == 0 else logp[t, slots[s // 2]].max() for s in range(n)]
+          for t in range(len(logp))]
+    delta = [em[0][0], em[0][1]] + [neg] * (n - 2)
+    for t in range(1, len(logp)):
+        delta = [max(delta[s], delta[s - 1] if s >= 1 else neg, delta[s - 2] if s >= 3 and s % 2 else neg)
+                 + em[t][s] for s in range(n)]
+    return max(delta[n - 1], delta[n - 2])
+
+
+def test_batched_viterbi_scores_match_the_textbook_recursion() -> None:
+    from gatekeeper.pipeline.reader_decode import _viterbi
+
+    rng = np.random.default_rng(7)
+    for trial in range(20):
+        logp = np.log(rng.dirichlet(np.full(6, 0.3), size=(3, 12)))  # 3 views, 12 frames, blank + 5 classes
+        if trial % 2:
+            logp = np.round(logp, 1)  # ties between the stay / step / skip moves
+        templates = [tuple(np.array(sorted(rng.choice(np.arange(1, 6), size=int(rng.integers(1, 4)),
+                                                       replace=False))) for _ in range(k)) for k in (2, 4, 5)]
+        pairs = [(v, t) for v in range(3) for t in templates]
+        scores, _, _ = _viterbi(logp, pairs)
+        want = [_reference_path_score(logp[v], t) for v, t in pairs]
+        assert np.allclose(scores, want), trial

@@ -69,8 +69,8 @@ class KoreanPlateReader(CtcNetwork):
     """
 
     def __init__(self, weights_dir: Path, name: str = "kr_reader", device: str = "cpu", backend: str = "auto",
-                 careful_below: float = 0.97, threads: int = 1) -> None:
-        super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
+                 careful_below: float = 0.97, threads: int = 1, int8: bool = True) -> None:
+        super().__init__(weights_dir, name, device=device, backend=backend, threads=threads, int8=int8)
         self.careful_below = careful_below
 
     def _decode(self, probs: np.ndarray, constrained: bool = False, syllables: str = "") -> list[PlateRead]:

@@ -2,11 +2,14 @@
 
 ``backend="easyocr"`` loads the network through EasyOCR's custom ``recog_network`` mechanism (torch);
 ``backend="onnx"`` runs the exported copy with onnxruntime; ``"auto"`` picks ONNX on CPU when the file is
-there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread).
+there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread). With ``int8`` the ONNX backend runs
+``NAME.int8.onnx`` (:mod:`gatekeeper.training.quantize`) instead, when that file was made from this very
+``NAME.onnx`` (its metadata holds the source's sha256); a missing or stale int8 copy falls back to ``NAME.onnx``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -18,6 +21,8 @@ from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "easyocr", "onnx")
+INT8_SUFFIX = ".int8.onnx"
+SOURCE_SHA256_KEY = "gatekeeper.source_sha256"  # ONNX metadata of an int8 copy: sha256 of the fp32 file
 
 
 class ReaderLoadError(RuntimeError):
@@ -33,7 +38,7 @@ class CtcNetwork:
     """Loads one network and turns line images into per-step character probabilities."""
 
     def __init__(self, weights_dir: Path, name: str, device: str = "cpu", backend: str = "auto",
-                 threads: int = 1) -> None:
+                 threads: int = 1, int8: bool = True) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
         self.weights_dir = Path(weights_dir)
@@ -49,13 +54,21 @@ class CtcNetwork:
         if backend == "auto":
             backend = "onnx" if device == "cpu" and onnx_path.is_file() and has_onnxruntime() else "easyocr"
         self.backend = backend
+        self.onnx_file: Path | None = None
         if backend == "onnx":
-            self._session = onnx_session(onnx_path, threads)
+            found = int8_session(onnx_path, threads) if int8 else None
+            self._session, self.onnx_file = found or (onnx_session(onnx_path, threads), onnx_path)
             self._net = None
         else:
             self._session = None
             self._net = self._load_easyocr()
-        log.info("reader network %s loaded from %s (%s)", name, self.weights_dir, backend)
+        log.info("reader network %s loaded from %s (%s%s)", name, self.weights_dir, backend,
+                 ", int8" if self.int8 else "")
+
+    @property
+    def int8(self) -> bool:
+        """True when the int8 copy runs."""
+        return self.onnx_file is not None and self.onnx_file.name.endswith(INT8_SUFFIX)
 
     @property
     def name(self) -> str:
@@ -115,6 +128,34 @@ def has_onnxruntime() -> bool:
     except ImportError:
         return False
     return True
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def int8_path(onnx_path: Path) -> Path:
+    """Where the int8 copy of ``NAME.onnx`` lives: ``NAME.int8.onnx`` beside it."""
+    onnx_path = Path(onnx_path)
+    return onnx_path.with_name(onnx_path.name.removesuffix(".onnx") + INT8_SUFFIX)
+
+
+def int8_session(onnx_path: Path, threads: int):
+    """(session, path) of ``NAME.int8.onnx`` when it was quantized from that very ``onnx_path``, else None."""
+    path = int8_path(onnx_path)
+    if not path.is_file() or not Path(onnx_path).is_file():
+        return None
+    try:
+        session = onnx_session(path, threads)
+        source = session.get_modelmeta().custom_metadata_map.get(SOURCE_SHA256_KEY)
+    except Exception as exc:  # noqa: BLE001 - a broken int8 copy must not stop the reader
+        log.warning("int8 reader %s unusable (%s): using %s", path, exc, Path(onnx_path).name)
+        return None
+    if source != file_sha256(onnx_path):
+        log.warning("int8 reader %s was not made from %s (stale copy): using the fp32 network", path.name,
+                    Path(onnx_path).name)
+        return None
+    return session, path
 
 
 def onnx_session(path: Path, threads: int):

@@ -131,8 +131,8 @@ class LatinNetReader(CtcNetwork):
     cheap = True
 
     def __init__(self, weights_dir: Path, name: str = "latin_reader", device: str = "cpu", backend: str = "auto",
-                 threads: int = 1) -> None:
-        super().__init__(weights_dir, name, device=device, backend=backend, threads=threads)
+                 threads: int = 1, int8: bool = True) -> None:
+        super().__init__(weights_dir, name, device=device, backend=backend, threads=threads, int8=int8)
 
     def read_views(self, crop: np.ndarray, quick: bool = False,
                    rows: Sequence[CharRow] | None = None) -> list[PlateRead]:

@@ -100,10 +100,10 @@ def default_loader(settings: Settings, device: str = "cpu") -> ModelLoader:
         if kind == "latin-reader":
             from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 
-            return LatinNetReader(path.parent, name=name, device=device)
+            return LatinNetReader(path.parent, name=name, device=device, int8=settings.reader.int8)
         from gatekeeper.pipeline.reader import KoreanPlateReader
 
-        return KoreanPlateReader(path.parent, name=name, device=device)
+        return KoreanPlateReader(path.parent, name=name, device=device, int8=settings.reader.int8)
 
     return load
 

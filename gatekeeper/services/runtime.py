@@ -162,7 +162,8 @@ def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -
     else:
         folder, name = path.parent, path.stem
     recheck = settings.reader.recheck_below
-    korean = KoreanPlateReader(folder, name=name, device=device, careful_below=settings.reader.careful_below)
+    korean = KoreanPlateReader(folder, name=name, device=device, careful_below=settings.reader.careful_below,
+                               int8=settings.reader.int8)
     if not settings.reader.latin:
         return korean
     latin = make_latin_reader(settings, paths, device=device)
@@ -184,7 +185,7 @@ def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") 
         active, version = _active(paths, "latin-reader")
         if active is not None:
             try:
-                reader = LatinNetReader(active.parent, name=active.stem, device=device)
+                reader = LatinNetReader(active.parent, name=active.stem, device=device, int8=r.int8)
                 log.info("Latin reader: registered version %s", version)
                 return reader
             except ReaderLoadError as exc:
@@ -194,7 +195,7 @@ def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") 
         try:
             if found is None:
                 raise ReaderLoadError(f"{r.latin_weights!r} not found in {paths.config_dir} or {weights_dir()}")
-            return LatinNetReader(found.parent, name=found.stem, device=device)
+            return LatinNetReader(found.parent, name=found.stem, device=device, int8=r.int8)
         except ReaderLoadError as exc:
             log.warning("Latin network unavailable (%s): using EasyOCR's English model", exc)
     try:

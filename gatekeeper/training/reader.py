@@ -61,6 +61,7 @@ class ReaderTrainResult:
     metrics: dict[str, float] = field(default_factory=dict)
     steps: int = 0
     seconds: float = 0.0
+    int8: Path | None = None
 
 
 class Codec:
@@ -210,11 +211,14 @@ def train_reader(
     producer: bool = True,
     kind: str = "korean",
     stop_at: int | None = None,
+    int8_calibration: int = 256,
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
     ``kind`` picks the plates and charset (``korean`` or ``latin``); ``name`` defaults to the kind's model name.
     ``stop_at``: end the run at this step, with the learning rate still on the schedule of ``steps``.
+    ``int8_calibration``: synthetic lines that calibrate the int8 copy written beside the ONNX file
+    (:mod:`gatekeeper.training.quantize`); 0 writes none.
     """
     if kind not in KIND_SPECS:
         raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
@@ -335,11 +339,19 @@ def train_reader(
     if eacc >= acc:  # the weight average is usually the steadier model
         model, acc, cacc = ema, eacc, ecacc
     pth, yml, py, onnx = export_weights(model, codec, out_dir, name, lang_list)
+    int8 = None
+    if onnx is not None and int8_calibration > 0:
+        from gatekeeper.training.quantize import quantize_reader
+
+        try:
+            int8 = quantize_reader(out_dir, name, kind, n=int8_calibration, seed=seed)
+        except Exception as exc:  # noqa: BLE001 - the fp32 network is complete without its int8 copy
+            log.warning("int8 copy of %s not written: %s", name, exc)
     metrics = {"synthetic_accuracy": acc, "synthetic_char_accuracy": cacc, "held_out": float(len(held.labels)),
                "train_samples": float(len(pool.labels)), "loss": float(loss_avg or 0.0)}
     secs = time.monotonic() - t0
     report(1.0, f"done: step {step}, held-out accuracy {acc:.3f} ({secs:.0f} s)")
-    return ReaderTrainResult(pth, yml, py, onnx, metrics, step, secs)
+    return ReaderTrainResult(pth, yml, py, onnx, metrics, step, secs, int8)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -359,13 +371,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--kind", choices=sorted(KIND_SPECS), default="korean", help="Korean or Latin plates")
     p.add_argument("--stop-at", type=int, default=None,
                    help="end at this step, the learning rate still following the schedule of --steps")
+    p.add_argument("--int8-calibration", type=int, default=256,
+                   help="synthetic lines calibrating the int8 copy of the network (0: no int8 copy)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
-                       threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at)
-    print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx}; metrics {res.metrics}")
+                       threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at,
+                       int8_calibration=args.int8_calibration)
+    print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx} {res.int8}; metrics {res.metrics}")
     return 0
 
 

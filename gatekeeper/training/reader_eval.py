@@ -71,15 +71,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data", type=Path, required=True)
     p.add_argument("--backend", default="auto")
     p.add_argument("--margin", type=float, default=0.08)
+    p.add_argument("--fp32", action="store_true", help="run NAME.onnx even when an int8 copy is there")
     args = p.parse_args(argv)
     if args.kind == "latin":
-        reader = LatinNetReader(args.weights, name=args.name or "latin_reader", backend=args.backend)
+        reader = LatinNetReader(args.weights, name=args.name or "latin_reader", backend=args.backend,
+                                int8=not args.fp32)
     else:
-        reader = KoreanPlateReader(args.weights, name=args.name or "kr_reader", backend=args.backend)
+        reader = KoreanPlateReader(args.weights, name=args.name or "kr_reader", backend=args.backend,
+                                   int8=not args.fp32)
     res = evaluate_reader(reader, labelled_crops(args.data, args.margin))
     for truth, text, conf in res.rows:
         print(f"{'OK ' if truth == text else 'BAD'} {truth:>14} {text:>14} {conf:.2f}")
-    print(f"plate_accuracy {res.plate_accuracy:.3f} ({res.n} crops), {res.ms_per_crop:.1f} ms/crop ({reader.backend})")
+    print(f"plate_accuracy {res.plate_accuracy:.3f} ({res.n} crops), {res.ms_per_crop:.1f} ms/crop ({reader.backend}"
+          f"{', int8' if reader.int8 else ''})")
     return 0
 
 

@@ -34,9 +34,9 @@ def test_tiny_training_writes_loadable_weights_and_resumes(tmp_path: Path) -> No
     out = tmp_path / "run"
     seen: list[str] = []
     res = train_reader(out, steps=3, batch_size=4, synthetic=12, held_out=6, producer=False,
-                       checkpoint_every=2, progress=lambda f, m: seen.append(m))
+                       checkpoint_every=2, progress=lambda f, m: seen.append(m), int8_calibration=8)
     assert res.steps == 3
-    for p in (res.pth, res.yaml, res.py, res.onnx):
+    for p in (res.pth, res.yaml, res.py, res.onnx, res.int8):
         assert p is not None and p.is_file() and p.stat().st_size > 0
     cfg = yaml.safe_load(res.yaml.read_text(encoding="utf-8"))
     assert cfg["character_list"] == PLATE_CHARSET and cfg["imgH"] == 32 and cfg["lang_list"] == ["ko"]

@@ -9,13 +9,13 @@ there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread). With
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from pathlib import Path
 
 import numpy as np
 
+from gatekeeper.domain.files import sha256_file
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
 
 log = logging.getLogger(__name__)
@@ -130,10 +130,6 @@ def has_onnxruntime() -> bool:
     return True
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def int8_path(onnx_path: Path) -> Path:
     """Where the int8 copy of ``NAME.onnx`` lives: ``NAME.int8.onnx`` beside it."""
     onnx_path = Path(onnx_path)
@@ -151,7 +147,7 @@ def int8_session(onnx_path: Path, threads: int):
     except Exception as exc:  # noqa: BLE001 - a broken int8 copy must not stop the reader
         log.warning("int8 reader %s unusable (%s): using %s", path, exc, Path(onnx_path).name)
         return None
-    if source != file_sha256(onnx_path):
+    if source != sha256_file(onnx_path):
         log.warning("int8 reader %s was not made from %s (stale copy): using the fp32 network", path.name,
                     Path(onnx_path).name)
         return None

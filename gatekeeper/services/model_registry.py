@@ -6,14 +6,13 @@ of each kind so the model loader can find it without opening the database (:func
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gatekeeper.dataset.site_dataset import atomic_write_bytes
+from gatekeeper.domain.files import atomic_write_bytes, sha256_file
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import Settings, resolve_model_path
 from gatekeeper.domain.types import MODEL_KINDS
@@ -31,14 +30,6 @@ ACTIVE_FILE = "active.json"
 SHIPPED_NOTE = "shipped weights"
 _SUFFIXES = {"detector": ("", ".onnx", ".pt"), "reader": ("", ".pth", ".onnx"),
              "latin-reader": ("", ".pth", ".onnx")}
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def hash_tree(path: Path) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import cv2
 
-from gatekeeper.dataset.site_dataset import atomic_write_bytes
+from gatekeeper.domain.files import atomic_write_bytes
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.training.site import FrameRow, ReaderRow
 

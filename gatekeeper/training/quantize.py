@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gatekeeper.pipeline.reader_ctc import SOURCE_SHA256_KEY, file_sha256, int8_path
+from gatekeeper.domain.files import sha256_file
+from gatekeeper.pipeline.reader_ctc import SOURCE_SHA256_KEY, int8_path
 from gatekeeper.pipeline.reader_layout import to_tensor_array
 from gatekeeper.training.reader_data import KINDS, make_samples
 
@@ -70,7 +71,7 @@ def quantize_reader(weights_dir: Path, name: str, kind: str, n: int = 512, seed:
     try:
         quantize_static(str(src), tmp, _Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-        _stamp(Path(tmp), {SOURCE_SHA256_KEY: file_sha256(src), "gatekeeper.calibration":
+        _stamp(Path(tmp), {SOURCE_SHA256_KEY: sha256_file(src), "gatekeeper.calibration":
                            f"{len(lines)} synthetic lines, {kind} 3/4, seed {seed}"})
         os.chmod(tmp, 0o644)  # mkstemp makes it private
         os.replace(tmp, dst)
@@ -104,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     dst = quantize_reader(args.weights, args.name, args.kind, args.n, args.seed, args.glyphs, args.out)
-    print(dst, file_sha256(dst))
+    print(dst, sha256_file(dst))
     return 0
 
 

@@ -11,9 +11,10 @@ import pytest
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.domain.files import sha256_file
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.pipeline.reader import KoreanPlateReader
-from gatekeeper.pipeline.reader_ctc import SOURCE_SHA256_KEY, file_sha256, int8_path
+from gatekeeper.pipeline.reader_ctc import SOURCE_SHA256_KEY, int8_path
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 from gatekeeper.training.quantize import calibration_lines, main, quantize_reader
 
@@ -49,7 +50,7 @@ def test_int8_copy_records_its_source_and_reads_korean_plates_like_the_fp32_netw
     path = int8_path(quantized_kr / "kr_reader.onnx")
     assert path.is_file() and path.stat().st_size < (quantized_kr / "kr_reader.onnx").stat().st_size
     meta = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
-    assert meta.custom_metadata_map[SOURCE_SHA256_KEY] == file_sha256(quantized_kr / "kr_reader.onnx")
+    assert meta.custom_metadata_map[SOURCE_SHA256_KEY] == sha256_file(quantized_kr / "kr_reader.onnx")
 
     int8 = KoreanPlateReader(quantized_kr, backend="onnx")
     fp32 = KoreanPlateReader(quantized_kr, backend="onnx", int8=False)

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 SUMMARY_KEYS = (
     "images", "plates", "plate_accuracy", "char_error_rate", "detection_recall", "detection_precision",
     "latency_ms_median", "latency_ms_p95", "kr_last4_accuracy", "plate_accuracy_iou50",
-    "detection_recall_loose", "failed_images",
+    "detection_recall_loose", "read_ms_per_crop_median", "read_ms_per_crop_p95", "failed_images",
 )
 
 

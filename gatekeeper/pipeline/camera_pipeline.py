@@ -108,11 +108,14 @@ class CameraPipeline:
         t1 = time.perf_counter()
         ids = self.tracker.update(detections, timestamp)
         observations = []
+        read_ms: list[float] = []
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
             if det.box.width >= self.min_read_width and self.tracker.needs_read(tid, timestamp):
+                t_read = time.perf_counter()
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
                 read = self._read(reader, crop, tid)
+                read_ms.append((time.perf_counter() - t_read) * 1e3)
                 self.tracker.mark_read(tid, timestamp)
                 self.reads += 1
                 if read is not None and read.confidence >= self.min_confidence:
@@ -135,6 +138,7 @@ class CameraPipeline:
             passes=passes,
             stage_ms={"decode": decode_ms, "detect": (t1 - t0) * 1e3, "read": (t2 - t1) * 1e3,
                       "vote": (t3 - t2) * 1e3},
+            read_ms=read_ms,
         )
 
     def _read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import replace
 
 import cv2
@@ -128,14 +129,22 @@ class Recognizer:
         self.recheck_below = recheck_below
         self.min_confidence = min_confidence
         self.margin = margin
+        self.read_ms: list[float] = []  # the reader's time on each crop of the last ``recognize`` call
+
+    def _read_crop(self, crop: np.ndarray) -> PlateRead | None:
+        start = time.perf_counter()
+        try:
+            return read_crop(self.reader, crop, self.upscale_min_width)
+        finally:
+            self.read_ms.append((time.perf_counter() - start) * 1e3)
 
     def read_box(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
         """Read one known box: (read or None, the crop that gave it)."""
         crop = crop_plate(image, box, self.margin)
-        read = read_crop(self.reader, crop, self.upscale_min_width)
+        read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
         if wide is not None and wide.shape != crop.shape:  # same shape: the same region (a box filling the image)
-            second = read_crop(self.reader, wide, self.upscale_min_width)
+            second = self._read_crop(wide)
             choose = getattr(self.reader, "choose", None)  # a reader chain arbitrates Korean vs Latin
             pick = choose([read, second]) if choose is not None else better_read(second, read)
             if pick is second and second is not None:
@@ -152,6 +161,7 @@ class Recognizer:
         plate)."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
+        self.read_ms = []
         whole: PlateObservation | None = None
         if looks_like_plate_crop(image):
             whole = self._read_whole(image)

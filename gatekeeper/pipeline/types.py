@@ -57,6 +57,7 @@ class FrameResult:
     observations: list[PlateObservation] = field(default_factory=list)
     passes: list[PlatePass] = field(default_factory=list)
     stage_ms: dict[str, float] = field(default_factory=dict)
+    read_ms: list[float] = field(default_factory=list)  # one entry per plate crop read in this frame
     analysed_fps: float = 0.0
     dropped_frames: int = 0
     captured_at: float = 0.0  # time.time() when the frame was captured (end-to-end latency)

@@ -28,9 +28,9 @@ STAGES = ("decode", "detect", "read", "vote")
 
 def _stats(values: list[float]) -> dict[str, float]:
     if not values:
-        return {"median": 0.0, "p95": 0.0, "max": 0.0, "n": 0}
+        return {"mean": 0.0, "median": 0.0, "p95": 0.0, "max": 0.0, "n": 0}
     a = np.asarray(values, dtype=float)
-    return {"median": round(float(np.median(a)), 2), "p95": round(float(np.percentile(a, 95)), 2),
+    return {"mean": round(float(a.mean()), 2), "median": round(float(np.median(a)), 2), "p95": round(float(np.percentile(a, 95)), 2),
             "max": round(float(a.max()), 2), "n": int(a.size)}
 
 
@@ -78,6 +78,7 @@ class RssSampler:
 class _CameraStats:
     name: str
     stage_ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    read_crop_ms: list[float] = field(default_factory=list)
     e2e_ms: list[float] = field(default_factory=list)
     log_ms: list[float] = field(default_factory=list)
     passes: list[dict[str, Any]] = field(default_factory=list)
@@ -187,6 +188,7 @@ def run_bench(
             "errors": r.errors,
             "passes": [p["text"] for p in st.passes],
             "stage_ms": {s: _stats(st.stage_ms[s]) for s in STAGES},
+            "read_per_crop_ms": _stats(st.read_crop_ms),
             "end_to_end_ms": _stats(st.e2e_ms),
         })
     all_stage = {s: _stats([v for st in stats for v in st.stage_ms[s]]) for s in STAGES}
@@ -204,6 +206,7 @@ def run_bench(
         "total_analysed_fps": round(sum(c["analysed_fps"] for c in per_camera), 2),
         "per_camera": per_camera,
         "stage_ms": all_stage,
+        "read_per_crop_ms": _stats([v for st in stats for v in st.read_crop_ms]),
         "end_to_end_ms": _stats([v for st in stats for v in st.e2e_ms]),
         "logging_ms": _stats([v for st in stats for v in st.log_ms]),
         "latency_measured": latency_kind,
@@ -222,6 +225,7 @@ def _on_result(st: _CameraStats) -> Callable[[FrameResult], None]:
         with st.lock:
             for s in STAGES:
                 st.stage_ms[s].append(result.stage_ms.get(s, 0.0))
+            st.read_crop_ms.extend(result.read_ms)
     return on_result
 
 
@@ -245,6 +249,7 @@ def _on_pass(st: _CameraStats, runner: CameraRunner, cam: CameraSettings, versio
 def format_report(r: dict[str, Any]) -> str:
     """The human summary printed by ``gatekeeper bench``."""
     w, h = r["frame_size"]
+    crop = r["read_per_crop_ms"]
     lines = [
         f"Gatekeeper bench: {r['cameras']} camera(s), {w}x{h} @ {r['source_fps']} fps, {r['seconds']} s, "
         f"device {r['device']}, {'real-time playback' if r['realtime'] else 'as fast as possible'}",
@@ -253,6 +258,8 @@ def format_report(r: dict[str, Any]) -> str:
         + "  ".join(f"{c['name']}={c['analysed_fps']}" for c in r["per_camera"]),
         "  stage latency ms (median / p95): "
         + "  ".join(f"{s} {v['median']}/{v['p95']}" for s, v in r["stage_ms"].items()),
+        f"  reader per plate crop ms: mean {crop['mean']}, median {crop['median']}, p95 {crop['p95']}, "
+        f"n={crop['n']}",
         f"  end-to-end ms ({r['latency_measured']}): median {r['end_to_end_ms']['median']}, "
         f"p95 {r['end_to_end_ms']['p95']}, n={r['end_to_end_ms']['n']} (of which logging: median "
         f"{r['logging_ms']['median']}, p95 {r['logging_ms']['p95']})",

@@ -255,6 +255,7 @@ def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if len(m.predicted_text) >= 4 and m.predicted_text[-4:] == normalize_plate(m.label.plate)[-4:]
     )
     latencies = [img["latency_ms"] for img in images if img.get("latency_ms") is not None]
+    reads = [ms for img in images for ms in img.get("read_ms", ())]
     return {
         "images": len(images),
         "plates": n,
@@ -269,6 +270,10 @@ def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "detection_recall_loose": _ratio(tp_loose, n_true),
         "latency_ms_median": round(statistics.median(latencies), 1) if latencies else None,
         "latency_ms_p95": round(percentile(latencies, 95), 1) if latencies else None,
+        "crops_read": len(reads),
+        "read_ms_per_crop_mean": round(statistics.fmean(reads), 2) if reads else None,
+        "read_ms_per_crop_median": round(statistics.median(reads), 2) if reads else None,
+        "read_ms_per_crop_p95": round(percentile(reads, 95), 2) if reads else None,
         "failed_images": sum(1 for img in images if img.get("error")),
         "per_format": dict(sorted(per_format.items())),
         "kr_plates": len(korean),
@@ -351,6 +356,7 @@ def _evaluate_image(
     start = time.perf_counter()
     observations = recognizer.recognize(image)
     result["latency_ms"] = (time.perf_counter() - start) * 1000.0
+    result["read_ms"] = list(getattr(recognizer, "read_ms", None) or [])
     result["predictions"] = predictions_from(observations)
     result["matches"] = match_plates(labels, result["predictions"], TEXT_MATCH_IOU)
     return result

@@ -15,7 +15,8 @@ from gatekeeper.domain.settings import Settings
 
 REPORT_KEYS = {
     "images", "plates", "plate_accuracy", "char_error_rate", "detection_recall", "detection_precision",
-    "latency_ms_median", "latency_ms_p95", "per_format", "kr_last4_accuracy", "errors", "model_version",
+    "latency_ms_median", "latency_ms_p95", "read_ms_per_crop_median", "read_ms_per_crop_p95", "per_format",
+    "kr_last4_accuracy", "errors", "model_version",
 }
 
 
@@ -126,6 +127,7 @@ def test_eval_end_to_end_on_rendered_plates(
     assert 0.0 <= report["plate_accuracy"] <= 1.0 and report["char_error_rate"] >= 0.0
     assert report["detection_images"] == 1 and report["detection_recall"] in (0.0, 1.0)
     assert report["latency_ms_median"] > 0 and report["latency_ms_p95"] >= report["latency_ms_median"]
+    assert report["crops_read"] >= 3 and 0 < report["read_ms_per_crop_median"] <= report["latency_ms_p95"]
     assert len(report["details"]) == 3
     # clean rendered crops are the easiest case there is: the Korean reader must get most of them right
     assert report["char_error_rate"] < 0.5

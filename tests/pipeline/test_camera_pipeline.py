@@ -66,6 +66,9 @@ def test_demo_video_gives_one_pass_per_vehicle(models, demo: Path) -> None:  # n
         assert len(p.reads) >= VotingSettings().min_frames
     assert all(set(r.stage_ms) == {"decode", "detect", "read", "vote"} for r in results)
     assert any(o.read is not None for r in results for o in r.observations)
+    timed = [ms for r in results for ms in r.read_ms]  # one reader time per crop read, none for unread boxes
+    assert len(timed) == pipeline.reads > 0 and all(ms > 0 for ms in timed)
+    assert all(len(r.read_ms) <= len(r.observations) for r in results)
 
 
 class CountingDetector:

@@ -226,3 +226,32 @@ def test_a_large_crop_nothing_is_detected_in_is_read_whole_when_sure(models) -> 
     rng = np.random.default_rng(0)
     texture = rng.integers(0, 255, big.shape, dtype=np.uint8)
     assert Recognizer(FixedDetector([]), models.reader, fallback_confidence=0.1).recognize(texture) == []
+
+
+class CountingReader:
+    """Reads every crop as the same weak plate (so each box is re-read from a wider crop) and counts."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.calls += 1
+        return PlateRead("12가3456", 0.5, (0.5,) * 7)
+
+
+def test_the_reader_time_of_every_crop_is_kept_for_the_last_image() -> None:
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.full((450, 600, 3), 90, np.uint8)  # not plate-shaped: not read whole first
+    boxes = [Detection(Box(50, 50, 200, 90), 0.9), Detection(Box(350, 200, 500, 240), 0.8)]
+    reader = CountingReader()
+    rec = Recognizer(FixedDetector(boxes), reader, upscale_min_width=0)
+    assert rec.read_ms == []
+    rec.recognize(scene)
+    assert reader.calls == 4  # two boxes, each also read from a wider crop (the read is not sure)
+    assert len(rec.read_ms) == reader.calls and all(ms > 0 for ms in rec.read_ms)
+    rec.detector = FixedDetector(boxes[:1])
+    rec.recognize(scene)
+    assert len(rec.read_ms) == 2  # this image's crops only

@@ -101,8 +101,8 @@ def test_detection_counts_missed_and_spurious() -> None:
     assert detection_counts(labels, preds) == (1, 2, 3)  # one found, one missed, two spurious
 
 
-def _result(labels: list[LabelRow], preds: list[Prediction], ms: float) -> dict:
-    return {"image": labels[0].image, "labels": labels, "predictions": preds,
+def _result(labels: list[LabelRow], preds: list[Prediction], ms: float, read_ms: tuple = ()) -> dict:
+    return {"image": labels[0].image, "labels": labels, "predictions": preds, "read_ms": list(read_ms),
             "matches": match_plates(labels, preds, TEXT_MATCH_IOU), "latency_ms": ms, "error": ""}
 
 
@@ -112,8 +112,9 @@ def test_summarize_hand_computed() -> None:
         LabelRow("a.jpg", "서울39바2764", Box(200, 0, 300, 50)),
     ]
     img_a = _result(boxed, [_p("12가3456", (0, 0, 100, 50)), _p("1", (500, 500, 510, 510))], 10.0)
-    img_b = _result([LabelRow("b.jpg", "LS15EBC")], [_p("LS15E8C", None)], 30.0)
-    img_c = _result([LabelRow("c.jpg", "33하6580", Box(0, 0, 10, 10))], [_p("33하6580", (0, 0, 10, 10))], 20.0)
+    img_b = _result([LabelRow("b.jpg", "LS15EBC")], [_p("LS15E8C", None)], 30.0, (4.0, 6.0))
+    img_c = _result([LabelRow("c.jpg", "33하6580", Box(0, 0, 10, 10))], [_p("33하6580", (0, 0, 10, 10))], 20.0,
+                    (3.0, 2.0, 10.0))
     report = summarize([img_a, img_b, img_c])
     assert report["images"] == 3 and report["plates"] == 4 and report["correct"] == 2
     assert report["plate_accuracy"] == 0.5
@@ -124,6 +125,9 @@ def test_summarize_hand_computed() -> None:
     assert report["detection_recall"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["detection_precision"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["latency_ms_median"] == 20.0 and report["latency_ms_p95"] == pytest.approx(29.0)
+    # reader time per crop over every crop read (a.jpg has none recorded): 2, 3, 4, 6, 10
+    assert report["crops_read"] == 5 and report["read_ms_per_crop_mean"] == 5.0
+    assert report["read_ms_per_crop_median"] == 4.0 and report["read_ms_per_crop_p95"] == pytest.approx(9.2)
     assert report["per_format"]["kr_private"] == {"plates": 1, "correct": 1, "accuracy": 1.0}
     assert report["per_format"]["kr_commercial"]["accuracy"] == 0.0
     assert report["per_format"]["latin"]["accuracy"] == 0.0
@@ -133,6 +137,7 @@ def test_summarize_hand_computed() -> None:
 def test_summarize_empty() -> None:
     report = summarize([])
     assert report["plates"] == 0 and report["plate_accuracy"] is None and report["detection_recall"] is None
+    assert report["crops_read"] == 0 and report["read_ms_per_crop_median"] is None
 
 
 # ------------------------------------------------------------------------------------------- labels
@@ -254,6 +259,8 @@ def test_evaluate_dataset_on_generated_scenes(tmp_path: Path) -> None:
     assert report["detection_images"] == 2
     assert report["detection_recall"] == 1.0 and report["detection_precision"] == 0.75
     assert report["latency_ms_median"] > 0
+    assert report["crops_read"] >= 4 and report["read_ms_per_crop_median"] > 0  # one per plate box at least
+    assert report["read_ms_per_crop_p95"] >= report["read_ms_per_crop_median"]
     assert set(report["per_format"]) == {"kr_private", "kr_commercial", "latin"}
     assert report["per_format"]["kr_private"] == {"plates": 3, "correct": 2, "accuracy": 0.6667}
     assert report["per_format"]["kr_commercial"]["correct"] == 1

@@ -74,6 +74,7 @@ class CameraPipeline:
         self.reads = 0
         self.fallback_reads = 0
         self._weak_reads: dict[int, int] = {}
+        self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
 
     @property
     def detector(self) -> PlateDetector:
@@ -127,6 +128,7 @@ class CameraPipeline:
         passes = self.tracker.step(timestamp)
         if len(self._weak_reads) > len(self.tracker.tracks):
             self._weak_reads = {k: v for k, v in self._weak_reads.items() if k in self.tracker.tracks}
+            self._lead = {k: v for k, v in self._lead.items() if k in self.tracker.tracks}
         t3 = time.perf_counter()
         for p in passes:
             log.info("%s: pass %s (%.2f, %d reads)", self.camera, p.text, p.confidence, len(p.reads))
@@ -142,36 +144,50 @@ class CameraPipeline:
         )
 
     def _read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
-        """Read with the first reader of a chain; the whole chain (slow Latin fallback) only on the first and
-        every ``FALLBACK_EVERY``-th weak read of a track."""
+        """Read with the track's lead reader: the first of a chain, until the whole chain chose another
+        reader's read for this track that the chain says ``leads`` (a foreign plate is then read by the Latin
+        reader alone while its reads stay that strong, not by the Korean careful pass each time); the whole
+        chain (the slower second opinion) only on the first and every ``FALLBACK_EVERY``-th weak read."""
         chain = getattr(reader, "readers", None)
         if not chain or len(chain) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
-        read = read_crop(chain[0], crop, self.upscale_min_width)
-        final = getattr(reader, "final", None)
-        if final is not None:
-            if final(read):
+        lead = self._lead.get(track_id, 0)
+        read = read_crop(chain[lead], crop, self.upscale_min_width)
+        leads = getattr(reader, "leads", None)
+        if lead:
+            if leads is not None and leads(read):
+                return read  # still as strong a read as the one that handed this reader the track
+        else:
+            final = getattr(reader, "final", None)
+            if final is not None:
+                if final(read):
+                    return read
+            elif read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
+                    and plates.is_valid_plate(read.text):
                 return read
-        elif read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
-                and plates.is_valid_plate(read.text):
-            return read
         weak = self._weak_reads.get(track_id, 0)
         self._weak_reads[track_id] = weak + 1
         if weak % FALLBACK_EVERY:
             return read
         self.fallback_reads += 1
-        reads = [read]
-        for other in chain[1:]:  # each read grammar-checked on its own, then the chain arbitrates
+        reads: list[PlateRead | None] = [None] * len(chain)
+        reads[lead] = read
+        for i, other in enumerate(chain):  # each read grammar-checked on its own, then the chain arbitrates
+            if i == lead:
+                continue
             try:
-                reads.append(read_crop(other, crop, self.upscale_min_width))
+                reads[i] = read_crop(other, crop, self.upscale_min_width)
             except Exception:  # one broken reader must not stop the camera
                 log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
         choose = getattr(reader, "choose", None)
         if choose is not None:
-            return choose(reads)
-        best = None
-        for r in reads:
-            best = better_read(best, r)
+            best = choose(reads)
+        else:
+            best = None
+            for r in reads:
+                best = better_read(best, r)
+        picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
+        self._lead[track_id] = picked if picked and leads is not None and leads(best) else 0
         return best
 
     def flush(self) -> list[PlatePass]:

@@ -225,6 +225,14 @@ def _korean_serial(latin: str, korean: PlateRead) -> bool:
     return len(own) >= 4 and own in _non_hangul(korean.text)
 
 
+def latin_leads(read: PlateRead | None) -> bool:
+    """A Latin read that hands a camera's track to the Latin reader: a common layout of 7 or more characters
+    with three or more letters (:func:`latin_layout`), at ``LATIN_OVERRIDE_CONFIDENCE`` or more. The first
+    crops of an approaching Korean plate give the whole chain weaker Latin reads (``HG6654`` at 0.45,
+    ``7UG5850`` at 0.78 on the demo video), which must not take the track from the Korean reader."""
+    return read is not None and latin_layout(read) and read.confidence >= LATIN_OVERRIDE_CONFIDENCE
+
+
 def latin_overrides(latin: PlateRead | None, korean: PlateRead) -> bool:
     """A trusted Korean read that still loses: see ``LATIN_SURE_CONFIDENCE``, ``LATIN_OVERRIDE_CONFIDENCE``
     and ``LATIN_LAYOUT_OVERRIDE_CONFIDENCE``."""
@@ -308,6 +316,11 @@ class PlateReaderChain:
     def choose(self, reads: Sequence[PlateRead | None]) -> PlateRead | None:
         """The read to keep among several (of one plate, from any of the readers or crops)."""
         return arbitrate(reads)
+
+    def leads(self, read: PlateRead | None) -> bool:
+        """True when ``read``, chosen from a later reader's reads, makes that reader read the plate's next
+        crops first (a camera follows one plate over many frames): see :func:`latin_leads`."""
+        return latin_leads(read)
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         reads: list[PlateRead] = []

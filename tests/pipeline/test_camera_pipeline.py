@@ -128,7 +128,7 @@ def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
 
         def read(self, crop):  # noqa: ANN001, ANN201
             Slow.calls += 1
-            return PlateRead("AB12CDE", 0.7)
+            return None  # a second opinion that finds nothing: the first reader keeps the lead
 
     pipeline = CameraPipeline("cam", BoxDetector(), PlateReaderChain([Weak(), Slow()]), VotingSettings(),
                               motion_gate=False, max_reads_per_track=30)
@@ -136,3 +136,70 @@ def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
     for i in range(9):
         pipeline.process(frame, i * 0.15)
     assert pipeline.reads == 9 and Slow.calls == 3 == pipeline.fallback_reads
+
+
+def test_a_track_the_chain_reads_as_latin_is_read_by_the_latin_reader_first() -> None:
+    """A foreign plate: after the whole chain chose a strong Latin read, the track's next crops go to the
+    Latin reader alone (a few ms) instead of the Korean careful pass, while its reads stay that strong; once
+    they weaken, the whole chain runs again on every third read and gives the lead back to the Korean
+    reader when it wins."""
+    import numpy as np
+
+    from gatekeeper.domain.types import Box, PlateRead
+    from gatekeeper.pipeline.reader_latin import MultiReader
+    from gatekeeper.pipeline.types import Detection
+
+    class BoxDetector:
+        name = "box"
+
+        def detect(self, frame):  # noqa: ANN001, ANN201
+            return [Detection(Box(100, 100, 260, 140), 0.9)]
+
+    class Korean:
+        name = "kr"
+        calls = 0
+        text, conf = "12가345", 0.6  # invalid: weak
+
+        def read(self, crop):  # noqa: ANN001, ANN201
+            Korean.calls += 1
+            return PlateRead(Korean.text, Korean.conf, (Korean.conf,) * len(Korean.text), reader="kr")
+
+    class Latin:
+        name = "latin"
+        calls = 0
+        text, conf = "AB12CDE", 0.92  # a common layout with five letters: it leads
+
+        def read(self, crop):  # noqa: ANN001, ANN201
+            Latin.calls += 1
+            return PlateRead(Latin.text, Latin.conf, (Latin.conf,) * len(Latin.text), reader="latin")
+
+    pipeline = CameraPipeline("cam", BoxDetector(), MultiReader(Korean(), Latin()), VotingSettings(),
+                              motion_gate=False, max_reads_per_track=30, early_reads=50)  # never decided
+    frame = np.zeros((360, 640, 3), np.uint8)
+    texts = []
+    for i in range(6):
+        result = pipeline.process(frame, i * 0.15)
+        texts += [o.read.text for o in result.observations if o.read is not None]
+    assert pipeline.reads == 6 and pipeline.fallback_reads == 1  # the whole chain on the first read only
+    assert Latin.calls == 6 and Korean.calls == 1  # was: Korean 6 (a careful pass each), Latin 2
+    assert texts == ["AB12CDE"] * 6
+    Latin.text, Latin.conf = "AB12", 0.6  # the Latin reads weaken, the Korean reads become trusted
+    Korean.text, Korean.conf = "12가3456", 0.99
+    for i in range(6, 12):
+        pipeline.process(frame, i * 0.15)
+    assert Latin.calls == 6 + 3 and pipeline.fallback_reads == 2  # reads 7 and 8 alone, read 9 whole chain
+    assert Korean.calls == 1 + 1 + 3  # read 9, where the Korean read wins back the lead, then 10-12 alone
+
+
+def test_weak_latin_reads_do_not_take_a_korean_track() -> None:
+    """The first crops of an approaching Korean plate can give the chain a Latin read (``HG6654``): it
+    may win that read, but the track stays with the Korean reader."""
+    from gatekeeper.domain.types import PlateRead
+    from gatekeeper.pipeline.reader_latin import MultiReader, latin_leads
+
+    assert latin_leads(PlateRead("AB12CDE", 0.92))
+    assert not latin_leads(PlateRead("HG6654", 0.95))  # six characters
+    assert not latin_leads(PlateRead("7UG5850", 0.95))  # two letters
+    assert not latin_leads(PlateRead("AB12CDE", 0.85))
+    assert not latin_leads(None)
+    assert MultiReader(object()).leads(PlateRead("LS15EBC", 0.97))

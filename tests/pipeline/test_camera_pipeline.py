@@ -103,18 +103,23 @@ def test_motion_gate_skips_detection_on_a_still_scene(demo: Path) -> None:
     assert det.calls == before + 1
 
 
+class BoxDetector:
+    """One fixed plate box in every frame (the readers are under test)."""
+
+    name = "box"
+
+    def detect(self, frame):  # noqa: ANN001, ANN201
+        from gatekeeper.domain.types import Box
+        from gatekeeper.pipeline.types import Detection
+
+        return [Detection(Box(100, 100, 260, 140), 0.9)]
+
+
 def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
     import numpy as np
 
-    from gatekeeper.domain.types import Box, PlateRead
+    from gatekeeper.domain.types import PlateRead
     from gatekeeper.pipeline.reader_latin import PlateReaderChain
-    from gatekeeper.pipeline.types import Detection
-
-    class BoxDetector:
-        name = "box"
-
-        def detect(self, frame):  # noqa: ANN001, ANN201
-            return [Detection(Box(100, 100, 260, 140), 0.9)]
 
     class Weak:
         name = "weak"
@@ -145,15 +150,8 @@ def test_a_track_the_chain_reads_as_latin_is_read_by_the_latin_reader_first() ->
     reader when it wins."""
     import numpy as np
 
-    from gatekeeper.domain.types import Box, PlateRead
+    from gatekeeper.domain.types import PlateRead
     from gatekeeper.pipeline.reader_latin import MultiReader
-    from gatekeeper.pipeline.types import Detection
-
-    class BoxDetector:
-        name = "box"
-
-        def detect(self, frame):  # noqa: ANN001, ANN201
-            return [Detection(Box(100, 100, 260, 140), 0.9)]
 
     class Korean:
         name = "kr"

@@ -69,9 +69,10 @@ UNKNOWN = "unknown"
 def character_band(grey: np.ndarray) -> tuple[int, int, int, int] | None:
     """``(y0, y1, x0, x1)`` of the plate's characters in a crop: the rows, then the columns, with strong
     vertical edges; None when the crop has no edges."""
-    h, w = grey.shape[:2]
+    w = grey.shape[1]
     gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3))
-    rows = np.convolve(gx[:, int(w * 0.15):max(int(w * 0.15) + 1, int(w * 0.85))].mean(1), np.ones(3) / 3, "same")
+    middle = gx[:, int(w * 0.15):max(int(w * 0.15) + 1, int(w * 0.85))]
+    rows = np.convolve(middle.mean(1), np.ones(3) / 3, "same")
     if rows.max() <= 0:
         return None
     on = np.flatnonzero(rows >= 0.5 * rows.max())
@@ -107,7 +108,7 @@ def plate_colour(crop: np.ndarray) -> str:
     Two measures must agree, else ``unknown``: the bright pixels of the crop's centre, and the ground of the
     plate's character band (:func:`character_band`). A loose crop's car body around a white plate fools the
     first, a noisy or coloured background beside the characters the second. White plates on yellow or orange
-    bodies (synthetic crops, half of them on such bodies): 22 of 480 called yellow by the centre alone, 1
+    bodies (synthetic crops, half of them on such bodies): 22 of 480 called yellow by the centre alone, none
     by both; yellow plates 144 of 160 either way; the demo video's orange cars were read as commercial
     plates in 7 of their 16 frames, now in none.
     """

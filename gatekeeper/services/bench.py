@@ -30,8 +30,8 @@ def _stats(values: list[float]) -> dict[str, float]:
     if not values:
         return {"mean": 0.0, "median": 0.0, "p95": 0.0, "max": 0.0, "n": 0}
     a = np.asarray(values, dtype=float)
-    return {"mean": round(float(a.mean()), 2), "median": round(float(np.median(a)), 2), "p95": round(float(np.percentile(a, 95)), 2),
-            "max": round(float(a.max()), 2), "n": int(a.size)}
+    return {"mean": round(float(a.mean()), 2), "median": round(float(np.median(a)), 2),
+            "p95": round(float(np.percentile(a, 95)), 2), "max": round(float(a.max()), 2), "n": int(a.size)}
 
 
 class RssSampler:

@@ -1,4 +1,5 @@
-"""Plate colour (which syllables a read may carry) on loose crops: the car body around a plate must not count."""
+"""Plate colour (which syllables a read may carry) on loose crops: the car body around a plate does not
+count."""
 
 from __future__ import annotations
 

@@ -36,8 +36,9 @@ class CameraPipeline:
     """Turns frames of one camera into observations and, via voting, one ``PlatePass`` per vehicle.
 
     Reads are spent only where useful: a track is read until it is decided (or ``max_reads_per_track``),
-    plates narrower than ``min_read_width`` pixels are not read at all, and with ``motion_gate`` the
-    detector is skipped on still frames when no track is open.
+    plates narrower than ``min_read_width`` pixels are not read at all, a box that never moves is read only a
+    few times (scenery, see :class:`PlateTracker`), and with ``motion_gate`` the detector is skipped on still
+    frames when no open track needs a read.
     """
 
     def __init__(
@@ -101,13 +102,18 @@ class CameraPipeline:
         self.frames += 1
         t0 = time.perf_counter()
         moving = _has_motion(self.motion_gate, frame) if self.motion_gate is not None else True
-        if not moving and not self.tracker.tracks:  # still scene, nobody in view: skip the detector
-            detections = []
+        if not moving and self.tracker.settled():
+            # still scene, and nobody in view needs a read (a decided car waiting, a parked car, scenery):
+            # skip the detector, the open tracks stay where they were
+            held = self.tracker.hold(timestamp)
+            detections = [d for _tid, d in held]
+            ids = [tid for tid, _d in held]
             self.detector_skipped += 1
+            t1 = time.perf_counter()
         else:
             detections = dedupe_detections(detector.detect(frame))
-        t1 = time.perf_counter()
-        ids = self.tracker.update(detections, timestamp)
+            t1 = time.perf_counter()
+            ids = self.tracker.update(detections, timestamp)
         observations = []
         read_ms: list[float] = []
         for det, tid in zip(detections, ids):

@@ -20,6 +20,10 @@ CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate co
 TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
 READ_INTERVAL_S = 0.12  # at most ~8 reads a second per track (a 25 fps camera: every 3rd frame)
 SLOW_READ_INTERVAL_S = 0.3  # after max_reads_per_track undecided reads: ~3 a second
+STILL_SHIFT = 0.2  # a box whose centre moved this share of its width has moved (a still box: ~0.04)
+STILL_SIZE = 0.2  # ... or whose width changed by this share of it
+STILL_MEMORY_S = 600.0  # how long the place of a box that never moved nor read as a plate is remembered
+STILL_MATCH_IOU = 0.5  # a new track this close to a remembered place is scenery until it moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,16 @@ def vote(reads: list[PlateRead]) -> Vote | None:
     )
 
 
+def displaced(first: Box, box: Box) -> bool:
+    """Whether ``box`` moved away from ``first`` (centre shift or size change): vehicles move, scenery the
+    detector takes for a plate does not."""
+    size = max(first.width, 1.0)
+    dx = (box.x1 + box.x2 - first.x1 - first.x2) / 2
+    dy = (box.y1 + box.y2 - first.y1 - first.y2) / 2
+    return ((dx * dx + dy * dy) ** 0.5 > STILL_SHIFT * size
+            or abs(box.width - first.width) > STILL_SIZE * size)
+
+
 def agreeing_reads(text: str, texts: list[str]) -> int:
     """How many of ``texts`` agree with ``text``: the same, or one character different (a misread
     character in one frame). A pass needs ``min_frames`` of them, so a false box whose every frame reads
@@ -134,6 +148,10 @@ class Track:
     decided: bool = False
     passed_text: str = ""
     last_read: float | None = None
+    score: float = 0.0
+    tried: int = 0  # read attempts, also those that found nothing
+    moved: bool = False
+    scenery: bool = False  # starts where a box stood still and never read as a plate: not read until it moves
 
     def vote(self) -> Vote | None:
         return vote([r.read for r in self.records])
@@ -184,6 +202,10 @@ class PlateTracker:
     grammar-valid plate with mean confidence >= ``early_confidence``; otherwise when it ends (no detection
     for ``track_timeout_s`` or older than ``max_track_s``). After a decision the track is still followed
     but no longer read, and the same plate within ``repeat_suppress_s`` gives no second pass.
+
+    A box that never moves (:func:`displaced`) is scenery unless it reads confidently: it is read at most
+    ``max_reads_per_track`` times, its weak vote is not logged, and its place is remembered for
+    ``STILL_MEMORY_S`` so that a box standing there later is not read until it moves.
     """
 
     def __init__(
@@ -206,10 +228,13 @@ class PlateTracker:
         self._next_id = 1
         self._recent: dict[str, float] = {}
         self._emitted: list[tuple[float, float, Box, str]] = []
+        self._still_places: list[tuple[Box, float]] = []
+        self._last_update = float("-inf")  # when the detector last ran (update)
         self.suppressed = 0
 
     def update(self, detections: list[Detection], timestamp: float) -> list[int]:
         """Match detections to live tracks (greedy by score); returns the track id of each detection."""
+        self._last_update = timestamp
         ids: list[int | None] = [None] * len(detections)
         pairs = []
         for tid, tr in self.tracks.items():
@@ -228,9 +253,12 @@ class PlateTracker:
             if tid is None:
                 tid = self._next_id
                 self._next_id += 1
-                self.tracks[tid] = Track(id=tid, box=d.box, first_seen=timestamp, last_seen=timestamp)
+                self.tracks[tid] = Track(id=tid, box=d.box, first_seen=timestamp, last_seen=timestamp,
+                                         scenery=self._at_still_place(d.box, timestamp))
                 ids[j] = tid
             tr = self.tracks[tid]
+            tr.moved = tr.moved or (bool(tr.boxes) and displaced(tr.boxes[0], d.box))
+            tr.score = d.score
             tr.box = d.box
             tr.last_seen = timestamp
             tr.boxes.append(d.box)
@@ -239,23 +267,48 @@ class PlateTracker:
     def needs_read(self, track_id: int, timestamp: float | None = None) -> bool:
         """Whether reading this track's crop now is useful: never once decided; at most every
         ``READ_INTERVAL_S``, and every ``SLOW_READ_INTERVAL_S`` after ``max_reads_per_track`` reads (the
-        vehicle may still come closer), up to four times that many reads."""
+        vehicle may still come closer), up to four times that many reads; a box that never moved only
+        ``max_reads_per_track`` times, and not at all where such a box stood before."""
         tr = self.tracks.get(track_id)
-        if tr is None or tr.decided:
+        if tr is None or not self._wants_reads(tr):
             return False
-        n = len(tr.records)
-        if n >= self.max_reads_per_track * 4:
-            return False
+        n = max(len(tr.records), tr.tried)
         if timestamp is None or tr.last_read is None:
             return True
         interval = self.read_interval_s if n < self.max_reads_per_track else SLOW_READ_INTERVAL_S
         return timestamp - tr.last_read >= interval - 1e-6
 
     def mark_read(self, track_id: int, timestamp: float) -> None:
-        """Note a read attempt (even one that found nothing) for the read-rate limit."""
+        """Note a read attempt (even one that found nothing) for the read-rate limit and budget."""
         tr = self.tracks.get(track_id)
         if tr is not None:
             tr.last_read = timestamp
+            tr.tried += 1
+
+    def _wants_reads(self, tr: Track) -> bool:
+        """Undecided, within its read budget, and not scenery: a box that never moved is read at most
+        ``max_reads_per_track`` times (a sign or a tree the detector takes for a plate), and not at all when
+        it stands where such a box stood (until it moves)."""
+        if tr.decided:
+            return False
+        n = max(len(tr.records), tr.tried)
+        if n >= self.max_reads_per_track * 4:
+            return False
+        return tr.moved or not (tr.scenery or n >= self.max_reads_per_track)
+
+    def settled(self) -> bool:
+        """True when no open track wants reads (all decided, scenery or out of budget): on a still frame
+        the detector has nothing to add then."""
+        return not any(self._wants_reads(tr) for tr in self.tracks.values())
+
+    def hold(self, timestamp: float) -> list[tuple[int, Detection]]:
+        """The scene did not change: the tracks the last detection saw are still where they were (a car
+        waiting at the barrier, a parked car); returns their ids and last detections. A track the last
+        detection missed (the car drove off) is not held: it times out."""
+        held = [(tid, tr) for tid, tr in self.tracks.items() if tr.last_seen >= self._last_update]
+        for _tid, tr in held:
+            tr.last_seen = timestamp
+        return [(tid, Detection(tr.box, tr.score)) for tid, tr in held]
 
     def add_read(self, track_id: int, read: PlateRead, crop: np.ndarray, frame: np.ndarray, box: Box,
                  timestamp: float) -> None:
@@ -288,8 +341,20 @@ class PlateTracker:
             if ended:
                 if tr.passed_text:  # a vehicle that stood at the gate: suppress from when it left
                     self._recent[tr.passed_text] = max(self._recent.get(tr.passed_text, 0.0), tr.last_seen)
+                elif not tr.moved and (tr.records or tr.tried):
+                    self._still_places.append((tr.box, tr.last_seen))
                 del self.tracks[tid]
         return passes
+
+    def _at_still_place(self, box: Box, timestamp: float) -> bool:
+        """Whether ``box`` stands where a box stood still without reading as a plate (the memory of the
+        place is refreshed by it)."""
+        self._still_places = [(b, t) for b, t in self._still_places if timestamp - t <= STILL_MEMORY_S]
+        for i, (b, _t) in enumerate(self._still_places):
+            if b.iou(box) >= STILL_MATCH_IOU:
+                self._still_places[i] = (b, timestamp)
+                return True
+        return False
 
     def flush(self) -> list[PlatePass]:
         """End every open track now (end of stream); returns their passes."""
@@ -317,6 +382,12 @@ class PlateTracker:
         if backing < self.voting.min_frames:
             log.info("%s: %s not logged: only %d of %d reads agree with it (a false box or an unreadable plate)",
                      self.camera, v.text, backing, len(tr.records))
+            return None
+        if not tr.moved and v.confidence < self.early_confidence:
+            # a vehicle moves: a box that never did is scenery unless it reads confidently (a parked car);
+            # a real vehicle that stood still at first is read again when it moves off
+            log.info("%s: %s not logged: its box never moved and the reads are weak (%.2f; scenery)",
+                     self.camera, v.text, v.confidence)
             return None
         twin = self._same_vehicle(tr, v.text)
         if twin is not None:

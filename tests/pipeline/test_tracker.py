@@ -101,7 +101,7 @@ def test_reads_that_disagree_give_no_pass() -> None:
     out = feed(tr, 0.0, [det(10)], [R("23S33", 0.78)]) + feed(tr, 0.1, [det(10)], [R("제주83거2334", 0.79)])
     out += feed(tr, 0.2, [det(10)], [R("4S1", 0.6)]) + feed(tr, 5.0, [], [])
     assert out == []
-    out = feed(tr, 6.0, [det(10)], [R("12가3456", 0.9)]) + feed(tr, 6.1, [det(10)], [R("12가3458", 0.7)])
+    out = feed(tr, 6.0, [det(40)], [R("12가3456", 0.9)]) + feed(tr, 6.1, [det(60)], [R("12가3458", 0.7)])
     out += feed(tr, 9.0, [], [])
     assert [p.text for p in out] == ["12가3456"]
 
@@ -151,12 +151,12 @@ def test_max_track_length_ends_track() -> None:
 def test_read_rate_limit_and_budget() -> None:
     tr = PlateTracker("gate", VotingSettings(), early_reads=3, max_reads_per_track=4)
     reads = 0
-    for i in range(60):  # a 30 fps camera, weak reads: never decided early
+    for i in range(60):  # a 30 fps camera, weak reads of an approaching plate: never decided early
         t = i / 30
-        tid = tr.update([det(100)], t)[0]
+        tid = tr.update([det(100 + 2 * i)], t)[0]
         if tr.needs_read(tid, t):
             reads += 1
-            tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100).box, t)
+            tr.add_read(tid, R("12가3456", 0.5), CROP, FRAME, det(100 + 2 * i).box, t)
     # 4 reads at ~8/s (every 4th frame of 30 fps, 0.4 s), then ~3/s for the remaining 1.6 s
     assert 4 + 4 <= reads <= 4 + 7
     assert tr.step(2.0) == []

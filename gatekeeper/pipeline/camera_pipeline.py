@@ -102,7 +102,8 @@ class CameraPipeline:
         self.frames += 1
         t0 = time.perf_counter()
         moving = _has_motion(self.motion_gate, frame) if self.motion_gate is not None else True
-        if not moving and self.tracker.settled():
+        detected = moving or not self.tracker.settled()
+        if not detected:
             # still scene, and nobody in view needs a read (a decided car waiting, a parked car, scenery):
             # skip the detector, the open tracks stay where they were
             held = self.tracker.hold(timestamp)
@@ -147,6 +148,7 @@ class CameraPipeline:
             stage_ms={"decode": decode_ms, "detect": (t1 - t0) * 1e3, "read": (t2 - t1) * 1e3,
                       "vote": (t3 - t2) * 1e3},
             read_ms=read_ms,
+            detected=detected,
         )
 
     def _read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:

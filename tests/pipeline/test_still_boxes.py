@@ -19,14 +19,15 @@ from gatekeeper.pipeline.types import Detection
 FRAME = np.zeros((72, 128, 3), np.uint8)
 CROP = np.zeros((10, 30, 3), np.uint8)
 UK_VIDEO = Path(__file__).resolve().parents[3] / "shared" / "data" / "video" / "uk_car_approach.mp4"
-TREE_READS = ["IUIIT", "DDTIT", "IDIIT", "IUIIT", "IDIIF", "IUIIT"]  # the UK video's tree box, read frame by frame
+TREE_READS = ["IUIIT", "DDTIT", "IDIIT", "IUIIT", "IDIIF", "IUIIT"]  # the UK video's tree box, frame by frame
 
 
 def box_at(x: float, y: float = 50.0, w: float = 60.0, h: float = 20.0) -> Detection:
     return Detection(Box(x, y, x + w, y + h), 0.4)
 
 
-def feed(tracker: PlateTracker, t: float, dets: list[Detection], reads: list[PlateRead | None]) -> tuple[list, int]:
+def feed(tracker: PlateTracker, t: float, dets: list[Detection],
+         reads: list[PlateRead | None]) -> tuple[list, int]:
     """One frame as the camera pipeline runs it; returns (passes, reads made)."""
     ids = tracker.update(dets, t)
     made = 0
@@ -64,7 +65,8 @@ def test_a_still_false_box_is_read_a_few_times_and_never_logged() -> None:
 
 
 def test_the_place_of_a_still_false_box_is_forgotten_after_a_while() -> None:
-    tracker = PlateTracker("gate", VotingSettings(track_timeout_s=1.0), max_reads_per_track=3, read_interval_s=0.0)
+    voting = VotingSettings(track_timeout_s=1.0)
+    tracker = PlateTracker("gate", voting, max_reads_per_track=3, read_interval_s=0.0)
     for i in range(5):
         feed(tracker, i / 10, [box_at(300)], [PlateRead("IUIIT", 0.5)])
     feed(tracker, 2.0, [], [])
@@ -115,19 +117,29 @@ def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
         pytest.skip(f"weights/ lacks the shipped models: {exc}")
 
 
-def run_still(models, frame: np.ndarray, seconds: float, fps: float) -> tuple[CameraPipeline, list[str]]:  # noqa: ANN001
+def run_still(models, frame: np.ndarray, seconds: float,  # noqa: ANN001
+              fps: float) -> tuple[CameraPipeline, list[str]]:
     """The frame over and over, with a little sensor noise, through the real camera pipeline."""
     pipeline = CameraPipeline("gate", models.detector, models.reader, VotingSettings(max_track_s=5.0))
     rng = np.random.default_rng(0)
     texts = []
+    rested = drawn = 0
     for i in range(int(seconds * fps)):
         noisy = np.clip(frame.astype(np.int16) + rng.integers(-3, 4, frame.shape), 0, 255).astype(np.uint8)
-        texts += [p.text for p in pipeline.process(noisy, i / fps).passes]
+        result = pipeline.process(noisy, i / fps)
+        texts += [p.text for p in result.passes]
+        if not result.detected:
+            rested += 1
+            drawn += bool(result.observations)  # the held plates are still there to be drawn
+            assert not result.read_ms and all(o.read is None for o in result.observations)
+    # none drawn while no track is open: from the end of a track (max_track_s) to the detector's next look
+    assert rested == pipeline.detector_skipped and drawn >= rested // 2
     return pipeline, texts + [p.text for p in pipeline.flush()]
 
 
 @pytest.mark.slow
-def test_a_car_waiting_at_the_barrier_is_logged_once_with_little_work(models, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_car_waiting_at_the_barrier_is_logged_once_with_little_work(models,  # noqa: ANN001
+                                                                      tmp_path: Path) -> None:
     import cv2
 
     from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar

@@ -82,11 +82,16 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     per_crop = report["read_per_crop_ms"]
     assert per_crop["n"] > 0 and 0 < per_crop["median"] <= per_crop["p95"] <= per_crop["max"]
     assert per_crop["n"] == sum(c["read_per_crop_ms"]["n"] for c in report["per_camera"])
+    ran = report["detector_ran_ms"]  # the demo cars stop at the barrier: the detector rests meanwhile
+    detect = report["stage_ms"]["detect"]
+    assert 0 < ran["n"] <= detect["n"] and ran["median"] >= detect["median"]
+    assert ran["n"] == sum(c["detector_ran_ms"]["n"] for c in report["per_camera"])
     assert report["peak_rss_mb"] > 50
     assert report["frame_size"] == [1280, 720]
     assert "logged pass" in report["latency_measured"]
     text = format_report(report)
     assert "analysed FPS" in text and "peak RSS" in text and "reader per plate crop" in text
+    assert f"detector ran on {ran['n']} of" in text
 
 
 def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,6 +23,7 @@ from gatekeeper.pipeline.reader_latin_net import (
     fit_two_lines,
     latin_lines,
     pick,
+    trim_edge,
 )
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 
@@ -91,6 +92,44 @@ def test_fit_layout_keeps_a_sure_read_of_an_unknown_layout() -> None:
     odd = _probs(_frames("B12C34D5"), charset)
     text, confs = fit_layouts([odd], charset)[0]
     assert text == "B12C34D5" and len(confs) == 8
+
+
+def test_an_unsure_edge_character_outside_any_layout_is_cut() -> None:
+    """A frame's or bolt's edge read as a character: cut when unsure and the rest fits a common layout."""
+    charset = LATIN_CHARSET
+    edge = _probs(_frames("14TDS709", {0: {"1": 0.85}}), charset)
+    text, confs = fit_layouts([edge], charset)[0]
+    assert text == "4TDS709" and confs == pytest.approx((0.97,) * 7)
+    sure = _probs(_frames("14TDS709", {0: {"1": 0.99}}), charset)
+    assert fit_layouts([sure], charset)[0][0] == "14TDS709"
+    sure_end = ("2BKP1121", (0.99,) * 7 + (0.83,))
+    assert trim_edge(*sure_end) == ("2BKP112", (0.99,) * 7)
+    both = (0.9,) + (0.99,) * 6 + (0.8,)  # both ends unsure, either cut fits: the less sure one goes
+    assert trim_edge("ABC12345", both)[0] == "ABC1234"
+    assert trim_edge("ABC12345", both[::-1])[0] == "BC12345"
+    assert trim_edge("4TDS709", (0.5,) * 7) == ("4TDS709", (0.5,) * 7)  # fits already: kept
+    assert trim_edge("ZZZZZZZZ1", (0.99,) * 8 + (0.5,))[0] == "ZZZZZZZZ1"  # the rest fits no layout either
+    assert trim_edge("1ABC", (0.5, 0.99, 0.99, 0.99))[0] == "1ABC"  # no shorter than a plate
+
+
+def test_real_plates_whose_frame_edge_was_read_as_a_character(latin_reader, shared_data) -> None:
+    """us-ucsd and es photos (never trained on) read end to end, as ``gatekeeper read`` does: before the cut
+    the frame's edge made ``14TDS709``, ``2BKP1121`` and ``CY110KSB``."""
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.pipeline.detector import YoloPlateDetector
+    from gatekeeper.pipeline.recognizer import Recognizer
+
+    s = Settings()
+    reader = MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), latin_reader)
+    recognizer = Recognizer(YoloPlateDetector(weights_dir() / "plate_detector.pt", device="cpu"), reader,
+                            recheck_below=s.reader.recheck_below,
+                            fallback_confidence=s.detector.still_fallback_confidence,
+                            max_imgsz=s.detector.still_max_imgsz,
+                            unsure_min_score=s.detector.still_unsure_min_score)
+    for image, plate in (("us-ucsd/images/cars068.jpg", "4TDS709"),
+                         ("us-ucsd/images/cars3_015.jpg", "2BKP112"), ("es/images/CY110KS.jpg", "CY110KS")):
+        found = recognizer.recognize(cv2.imread(str(shared_data / "eval" / image)))
+        assert plate in [o.read.text for o in found if o.read], image
 
 
 def test_two_line_reads_are_fitted_to_a_layout_across_the_rows() -> None:

@@ -87,16 +87,36 @@ def fit_layouts(probs: Sequence[np.ndarray], charset: str,
                 margin: float = FORMAT_MARGIN) -> list[tuple[str, tuple[float, ...]]]:
     """Per view, the greedy read, or the best read of the same length fitting a common layout when the
     greedy one fits none and the fitting read is within ``margin`` of its probability (see
-    :data:`FORMAT_MARGIN`); every view's fit in one Viterbi pass."""
+    :data:`FORMAT_MARGIN`); every view's fit in one Viterbi pass. A read that still fits none then gets
+    :func:`trim_edge` and :func:`o_or_zero`."""
     greedy = [ctc_greedy(p, charset) for p in probs]
     wanted = [() if latin_formats.fits_format(text) else _LAYOUTS_BY_LENGTH.get(len(text), ())
               for text, _ in greedy]
     fits = ctc_constrained_views(probs, charset, wanted)
     out = []
     for p, read, fit in zip(probs, greedy, fits, strict=True):
-        out.append(trim_edge(*((fit[0], fit[1]) if fit is not None and greedy_score(p) - fit[2] <= margin
-                               else read)))
+        text, confs = (fit[0], fit[1]) if fit is not None and greedy_score(p) - fit[2] <= margin else read
+        text, confs = trim_edge(text, confs)
+        out.append((o_or_zero(text), confs))
     return out
+
+
+def o_or_zero(text: str) -> str:
+    """A read that fits no common layout takes O for a 0 standing among letters, and 0 for an O standing
+    among digits, when that makes it fit one (``0UTSTDN`` -> ``OUTSTDN``, ``W0NELLY`` -> ``WONELLY``): on
+    British and many other plates the two are one glyph, so the network cannot tell them apart. A 0 or O
+    beside both a letter and a digit (``6J01992``) is left as read."""
+    if latin_formats.fits_format(text):
+        return text
+    chars = list(text)
+    for i, ch in enumerate(text):
+        around = [text[j] for j in (i - 1, i + 1) if 0 <= j < len(text)]
+        if ch == "0" and around and all(c.isalpha() for c in around):
+            chars[i] = "O"
+        elif ch == "O" and around and all(c.isdigit() for c in around):
+            chars[i] = "0"
+    swapped = "".join(chars)
+    return swapped if latin_formats.fits_format(swapped) else text
 
 
 def trim_edge(text: str, confs: tuple[float, ...]) -> tuple[str, tuple[float, ...]]:

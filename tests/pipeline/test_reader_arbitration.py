@@ -229,3 +229,14 @@ def test_a_confident_latin_layout_with_three_letters_beats_an_untrusted_korean_r
     # a trusted Korean read keeps the plate
     trusted = _kr("54다6260", [1.0, 1.0, 0.99, 1.0, 1.0, 1.0, 1.0])
     assert korean_trusted(trusted) and arbitrate([trusted, latin]) is trusted
+
+
+def test_a_certain_digit_read_of_the_korean_digits_wins_when_the_hangul_looks_invented() -> None:
+    """es 1032148: the Korean grammar put a syllable in (103두2148, Hangul 0.62) where the plate has none."""
+    latin = PlateRead("1032148", 1.0, (1.0,) * 7, "latin", "latin_reader")
+    invented = _kr("103두2148", [0.99, 0.99, 0.99, 0.62, 0.97, 0.97, 0.97, 0.97])
+    assert arbitrate([invented, latin]) is latin
+    plausible = _kr("103두2148", [0.99, 0.99, 0.99, 0.76, 0.97, 0.97, 0.97, 0.97])  # a real, faint syllable
+    assert arbitrate([plausible, latin]) is plausible
+    unsure_digits = PlateRead("1032148", 0.96, (0.99,) * 6 + (0.8,), "latin", "latin_reader")
+    assert arbitrate([invented, unsure_digits]) is invented  # only a certain Latin read counts

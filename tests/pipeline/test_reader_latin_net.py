@@ -124,9 +124,10 @@ def test_o_and_zero_are_settled_by_their_neighbours_and_the_layout() -> None:
     assert fit_layouts([sure_zero], charset)[0][0] == "WONELLY"
 
 
-def test_real_plates_with_a_frame_edge_or_an_o_read_wrong_before(latin_reader, shared_data) -> None:
+def test_real_latin_plates_read_wrong_before_the_tenth_session(latin_reader, shared_data) -> None:
     """us-ucsd and es photos (never trained on) read end to end, as ``gatekeeper read`` does: before the edge
-    cut and the O/0 rule they read ``14TDS709``, ``2BKP1121``, ``CY110KSB``, ``0UTSTDN`` and ``W0NELLY``."""
+    cut, the O/0 rule and the invented-Hangul rule they read ``14TDS709``, ``2BKP1121``, ``CY110KSB``,
+    ``0UTSTDN``, ``W0NELLY`` and ``103두2148``."""
     from gatekeeper.domain.settings import Settings
     from gatekeeper.pipeline.detector import YoloPlateDetector
     from gatekeeper.pipeline.recognizer import Recognizer
@@ -140,7 +141,8 @@ def test_real_plates_with_a_frame_edge_or_an_o_read_wrong_before(latin_reader, s
                             unsure_min_score=s.detector.still_unsure_min_score)
     for image, plate in (("us-ucsd/images/cars068.jpg", "4TDS709"),
                          ("us-ucsd/images/cars3_015.jpg", "2BKP112"), ("es/images/CY110KS.jpg", "CY110KS"),
-                         ("es/images/OUTSTDN.jpg", "OUTSTDN"), ("es/images/WONELLY.jpg", "WONELLY")):
+                         ("es/images/OUTSTDN.jpg", "OUTSTDN"), ("es/images/WONELLY.jpg", "WONELLY"),
+                         ("es/images/1032148.jpg", "1032148")):
         found = recognizer.recognize(cv2.imread(str(shared_data / "eval" / image)))
         assert plate in [o.read.text for o in found if o.read], image
 

@@ -36,8 +36,8 @@ at most this much less probable (natural log): ``LYTD483`` -> ``4YTD483``, ``F0R
 EDGE_SURE = 0.95
 """An edge character below this confidence may be cut from a read that fits no layout (:func:`trim_edge`):
 es and us-ucsd end to end 0.803 / 0.699 -> 0.812 / 0.711 (0.9-0.99 alike on us-ucsd; es's ``CY110KSB`` ends
-in a 0.93 ``B``), no plate lost there, in the eleven other real and simulated sets or among 1,600 synthetic
-Korean plates read by the chain."""
+in a 0.93 ``B``), no plate lost end to end there, in the eleven other real and simulated sets or among 1,600
+synthetic Korean plates read by the chain (labelled boxes: es +1, us-ucsd -1)."""
 _LAYOUTS_BY_LENGTH: dict[int, tuple[tuple[str, ...], ...]] = {}
 for _layout in latin_formats.LATIN_FORMATS:  # same length: a fit swaps look-alikes (only trim_edge drops one)
     _LAYOUTS_BY_LENGTH[len(_layout)] = _LAYOUTS_BY_LENGTH.get(len(_layout), ()) + (latin_formats.slots(_layout),)

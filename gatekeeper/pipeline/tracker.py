@@ -153,6 +153,11 @@ class Track:
     moved: bool = False
     scenery: bool = False  # starts where a box stood still and never read as a plate: not read until it moves
 
+    @property
+    def attempts(self) -> int:
+        """Reads made of this track: the attempts noted by ``mark_read``, at least its recorded reads."""
+        return max(len(self.records), self.tried)
+
     def vote(self) -> Vote | None:
         return vote([r.read for r in self.records])
 
@@ -272,10 +277,9 @@ class PlateTracker:
         tr = self.tracks.get(track_id)
         if tr is None or not self._wants_reads(tr):
             return False
-        n = max(len(tr.records), tr.tried)
         if timestamp is None or tr.last_read is None:
             return True
-        interval = self.read_interval_s if n < self.max_reads_per_track else SLOW_READ_INTERVAL_S
+        interval = self.read_interval_s if tr.attempts < self.max_reads_per_track else SLOW_READ_INTERVAL_S
         return timestamp - tr.last_read >= interval - 1e-6
 
     def mark_read(self, track_id: int, timestamp: float) -> None:
@@ -289,10 +293,8 @@ class PlateTracker:
         """Undecided, within its read budget, and not scenery: a box that never moved is read at most
         ``max_reads_per_track`` times (a sign or a tree the detector takes for a plate), and not at all when
         it stands where such a box stood (until it moves)."""
-        if tr.decided:
-            return False
-        n = max(len(tr.records), tr.tried)
-        if n >= self.max_reads_per_track * 4:
+        n = tr.attempts
+        if tr.decided or n >= self.max_reads_per_track * 4:
             return False
         return tr.moved or not (tr.scenery or n >= self.max_reads_per_track)
 
@@ -341,7 +343,7 @@ class PlateTracker:
             if ended:
                 if tr.passed_text:  # a vehicle that stood at the gate: suppress from when it left
                     self._recent[tr.passed_text] = max(self._recent.get(tr.passed_text, 0.0), tr.last_seen)
-                elif not tr.moved and (tr.records or tr.tried):
+                elif not tr.moved and tr.attempts:
                     self._still_places.append((tr.box, tr.last_seen))
                 del self.tracks[tid]
         return passes

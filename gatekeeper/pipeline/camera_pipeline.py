@@ -9,17 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
-from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.recognizer import CROP_MARGIN, better_read, crop_plate, read_crop
+from gatekeeper.pipeline.recognizer import CROP_MARGIN, crop_plate
+from gatekeeper.pipeline.track_reads import TrackReads
 from gatekeeper.pipeline.tracker import PlateTracker, dedupe_detections
 from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservation, PlatePass, PlateReader
 
 log = logging.getLogger(__name__)
-
-FALLBACK_EVERY = 3  # weak reads of one track between two runs of the whole (slow) reader chain
-
 
 def _default_motion_gate() -> Any:
     from gatekeeper.pipeline.motion import MotionGate
@@ -73,9 +69,12 @@ class CameraPipeline:
         self.frames = 0
         self.detector_skipped = 0
         self.reads = 0
-        self.fallback_reads = 0
-        self._weak_reads: dict[int, int] = {}
-        self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
+        self.track_reads = TrackReads(camera, upscale_min_width)
+
+    @property
+    def fallback_reads(self) -> int:
+        """How often the whole reader chain ran (:class:`TrackReads`)."""
+        return self.track_reads.fallback_reads
 
     @property
     def detector(self) -> PlateDetector:
@@ -117,13 +116,15 @@ class CameraPipeline:
             ids = self.tracker.update(detections, timestamp)
         observations = []
         read_ms: list[float] = []
+        read_cpu_ms: list[float] = []
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
             if det.box.width >= self.min_read_width and self.tracker.needs_read(tid, timestamp):
-                t_read = time.perf_counter()
+                t_read, cpu_read = time.perf_counter(), time.thread_time()
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
-                read = self._read(reader, crop, tid)
+                read = self.track_reads.read(reader, crop, tid)
                 read_ms.append((time.perf_counter() - t_read) * 1e3)
+                read_cpu_ms.append((time.thread_time() - cpu_read) * 1e3)
                 self.tracker.mark_read(tid, timestamp)
                 self.reads += 1
                 if read is not None and read.confidence >= self.min_confidence:
@@ -133,9 +134,8 @@ class CameraPipeline:
             observations.append(obs)
         t2 = time.perf_counter()
         passes = self.tracker.step(timestamp)
-        if len(self._weak_reads) > len(self.tracker.tracks):
-            self._weak_reads = {k: v for k, v in self._weak_reads.items() if k in self.tracker.tracks}
-            self._lead = {k: v for k, v in self._lead.items() if k in self.tracker.tracks}
+        if len(self.track_reads) > len(self.tracker.tracks):
+            self.track_reads.forget(self.tracker.tracks)
         t3 = time.perf_counter()
         for p in passes:
             log.info("%s: pass %s (%.2f, %d reads)", self.camera, p.text, p.confidence, len(p.reads))
@@ -148,55 +148,9 @@ class CameraPipeline:
             stage_ms={"decode": decode_ms, "detect": (t1 - t0) * 1e3, "read": (t2 - t1) * 1e3,
                       "vote": (t3 - t2) * 1e3},
             read_ms=read_ms,
+            read_cpu_ms=read_cpu_ms,
             detected=detected,
         )
-
-    def _read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
-        """Read with the track's lead reader: the first of a chain, until the whole chain chose another
-        reader's read for this track that the chain says ``leads`` (a foreign plate is then read by the Latin
-        reader alone while its reads stay that strong, not by the Korean careful pass each time); the whole
-        chain (the slower second opinion) only on the first and every ``FALLBACK_EVERY``-th weak read."""
-        chain = getattr(reader, "readers", None)
-        if not chain or len(chain) < 2:
-            return read_crop(reader, crop, self.upscale_min_width)
-        lead = self._lead.get(track_id, 0)
-        read = read_crop(chain[lead], crop, self.upscale_min_width)
-        leads = getattr(reader, "leads", None)
-        if lead:
-            if leads is not None and leads(read):
-                return read  # still as strong a read as the one that handed this reader the track
-        else:
-            final = getattr(reader, "final", None)
-            if final is not None:
-                if final(read):
-                    return read
-            elif read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
-                    and plates.is_valid_plate(read.text):
-                return read
-        weak = self._weak_reads.get(track_id, 0)
-        self._weak_reads[track_id] = weak + 1
-        if weak % FALLBACK_EVERY:
-            return read
-        self.fallback_reads += 1
-        reads: list[PlateRead | None] = [None] * len(chain)
-        reads[lead] = read
-        for i, other in enumerate(chain):  # each read grammar-checked on its own, then the chain arbitrates
-            if i == lead:
-                continue
-            try:
-                reads[i] = read_crop(other, crop, self.upscale_min_width)
-            except Exception:  # one broken reader must not stop the camera
-                log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
-        choose = getattr(reader, "choose", None)
-        if choose is not None:
-            best = choose(reads)
-        else:
-            best = None
-            for r in reads:
-                best = better_read(best, r)
-        picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
-        self._lead[track_id] = picked if picked and leads is not None and leads(best) else 0
-        return best
 
     def flush(self) -> list[PlatePass]:
         """End every open track (end of stream or shutdown) and return their passes."""

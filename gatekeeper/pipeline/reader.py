@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,31 @@ class KoreanPlateReader(CtcNetwork):
             lines.append(line_image(band, ONE_LINE, self.img_h, self.img_w))
         return lines
 
+    def draft(self, crop: np.ndarray) -> Draft | None:
+        """The cheap pass alone: the crop in its likely layout (one network call). None for an empty or
+        tiny crop. :meth:`finish` completes it; a reader chain can ask another reader in between."""
+        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+            return None
+        syllables = syllables_for(plate_colour(crop))
+        probs = self.line_probs([line_image(crop, layout_order(crop)[0], self.img_h, self.img_w)])
+        read = self._decode(probs)[0]
+        return Draft(crop, syllables, probs, read, self._good(read, syllables))
+
+    def finish(self, draft: Draft) -> PlateRead | None:
+        """The read of a :meth:`draft`: its cheap read when good, else the careful pass's."""
+        if draft.good:
+            return draft.read
+        crop, syllables = draft.crop, draft.syllables
+        lines = self.candidate_lines(crop)
+        alt = careful_variant(crop)
+        if alt is not None:
+            lines += [line_image(alt, lay, self.img_h, self.img_w) for lay in layout_order(alt)]
+        probs = np.concatenate([draft.probs, self.line_probs(lines)])  # the cheap pass's view votes too
+        best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or draft.read
+        if best is None or not plates.is_korean(best.text):
+            return None  # digits alone are no Korean plate: leave the crop to the Latin reader
+        return best
+
     def read(self, crop: np.ndarray) -> PlateRead | None:
         """Read one plate crop (BGR or grey); None when no Hangul plate text is found.
 
@@ -110,22 +136,20 @@ class KoreanPlateReader(CtcNetwork):
         not grammar-valid or below ``careful_below``: the other layout, the located plate, horizontal bands
         of a loose crop, and a deskewed/contrast-enhanced copy, in one batch; the best read wins.
         """
-        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
-            return None
-        syllables = syllables_for(plate_colour(crop))
-        cheap = self.line_probs([line_image(crop, layout_order(crop)[0], self.img_h, self.img_w)])
-        best = self._decode(cheap)[0]
-        if self._good(best, syllables):
-            return best
-        lines = self.candidate_lines(crop)
-        alt = careful_variant(crop)
-        if alt is not None:
-            lines += [line_image(alt, lay, self.img_h, self.img_w) for lay in layout_order(alt)]
-        probs = np.concatenate([cheap, self.line_probs(lines)])  # the cheap pass's view votes too
-        best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or best
-        if best is None or not plates.is_korean(best.text):
-            return None  # digits alone are no Korean plate: leave the crop to the Latin reader
-        return best
+        draft = self.draft(crop)
+        return None if draft is None else self.finish(draft)
+
+
+@dataclass
+class Draft:
+    """A Korean read begun: the cheap pass's network output and read, and whether that read is good enough
+    to need no careful pass (:meth:`KoreanPlateReader.finish`)."""
+
+    crop: np.ndarray
+    syllables: str
+    probs: np.ndarray
+    read: PlateRead
+    good: bool
 
 
 def vote(reads: Sequence[PlateRead], syllables: str = "") -> PlateRead | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -307,7 +308,12 @@ class PlateReaderChain:
     (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``) and no later reader is
     ``cheap`` (a few ms: our Latin network, whose evidence can still overrule it; its ``quick_read`` is used
     then when it has one); otherwise every reader is asked and :func:`arbitrate` decides between the Korean
-    and the Latin reads."""
+    and the Latin reads.
+
+    A first reader that reads in two stages (``draft`` / ``finish``: the Korean reader's cheap and careful
+    passes) is staged: when its cheap read is not final, the later readers are asked first, and a read that
+    :meth:`concludes` (a sure Latin plate, which wins the arbitration whatever the Korean read) spares the
+    careful pass."""
 
     def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
                  recheck_below: float = 0.8) -> None:
@@ -338,18 +344,21 @@ class PlateReaderChain:
         crops first (a camera follows one plate over many frames): see :func:`latin_leads`."""
         return latin_leads(read)
 
+    def concludes(self, read: PlateRead | None) -> bool:
+        """True when a later reader's ``read`` wins the arbitration against any Korean read (:func:`latin_sure`,
+        see ``LATIN_SURE_CONFIDENCE``), so the first reader's careful pass would not change the result."""
+        return latin_sure(read)
+
     def read(self, crop: np.ndarray) -> PlateRead | None:
+        first = self.readers[0]
+        if len(self.readers) > 1 and hasattr(first, "draft") and hasattr(first, "finish"):
+            return self._read_staged(first, crop)
         reads: list[PlateRead] = []
         settled = False
         for i, r in enumerate(self.readers):
             if settled and not getattr(r, "cheap", False):
                 continue  # no slow second opinion on a final first read
-            quick = getattr(r, "quick_read", None) if settled else None
-            try:
-                got = quick(crop) if quick is not None else r.read(crop)
-            except Exception:  # noqa: BLE001 - one broken reader must not stop the others
-                log.exception("reader %s failed", getattr(r, "name", r))
-                continue
+            got = _ask(r, crop, quick=settled)
             if got is None:
                 continue
             settled = settled or (i == 0 and self.final(got))
@@ -357,6 +366,39 @@ class PlateReaderChain:
         if settled and len(reads) == 1:
             return reads[0]
         return self.choose(reads)
+
+    def _read_staged(self, first: Any, crop: np.ndarray) -> PlateRead | None:
+        try:
+            draft = first.draft(crop)
+        except Exception:  # noqa: BLE001 - one broken reader must not stop the others
+            log.exception("reader %s failed", getattr(first, "name", first))
+            draft = None
+        cheap = draft.read if draft is not None and draft.good else None
+        if self.final(cheap):
+            assert cheap is not None
+            seconds = [_ask(r, crop, quick=True) for r in self.readers[1:] if getattr(r, "cheap", False)]
+            if not any(seconds):
+                return cheap
+            return self.choose([cheap, *seconds])
+        later = [_ask(r, crop, quick=False) for r in self.readers[1:]]
+        if draft is None or any(self.concludes(r) for r in later):
+            return self.choose([cheap, *later])  # the careful pass is spared
+        try:
+            korean = first.finish(draft)
+        except Exception:  # noqa: BLE001
+            log.exception("reader %s failed", getattr(first, "name", first))
+            korean = None
+        return self.choose([korean, *later])
+
+
+def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRead | None:
+    """One reader's read of the crop (its ``quick_read`` when ``quick`` and it has one); None when it fails."""
+    method = getattr(reader, "quick_read", None) if quick else None
+    try:
+        return method(crop) if method is not None else reader.read(crop)
+    except Exception:  # noqa: BLE001 - one broken reader must not stop the others
+        log.exception("reader %s failed", getattr(reader, "name", reader))
+        return None
 
 
 class MultiReader(PlateReaderChain):

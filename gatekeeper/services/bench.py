@@ -79,6 +79,7 @@ class _CameraStats:
     name: str
     stage_ms: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
     read_crop_ms: list[float] = field(default_factory=list)
+    read_crop_cpu_ms: list[float] = field(default_factory=list)
     detect_run_ms: list[float] = field(default_factory=list)  # the detect stage on frames where it ran
     e2e_ms: list[float] = field(default_factory=list)
     log_ms: list[float] = field(default_factory=list)
@@ -190,6 +191,7 @@ def run_bench(
             "passes": [p["text"] for p in st.passes],
             "stage_ms": {s: _stats(st.stage_ms[s]) for s in STAGES},
             "read_per_crop_ms": _stats(st.read_crop_ms),
+            "read_per_crop_cpu_ms": _stats(st.read_crop_cpu_ms),
             "detector_ran_ms": _stats(st.detect_run_ms),
             "end_to_end_ms": _stats(st.e2e_ms),
         })
@@ -209,6 +211,7 @@ def run_bench(
         "per_camera": per_camera,
         "stage_ms": all_stage,
         "read_per_crop_ms": _stats([v for st in stats for v in st.read_crop_ms]),
+        "read_per_crop_cpu_ms": _stats([v for st in stats for v in st.read_crop_cpu_ms]),
         "detector_ran_ms": _stats([v for st in stats for v in st.detect_run_ms]),
         "end_to_end_ms": _stats([v for st in stats for v in st.e2e_ms]),
         "logging_ms": _stats([v for st in stats for v in st.log_ms]),
@@ -229,6 +232,7 @@ def _on_result(st: _CameraStats) -> Callable[[FrameResult], None]:
             for s in STAGES:
                 st.stage_ms[s].append(result.stage_ms.get(s, 0.0))
             st.read_crop_ms.extend(result.read_ms)
+            st.read_crop_cpu_ms.extend(result.read_cpu_ms)
             if result.detected:
                 st.detect_run_ms.append(result.stage_ms.get("detect", 0.0))
     return on_result
@@ -255,6 +259,7 @@ def format_report(r: dict[str, Any]) -> str:
     """The human summary printed by ``gatekeeper bench``."""
     w, h = r["frame_size"]
     crop = r["read_per_crop_ms"]
+    cpu = r.get("read_per_crop_cpu_ms") or _stats([])
     ran = r["detector_ran_ms"]
     lines = [
         f"Gatekeeper bench: {r['cameras']} camera(s), {w}x{h} @ {r['source_fps']} fps, {r['seconds']} s, "
@@ -267,7 +272,7 @@ def format_report(r: dict[str, Any]) -> str:
         f"  detector ran on {ran['n']} of {r['stage_ms']['detect']['n']} analysed frames (rests on still "
         f"frames once every plate in view is decided): median {ran['median']}, p95 {ran['p95']} ms when run",
         f"  reader per plate crop ms: mean {crop['mean']}, median {crop['median']}, p95 {crop['p95']}, "
-        f"n={crop['n']}",
+        f"n={crop['n']}; CPU time of the reading thread: mean {cpu['mean']}, median {cpu['median']}",
         f"  end-to-end ms ({r['latency_measured']}): median {r['end_to_end_ms']['median']}, "
         f"p95 {r['end_to_end_ms']['p95']}, n={r['end_to_end_ms']['n']} (of which logging: median "
         f"{r['logging_ms']['median']}, p95 {r['logging_ms']['p95']})",

@@ -82,6 +82,8 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     per_crop = report["read_per_crop_ms"]
     assert per_crop["n"] > 0 and 0 < per_crop["median"] <= per_crop["p95"] <= per_crop["max"]
     assert per_crop["n"] == sum(c["read_per_crop_ms"]["n"] for c in report["per_camera"])
+    cpu = report["read_per_crop_cpu_ms"]  # the reading thread's CPU time: one per crop, never above the wall
+    assert cpu["n"] == per_crop["n"] and 0 < cpu["median"] and cpu["mean"] <= per_crop["mean"] * 1.05 + 0.5
     ran = report["detector_ran_ms"]  # the demo cars stop at the barrier: the detector rests meanwhile
     detect = report["stage_ms"]["detect"]
     assert 0 < ran["n"] <= detect["n"] and ran["median"] >= detect["median"]
@@ -92,6 +94,7 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     text = format_report(report)
     assert "analysed FPS" in text and "peak RSS" in text and "reader per plate crop" in text
     assert f"detector ran on {ran['n']} of" in text
+    assert f"CPU time of the reading thread: mean {cpu['mean']}" in text
 
 
 def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> None:

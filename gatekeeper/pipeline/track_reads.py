@@ -1,0 +1,139 @@
+"""How a camera reads the crops of one tracked plate with a reader chain: the cheap reads first, the whole
+chain (the slow second opinion) only now and then."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Container
+from typing import Any
+
+import numpy as np
+
+from gatekeeper.domain import plates
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.recognizer import better_read, grammar_checked, read_crop, upscale
+from gatekeeper.pipeline.types import PlateReader
+
+log = logging.getLogger(__name__)
+
+FALLBACK_EVERY = 3  # weak reads of one track between two runs of the whole (slow) reader chain
+
+
+class TrackReads:
+    """Reads one camera's track crops and remembers, per track, which reader of a chain leads and how many
+    weak reads it had.
+
+    A track is read by its lead reader: the first of the chain, until the whole chain chose another reader's
+    read for it that the chain says ``leads`` (a foreign plate is then read by the Latin reader alone while
+    its reads stay that strong, not by the Korean careful pass each time). A read that is not final is weak;
+    the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
+
+    With a staged first reader (``draft``/``finish``, the Korean reader) and a chain that says what
+    ``concludes``, the whole chain's turn asks the other readers right after the cheap pass: a sure Latin
+    read spares the Korean careful pass, which it would win against anyway.
+    """
+
+    def __init__(self, camera: str, upscale_min_width: int = 160) -> None:
+        self.camera = camera
+        self.upscale_min_width = upscale_min_width
+        self.fallback_reads = 0  # runs of the whole chain
+        self.spared = 0  # careful passes spared by a concluding read
+        self._weak: dict[int, int] = {}
+        self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
+
+    def forget(self, live: Container[int]) -> None:
+        """Drop what is kept for tracks that ended (ids not in ``live``)."""
+        self._weak = {k: v for k, v in self._weak.items() if k in live}
+        self._lead = {k: v for k, v in self._lead.items() if k in live}
+
+    def __len__(self) -> int:
+        return len(self._weak)
+
+    def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
+        """The read of one crop of this track (grammar-checked), None when nothing is read."""
+        chain = getattr(reader, "readers", None)
+        if not chain or len(chain) < 2:
+            return read_crop(reader, crop, self.upscale_min_width)
+        lead = self._lead.get(track_id, 0)
+        first = chain[0]
+        draft = None
+        if lead == 0 and hasattr(first, "draft") and hasattr(reader, "concludes"):
+            draft = self._draft(first, crop)
+            read = _checked(draft.read) if draft is not None and draft.good else None
+        else:
+            read = read_crop(chain[lead], crop, self.upscale_min_width)
+        if self._settled(reader, lead, read):
+            return read
+        weak = self._weak.get(track_id, 0)
+        turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
+        if draft is not None and not turn:
+            read = self._finish(first, draft)
+            if self._settled(reader, 0, read):
+                return read
+        self._weak[track_id] = weak + 1
+        if not turn:
+            return read
+        self.fallback_reads += 1
+        reads: list[PlateRead | None] = [None] * len(chain)
+        for i, other in enumerate(chain):  # each read grammar-checked on its own, then the chain arbitrates
+            if i == lead:
+                continue
+            try:
+                reads[i] = read_crop(other, crop, self.upscale_min_width)
+            except Exception:  # one broken reader must not stop the camera
+                log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
+        if draft is None:
+            reads[lead] = read
+        elif any(reader.concludes(r) for r in reads):  # type: ignore[attr-defined]
+            self.spared += 1
+            reads[0] = read
+        else:
+            reads[0] = self._finish(first, draft)
+        return self._choose(reader, reads, track_id)
+
+    def _choose(self, reader: PlateReader, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
+        choose = getattr(reader, "choose", None)
+        if choose is not None:
+            best = choose(reads)
+        else:
+            best = None
+            for r in reads:
+                best = better_read(best, r)
+        leads = getattr(reader, "leads", None)
+        picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
+        self._lead[track_id] = picked if picked and leads is not None and leads(best) else 0
+        return best
+
+    @staticmethod
+    def _settled(reader: PlateReader, lead: int, read: PlateRead | None) -> bool:
+        """A read that needs no other reader: a lead other than the first still reading as strongly as when
+        it was handed the track, or the first reader's final read."""
+        if lead:
+            leads = getattr(reader, "leads", None)
+            return leads is not None and bool(leads(read))
+        final = getattr(reader, "final", None)
+        if final is not None:
+            return bool(final(read))
+        return read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
+            and plates.is_valid_plate(read.text)
+
+    def _draft(self, first: Any, crop: np.ndarray) -> Any:
+        if crop.size == 0:
+            return None
+        try:
+            return first.draft(np.ascontiguousarray(upscale(crop, self.upscale_min_width)))
+        except Exception:  # one broken reader must not stop the camera
+            log.exception("%s: reader %s failed", self.camera, getattr(first, "name", first))
+            return None
+
+    def _finish(self, first: Any, draft: Any) -> PlateRead | None:
+        try:
+            return _checked(first.finish(draft))
+        except Exception:
+            log.exception("%s: reader %s failed", self.camera, getattr(first, "name", first))
+            return None
+
+
+def _checked(read: PlateRead | None) -> PlateRead | None:
+    """``read_crop``'s treatment of a read: None when empty, else grammar-checked."""
+    return grammar_checked(read) if read is not None and read.text else None

@@ -1,0 +1,181 @@
+"""The staged reader chain: the Korean reader's careful pass is spared when a sure Latin read settles the plate,
+on still images (``PlateReaderChain.read``) and on cameras (``TrackReads``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.domain.paths import weights_dir
+from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.camera_pipeline import CameraPipeline
+from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
+from gatekeeper.pipeline.reader_latin import MultiReader, arbitrate, latin_sure
+from gatekeeper.pipeline.track_reads import FALLBACK_EVERY, TrackReads
+from gatekeeper.pipeline.types import Detection
+
+CROP = np.full((40, 160, 3), 200, np.uint8)
+
+
+def _read(text: str, conf: float, reader: str, hangul: float | None = None) -> PlateRead:
+    confs = tuple(hangul if hangul is not None and "가" <= ch <= "힣" else conf for ch in text)
+    return PlateRead(text, conf, confs, "", reader)
+
+
+class StagedKorean:
+    """Stand-in for the Korean reader's two passes: ``cheap`` from ``draft``, ``careful`` from ``finish``."""
+
+    name = "kr"
+
+    def __init__(self, cheap: PlateRead, careful: PlateRead | None, good: bool = False) -> None:
+        self.cheap, self.careful, self.good = cheap, careful, good
+        self.drafts = self.finishes = 0
+
+    def draft(self, crop: np.ndarray) -> Draft:
+        self.drafts += 1
+        return Draft(crop, "", np.zeros((1, 1, 1), np.float32), self.cheap, self.good)
+
+    def finish(self, draft: Draft) -> PlateRead | None:
+        self.finishes += 1
+        return draft.read if draft.good else self.careful
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        return self.finish(self.draft(crop))
+
+
+class Latin:
+    """Stand-in for the Latin network: ``full`` from ``read``, ``quick`` from ``quick_read``."""
+
+    name = "latin"
+    cheap = True
+
+    def __init__(self, full: PlateRead | None, quick: PlateRead | None = None) -> None:
+        self.full, self.quick = full, quick
+        self.reads = self.quick_reads = 0
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        self.reads += 1
+        return self.full
+
+    def quick_read(self, crop: np.ndarray) -> PlateRead | None:
+        self.quick_reads += 1
+        return self.quick
+
+
+WEAK_KOREAN = _read("12가345", 0.6, "kr")  # the cheap pass on a Latin plate: invalid
+# us-ucsd 5AZJ257: the careful pass forces it into the Korean grammar at 0.995 with Hangul 0.999
+FORCED_KOREAN = _read("542나2257", 0.995, "kr", hangul=0.999)
+SURE_LATIN = _read("5AZJ257", 0.999, "latin")
+FAIR_LATIN = _read("AB12CDE", 0.92, "latin")  # leads a camera track, but is not sure
+
+
+def test_a_sure_latin_read_spares_the_careful_pass_and_gives_the_unstaged_answer() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    assert latin_sure(SURE_LATIN) and not latin_sure(FAIR_LATIN)
+    got = MultiReader(korean, latin).read(CROP)
+    assert got is SURE_LATIN and korean.finishes == 0 and latin.reads == 1
+    assert arbitrate([FORCED_KOREAN, SURE_LATIN]) is SURE_LATIN  # what both passes and the arbitration give
+
+
+def test_a_latin_read_that_is_not_sure_leaves_the_decision_to_the_careful_pass() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN)
+    got = MultiReader(korean, latin).read(CROP)
+    assert korean.finishes == 1 and latin.reads == 1
+    assert got is arbitrate([FORCED_KOREAN, FAIR_LATIN]) is FORCED_KOREAN
+
+
+def test_a_trusted_cheap_read_asks_only_the_latin_quick_read() -> None:
+    trusted = _read("12가3456", 0.99, "kr")
+    korean, latin = StagedKorean(trusted, None, good=True), Latin(FAIR_LATIN, quick=_read("123456", 0.9, "latin"))
+    assert MultiReader(korean, latin).read(CROP) is trusted
+    assert latin.reads == 0 and latin.quick_reads == 1 and korean.drafts == 1
+    # the quick read can still overrule it: a sure Latin layout wins against any Korean read
+    latin.quick = SURE_LATIN
+    assert MultiReader(korean, latin).read(CROP) is SURE_LATIN
+
+
+class BoxDetector:
+    name = "box"
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        return [Detection(Box(100, 100, 260, 140), 0.9)]
+
+
+def _camera(korean: StagedKorean, latin: Latin) -> CameraPipeline:
+    return CameraPipeline("cam", BoxDetector(), MultiReader(korean, latin), VotingSettings(), motion_gate=False,
+                          max_reads_per_track=30, early_reads=50)  # never decided: every frame is read
+
+
+def test_a_camera_hands_a_sure_latin_plate_to_the_latin_reader_without_a_careful_pass() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    pipeline = _camera(korean, latin)
+    frame = np.zeros((360, 640, 3), np.uint8)
+    texts = []
+    for i in range(4):
+        result = pipeline.process(frame, i * 0.15)
+        texts += [o.read.text for o in result.observations if o.read is not None]
+    assert texts == ["5AZJ257"] * 4
+    assert korean.drafts == 1 and korean.finishes == 0  # one cheap pass, never the careful one
+    assert latin.reads == 4 and pipeline.fallback_reads == 1 and pipeline.track_reads.spared == 1
+
+
+def test_a_camera_reads_weak_korean_crops_with_the_careful_pass_between_whole_chain_turns() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, _read("12가3456", 0.7, "kr")), Latin(None)  # Latin finds nothing
+    pipeline = _camera(korean, latin)
+    frame = np.zeros((360, 640, 3), np.uint8)
+    reads = 2 * FALLBACK_EVERY
+    for i in range(reads):
+        pipeline.process(frame, i * 0.15)
+    assert korean.drafts == reads and korean.finishes == reads  # each weak cheap read gets the careful pass
+    assert latin.reads == 2 == pipeline.fallback_reads and pipeline.track_reads.spared == 0
+
+
+def test_track_reads_forgets_ended_tracks() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    reads = TrackReads("cam")
+    chain = MultiReader(korean, latin)
+    for tid in (1, 2, 3):
+        assert reads.read(chain, CROP, tid) is not None
+    assert len(reads) == 3
+    reads.forget({2})
+    assert len(reads) == 1
+
+
+@pytest.fixture(scope="module")
+def real_chain() -> MultiReader:
+    from gatekeeper.pipeline.reader_latin_net import LatinNetReader
+
+    return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinNetReader(weights_dir(), backend="onnx"))
+
+
+@pytest.mark.slow
+def test_real_readers_spare_the_careful_pass_on_clean_latin_plates_and_still_read_korean_ones(real_chain) -> None:
+    korean = real_chain.readers[0]
+    finishes = []
+    original = korean.finish
+
+    def counting_finish(draft: Draft) -> PlateRead | None:
+        finishes.append(draft.good)
+        return original(draft)
+
+    korean.finish = counting_finish  # type: ignore[method-assign]
+    try:
+        spared = right = 0
+        r = LatinPlateRenderer(seed=4711)
+        for _ in range(12):
+            plate = r.render()
+            before = len(finishes)
+            got = real_chain.read(plate.image)
+            right += got is not None and got.text == plate.text
+            spared += len(finishes) == before
+        assert right >= 9 and spared >= 6, (right, spared)  # clean plates: most are read sure
+        kr = PlateRenderer(seed=31)
+        for style in (PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_REGIONAL):
+            img, text = kr.render(style=style)
+            got = real_chain.read(img)
+            assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
+    finally:
+        del korean.finish

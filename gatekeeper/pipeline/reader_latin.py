@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from pathlib import Path
 
@@ -221,6 +221,16 @@ def latin_layout(read: PlateRead | None) -> bool:
     return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
 
 
+def latin_hint(read: PlateRead | None) -> bool:
+    """A Latin read with three or more letters in five or more characters at ``LATIN_OVERRIDE_CONFIDENCE``:
+    what the Latin network's quick read makes of a foreign plate (``LS15EB`` of the UK video's ``LS15EBC``),
+    not of a Korean one (its digits, a two-line plate's region mark as two letters, weak letters on a loose
+    crop)."""
+    if read is None or len(read.text) < 5 or read.confidence < LATIN_OVERRIDE_CONFIDENCE:
+        return False
+    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
+
+
 def latin_sure(read: PlateRead | None) -> bool:
     """A Latin read no Korean plate gives: see ``LATIN_SURE_CONFIDENCE``."""
     return read is not None and latin_layout(read) and latin_certain(read)
@@ -311,9 +321,10 @@ class PlateReaderChain:
     and the Latin reads.
 
     A first reader that reads in two stages (``draft`` / ``finish``: the Korean reader's cheap and careful
-    passes) is staged: when its cheap read is not final, the later readers are asked first, and a read that
-    :meth:`concludes` (a sure Latin plate, which wins the arbitration whatever the Korean read) spares the
-    careful pass."""
+    passes) is staged: when its cheap read is not final, the cheap later readers' quick reads come first;
+    when one :meth:`looks_foreign`, the later readers' full reads follow, and one that :meth:`concludes` (a
+    sure Latin plate, which wins the arbitration whatever the Korean read) spares the careful pass.
+    Otherwise a final careful read is weighed against the quick reads, any other against the full reads."""
 
     def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
                  recheck_below: float = 0.8) -> None:
@@ -343,6 +354,11 @@ class PlateReaderChain:
         """True when ``read``, chosen from a later reader's reads, makes that reader read the plate's next
         crops first (a camera follows one plate over many frames): see :func:`latin_leads`."""
         return latin_leads(read)
+
+    def looks_foreign(self, read: PlateRead | None) -> bool:
+        """True when a later reader's quick ``read`` looks like a foreign plate, so that its full read is worth
+        asking before the first reader's careful pass: :func:`latin_hint`."""
+        return latin_hint(read)
 
     def concludes(self, read: PlateRead | None) -> bool:
         """True when a later reader's ``read`` wins the arbitration against any Korean read (:func:`latin_sure`,
@@ -380,15 +396,68 @@ class PlateReaderChain:
             if not any(seconds):
                 return cheap
             return self.choose([cheap, *seconds])
-        later = [_ask(r, crop, quick=False) for r in self.readers[1:]]
-        if draft is None or any(self.concludes(r) for r in later):
-            return self.choose([cheap, *later])  # the careful pass is spared
+        if draft is None:
+            return self.choose([_ask(r, crop) for r in self.readers[1:]])
+        opinions = [SecondOpinion(r, crop) for r in self.readers[1:]]
+        quick = [o.quick() for o in opinions if o.probes]
+        foreign = any(self.looks_foreign(r) for r in quick)
+        if foreign and any(self.concludes(o.full()) for o in opinions):
+            return self.choose([cheap, *(o.full() for o in opinions)])  # the careful pass is spared
         try:
             korean = first.finish(draft)
         except Exception:  # noqa: BLE001
             log.exception("reader %s failed", getattr(first, "name", first))
             korean = None
-        return self.choose([korean, *later])
+        if not foreign and quick and self.final(korean):
+            return self.choose([korean, *quick])  # the second opinion, as after a final cheap read
+        return self.choose([korean, *(o.full() for o in opinions)])
+
+
+class SecondOpinion:
+    """A later reader's reads of one crop, each made once when first asked: its quick read (``quick_read``,
+    for a ``cheap`` reader) and its full read, which reuses the quick read's work when the reader drafts
+    (``draft``/``finish``, the Latin network). ``check`` is applied to each read (a camera grammar-checks
+    them); a reader that fails gives None (logged)."""
+
+    def __init__(self, reader: PlateReader, crop: np.ndarray,
+                 check: Callable[[PlateRead | None], PlateRead | None] | None = None) -> None:
+        self.reader = reader
+        self.crop = crop
+        self.check = check
+        self.probes = bool(getattr(reader, "cheap", False)) and hasattr(reader, "quick_read")
+        self._draft: Any = None
+        self._reads: dict[str, PlateRead | None] = {}
+
+    def quick(self) -> PlateRead | None:
+        """The quick read (the full read for a reader without one)."""
+        if not self.probes:
+            return self.full()
+        if "quick" not in self._reads:
+            if hasattr(self.reader, "draft"):
+                self._draft = self._call(self.reader.draft, self.crop)  # type: ignore[attr-defined]
+                self._reads["quick"] = self._checked(self._draft.read if self._draft is not None else None)
+            else:
+                self._reads["quick"] = self._checked(self._call(self.reader.quick_read, self.crop))  # type: ignore[attr-defined]
+        return self._reads["quick"]
+
+    def full(self) -> PlateRead | None:
+        if "full" not in self._reads:
+            if self._draft is not None:
+                got = self._call(self.reader.finish, self._draft)  # type: ignore[attr-defined]
+            else:
+                got = self._call(self.reader.read, self.crop)
+            self._reads["full"] = self._checked(got)
+        return self._reads["full"]
+
+    def _checked(self, read: PlateRead | None) -> PlateRead | None:
+        return self.check(read) if self.check is not None else read
+
+    def _call(self, method: Callable[[Any], Any], arg: Any) -> Any:
+        try:
+            return method(arg)
+        except Exception:  # noqa: BLE001 - one broken reader must not stop the others
+            log.exception("reader %s failed", getattr(self.reader, "name", self.reader))
+            return None
 
 
 def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRead | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -181,15 +182,33 @@ class LatinNetReader(CtcNetwork):
     def read_views(self, crop: np.ndarray, quick: bool = False,
                    rows: Sequence[CharRow] | None = None) -> list[PlateRead]:
         """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layouts`)."""
-        probs = self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick, rows))
-        out = []
-        for text, confs in fit_layouts(list(probs), self.charset):
-            out.append(PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
-                                 plate_format=plates.plate_format(text), reader=self.model_name))
-        return out
+        return self._reads(self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick, rows)))
+
+    def _reads(self, probs: np.ndarray) -> list[PlateRead]:
+        return [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
+                          plate_format=plates.plate_format(text), reader=self.model_name)
+                for text, confs in fit_layouts(list(probs), self.charset)]
+
+    def draft(self, crop: np.ndarray) -> LatinDraft | None:
+        """The quick read's work (the crop's rows and its first two views), which :meth:`finish` reuses for
+        the full read; None for an empty or tiny crop."""
+        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
+            return None
+        grey = to_grey(denoise_dark(crop))
+        rows = find_rows(grey)
+        return LatinDraft(grey, rows, self.read_views(grey, quick=True, rows=rows))
+
+    def finish(self, draft: LatinDraft) -> PlateRead | None:
+        """The full read: a two-line plate's rows, else the vote of every view (the draft's two and the rest)."""
+        two = self.two_line_read(draft.grey, draft.rows)
+        if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
+            return two
+        rest = latin_lines(draft.grey, self.img_h, self.img_w, rows=draft.rows)[len(draft.reads):]
+        return pick(draft.reads + (self._reads(self.line_probs(rest)) if rest else []))
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
-        return self._read(crop, quick=False)
+        draft = self.draft(crop)
+        return None if draft is None else self.finish(draft)
 
     def two_line_read(self, grey: np.ndarray, rows: Sequence[CharRow] | None = None) -> PlateRead | None:
         """The read of a two-line plate (``MH12`` over ``AB1234``: ``MH12AB1234``), each row read on its
@@ -213,16 +232,18 @@ class LatinNetReader(CtcNetwork):
 
     def quick_read(self, crop: np.ndarray) -> PlateRead | None:
         """Two views only: the second opinion the reader chain asks after a trusted Korean read."""
-        return self._read(crop, quick=True)
+        draft = self.draft(crop)
+        return None if draft is None else draft.read
 
-    def _read(self, crop: np.ndarray, quick: bool) -> PlateRead | None:
-        if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
-            return None
-        crop = denoise_dark(crop)
-        grey = to_grey(crop)
-        rows = find_rows(grey)
-        if not quick:
-            two = self.two_line_read(grey, rows)
-            if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
-                return two
-        return pick(self.read_views(grey, quick, rows))
+
+@dataclass
+class LatinDraft:
+    """The Latin reader's quick read of a crop, kept to finish the full read without redoing it."""
+
+    grey: np.ndarray
+    rows: Sequence[CharRow]
+    reads: list[PlateRead]  # one per quick view
+
+    @property
+    def read(self) -> PlateRead | None:
+        return pick(self.reads)

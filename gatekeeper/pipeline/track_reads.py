@@ -11,6 +11,7 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.reader_latin import SecondOpinion
 from gatekeeper.pipeline.recognizer import better_read, grammar_checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
 
@@ -29,8 +30,10 @@ class TrackReads:
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
     With a staged first reader (``draft``/``finish``, the Korean reader) and a chain that says what
-    ``concludes``, the whole chain's turn asks the other readers right after the cheap pass: a sure Latin
-    read spares the Korean careful pass, which it would win against anyway.
+    ``looks_foreign`` and what ``concludes``, the whole chain's turn asks the cheap later readers' quick reads right after the cheap
+    pass; when one ``looks_foreign``, their full reads follow, and a sure Latin read among them spares the
+    Korean careful pass, which it would win against anyway. Otherwise a final careful read is weighed
+    against the quick reads, any other against every reader's full read.
     """
 
     def __init__(self, camera: str, upscale_min_width: int = 160) -> None:
@@ -56,9 +59,10 @@ class TrackReads:
             return read_crop(reader, crop, self.upscale_min_width)
         lead = self._lead.get(track_id, 0)
         first = chain[0]
-        draft = None
-        if lead == 0 and hasattr(first, "draft") and hasattr(reader, "concludes"):
-            draft = self._draft(first, crop)
+        draft, up = None, crop
+        if lead == 0 and hasattr(first, "draft") and hasattr(reader, "looks_foreign") and crop.size:
+            up = np.ascontiguousarray(upscale(crop, self.upscale_min_width))
+            draft = self._draft(first, up)
             read = _checked(draft.read) if draft is not None and draft.good else None
         else:
             read = read_crop(chain[lead], crop, self.upscale_min_width)
@@ -66,29 +70,32 @@ class TrackReads:
             return read
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
-        if draft is not None and not turn:
+        opinions = [SecondOpinion(other, up, _checked) for other in chain[1:]] if draft is not None and turn \
+            else []
+        quick = [o.quick() for o in opinions if o.probes]
+        foreign = any(reader.looks_foreign(r) for r in quick)  # type: ignore[attr-defined]
+        if foreign and any(reader.concludes(o.full()) for o in opinions):  # type: ignore[attr-defined]
+            self.spared += 1
+            self.fallback_reads += 1
+            self._weak[track_id] = weak + 1
+            return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
+        if draft is not None:
             read = self._finish(first, draft)
-            if self._settled(reader, 0, read):
-                return read
+            if self._settled(reader, 0, read):  # the quick reads, if any, are its second opinion
+                if not quick or foreign:
+                    return read
+                return self._choose(reader, [read, *(o.quick() if o.probes else None for o in opinions)], track_id)
         self._weak[track_id] = weak + 1
         if not turn:
             return read
         self.fallback_reads += 1
+        if opinions:
+            return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
         reads: list[PlateRead | None] = [None] * len(chain)
+        reads[lead] = read
         for i, other in enumerate(chain):  # each read grammar-checked on its own, then the chain arbitrates
-            if i == lead:
-                continue
-            try:
+            if i != lead:
                 reads[i] = read_crop(other, crop, self.upscale_min_width)
-            except Exception:  # one broken reader must not stop the camera
-                log.exception("%s: reader %s failed", self.camera, getattr(other, "name", other))
-        if draft is None:
-            reads[lead] = read
-        elif any(reader.concludes(r) for r in reads):  # type: ignore[attr-defined]
-            self.spared += 1
-            reads[0] = read
-        else:
-            reads[0] = self._finish(first, draft)
         return self._choose(reader, reads, track_id)
 
     def _choose(self, reader: PlateReader, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
@@ -118,10 +125,8 @@ class TrackReads:
             and plates.is_valid_plate(read.text)
 
     def _draft(self, first: Any, crop: np.ndarray) -> Any:
-        if crop.size == 0:
-            return None
         try:
-            return first.draft(np.ascontiguousarray(upscale(crop, self.upscale_min_width)))
+            return first.draft(crop)
         except Exception:  # one broken reader must not stop the camera
             log.exception("%s: reader %s failed", self.camera, getattr(first, "name", first))
             return None

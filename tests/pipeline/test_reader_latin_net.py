@@ -217,21 +217,35 @@ def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_
     asked: list[str] = []
 
     class Spy(LatinNetReader):
-        def read(self, crop):  # noqa: ANN001, ANN201
-            asked.append("read")
-            return super().read(crop)
+        def draft(self, crop):  # noqa: ANN001, ANN201
+            asked.append("draft")
+            return super().draft(crop)
 
-        def quick_read(self, crop):  # noqa: ANN001, ANN201
-            asked.append("quick")
-            return super().quick_read(crop)
+        def finish(self, draft):  # noqa: ANN001, ANN201
+            asked.append("finish")
+            return super().finish(draft)
 
     korean = KoreanPlateReader(weights_dir(), backend="onnx")
     chain = MultiReader(korean, Spy(weights_dir(), backend="onnx"))
     img, text = PlateRenderer(seed=8).render(style=PlateStyle.WHITE_8)
     got = chain.read(img)
-    assert got is not None and got.text == text and asked == ["quick"]
-    chain.read(plate.image)  # a Latin plate: no trusted Korean read, the full read is asked
-    assert asked[-1] == "read"
+    assert got is not None and got.text == text and asked == ["draft"]  # the quick read only
+    got = chain.read(plate.image)  # a Latin plate: no trusted Korean read, the full read finishes the quick one
+    assert asked == ["draft", "draft", "finish"] and got is not None and got.text == plate.text
+
+
+def test_the_full_read_finishing_a_draft_equals_a_fresh_full_read(latin_reader) -> None:
+    renderer = LatinPlateRenderer(seed=21)
+    for plate in [renderer.render() for _ in range(6)]:
+        grey = to_grey(plate.image)
+        draft = latin_reader.draft(plate.image)
+        assert draft is not None and len(draft.reads) == len(latin_lines(plate.image, 32, 160, quick=True))
+        assert draft.read == latin_reader.quick_read(plate.image) == pick(latin_reader.read_views(grey, quick=True))
+        assert latin_reader.finish(draft) == pick(latin_reader.read_views(grey))  # every view in one batch
+    two = renderer.render_two_line()
+    draft = latin_reader.draft(two.image)
+    assert draft is not None and latin_reader.finish(draft) == latin_reader.two_line_read(to_grey(two.image))
+    assert latin_reader.draft(np.zeros((3, 40, 3), np.uint8)) is None
 
 
 def _night_plates(n: int, seed: int, width: int = 80, noise: float = 16.0) -> list:

@@ -1,5 +1,6 @@
-"""The staged reader chain: the Korean reader's careful pass is spared when a sure Latin read settles the plate,
-on still images (``PlateReaderChain.read``) and on cameras (``TrackReads``)."""
+"""The staged reader chain: after an unsure Korean cheap pass the Latin reader's quick read comes first, and a
+sure one spares the Korean careful pass, on still images (``PlateReaderChain.read``) and on cameras
+(``TrackReads``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
-from gatekeeper.pipeline.reader_latin import MultiReader, arbitrate, latin_sure
+from gatekeeper.pipeline.reader_latin import MultiReader, arbitrate, latin_hint, latin_sure
 from gatekeeper.pipeline.track_reads import FALLBACK_EVERY, TrackReads
 from gatekeeper.pipeline.types import Detection
 
@@ -73,18 +74,38 @@ FAIR_LATIN = _read("AB12CDE", 0.92, "latin")  # leads a camera track, but is not
 
 
 def test_a_sure_latin_read_spares_the_careful_pass_and_gives_the_unstaged_answer() -> None:
-    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN, quick=FAIR_LATIN)
     assert latin_sure(SURE_LATIN) and not latin_sure(FAIR_LATIN)
-    got = MultiReader(korean, latin).read(CROP)
-    assert got is SURE_LATIN and korean.finishes == 0 and latin.reads == 1
+    got = MultiReader(korean, latin).read(CROP)  # the quick read looks foreign: the full read comes next
+    assert got is SURE_LATIN and korean.finishes == 0 and latin.quick_reads == 1 and latin.reads == 1
     assert arbitrate([FORCED_KOREAN, SURE_LATIN]) is SURE_LATIN  # what both passes and the arbitration give
 
 
-def test_a_latin_read_that_is_not_sure_leaves_the_decision_to_the_careful_pass() -> None:
-    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN)
-    got = MultiReader(korean, latin).read(CROP)
-    assert korean.finishes == 1 and latin.reads == 1
-    assert got is arbitrate([FORCED_KOREAN, FAIR_LATIN]) is FORCED_KOREAN
+def test_without_a_sure_latin_read_the_careful_pass_runs_and_the_arbitration_decides() -> None:
+    # the quick read looks foreign but the full read is not sure
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN, quick=FAIR_LATIN)
+    assert MultiReader(korean, latin).read(CROP) is arbitrate([FORCED_KOREAN, FAIR_LATIN]) is FORCED_KOREAN
+    assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
+    # the quick read does not look foreign (digits, as the Latin network reads a Korean plate): a final
+    # careful read is weighed against the quick read alone
+    digits = _read("5422257", 0.95, "latin")
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN, quick=digits)
+    assert MultiReader(korean, latin).read(CROP) is FORCED_KOREAN
+    assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 0
+    # a careful read that is not final either: the full Latin read is asked and decides
+    unsure = _read("12가3456", 0.8, "kr")
+    korean, latin = StagedKorean(WEAK_KOREAN, unsure), Latin(FAIR_LATIN, quick=None)
+    assert MultiReader(korean, latin).read(CROP) is arbitrate([unsure, FAIR_LATIN]) is FAIR_LATIN
+    assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
+
+
+def test_what_looks_foreign_in_a_quick_latin_read() -> None:
+    assert latin_hint(_read("LS15EB", 0.993, "latin"))  # the UK video's first crop of LS15EBC, one letter short
+    assert latin_hint(FAIR_LATIN) and latin_hint(SURE_LATIN)
+    assert not latin_hint(_read("XI9728", 0.99, "latin"))  # a two-line Korean plate's region mark and serial
+    assert not latin_hint(_read("2008652", 0.99, "latin"))  # a Korean plate's digits
+    assert not latin_hint(_read("506RRG", 0.6, "latin"))  # weak letters of a loose crop
+    assert not latin_hint(_read("AB1C", 0.99, "latin")) and not latin_hint(None)
 
 
 def test_a_trusted_cheap_read_asks_only_the_latin_quick_read() -> None:
@@ -110,7 +131,7 @@ def _camera(korean: StagedKorean, latin: Latin) -> CameraPipeline:
 
 
 def test_a_camera_hands_a_sure_latin_plate_to_the_latin_reader_without_a_careful_pass() -> None:
-    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN, quick=SURE_LATIN)
     pipeline = _camera(korean, latin)
     frame = np.zeros((360, 640, 3), np.uint8)
     texts = []
@@ -119,7 +140,8 @@ def test_a_camera_hands_a_sure_latin_plate_to_the_latin_reader_without_a_careful
         texts += [o.read.text for o in result.observations if o.read is not None]
     assert texts == ["5AZJ257"] * 4
     assert korean.drafts == 1 and korean.finishes == 0  # one cheap pass, never the careful one
-    assert latin.reads == 4 and pipeline.fallback_reads == 1 and pipeline.track_reads.spared == 1
+    assert latin.quick_reads == 1 and latin.reads == 1 + 3  # then the Latin reader leads the track alone
+    assert pipeline.fallback_reads == 1 and pipeline.track_reads.spared == 1
 
 
 def test_a_camera_reads_weak_korean_crops_with_the_careful_pass_between_whole_chain_turns() -> None:
@@ -130,11 +152,12 @@ def test_a_camera_reads_weak_korean_crops_with_the_careful_pass_between_whole_ch
     for i in range(reads):
         pipeline.process(frame, i * 0.15)
     assert korean.drafts == reads and korean.finishes == reads  # each weak cheap read gets the careful pass
-    assert latin.reads == 2 == pipeline.fallback_reads and pipeline.track_reads.spared == 0
+    assert latin.quick_reads == latin.reads == 2 == pipeline.fallback_reads  # first and fourth read: whole chain
+    assert pipeline.track_reads.spared == 0
 
 
 def test_track_reads_forgets_ended_tracks() -> None:
-    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN)
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(SURE_LATIN, quick=SURE_LATIN)
     reads = TrackReads("cam")
     chain = MultiReader(korean, latin)
     for tid in (1, 2, 3):

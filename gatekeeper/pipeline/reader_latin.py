@@ -433,11 +433,12 @@ class SecondOpinion:
         if not self.probes:
             return self.full()
         if "quick" not in self._reads:
-            if hasattr(self.reader, "draft"):
-                self._draft = self._call(self.reader.draft, self.crop)  # type: ignore[attr-defined]
+            reader: Any = self.reader
+            if hasattr(reader, "draft"):
+                self._draft = self._call(reader.draft, self.crop)
                 self._reads["quick"] = self._checked(self._draft.read if self._draft is not None else None)
             else:
-                self._reads["quick"] = self._checked(self._call(self.reader.quick_read, self.crop))  # type: ignore[attr-defined]
+                self._reads["quick"] = self._checked(self._call(reader.quick_read, self.crop))
         return self._reads["quick"]
 
     def full(self) -> PlateRead | None:

@@ -30,10 +30,11 @@ class TrackReads:
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
     With a staged first reader (``draft``/``finish``, the Korean reader) and a chain that says what
-    ``looks_foreign`` and what ``concludes``, the whole chain's turn asks the cheap later readers' quick reads right after the cheap
-    pass; when one ``looks_foreign``, their full reads follow, and a sure Latin read among them spares the
-    Korean careful pass, which it would win against anyway. Otherwise a final careful read is weighed
-    against the quick reads, any other against every reader's full read.
+    ``looks_foreign`` and what ``concludes``, the whole chain's turn asks the cheap later readers' quick
+    reads right after the cheap pass; when one looks foreign, their full reads follow, and a sure Latin read
+    among them spares the Korean careful pass, which it would win against anyway. Otherwise the careful
+    pass runs and is weighed against the other readers' reads made so far (the full ones when it is not
+    final).
     """
 
     def __init__(self, camera: str, upscale_min_width: int = 160) -> None:
@@ -81,10 +82,13 @@ class TrackReads:
             return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
         if draft is not None:
             read = self._finish(first, draft)
-            if self._settled(reader, 0, read):  # the quick reads, if any, are its second opinion
-                if not quick or foreign:
-                    return read
-                return self._choose(reader, [read, *(o.quick() if o.probes else None for o in opinions)], track_id)
+            if self._settled(reader, 0, read):  # the other reads made, if any, are its second opinion
+                if foreign:
+                    return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
+                if quick:
+                    seconds = [o.quick() if o.probes else None for o in opinions]
+                    return self._choose(reader, [read, *seconds], track_id)
+                return read
         self._weak[track_id] = weak + 1
         if not turn:
             return read

@@ -202,3 +202,14 @@ def test_real_readers_spare_the_careful_pass_on_clean_latin_plates_and_still_rea
             assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
     finally:
         del korean.finish
+
+
+def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() -> None:
+    # a foreign-looking quick read whose full read is not sure: the careful pass runs, is final, and the
+    # chain arbitrates it against the full Latin read (here the Korean read keeps the track)
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN, quick=FAIR_LATIN)
+    pipeline = _camera(korean, latin)
+    result = pipeline.process(np.zeros((360, 640, 3), np.uint8), 0.0)
+    assert [o.read.text for o in result.observations if o.read is not None] == ["542나2257"]
+    assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
+    assert pipeline.fallback_reads == 0 and pipeline.track_reads.spared == 0  # a final read is not weak

@@ -384,11 +384,7 @@ class PlateReaderChain:
         return self.choose(reads)
 
     def _read_staged(self, first: Any, crop: np.ndarray) -> PlateRead | None:
-        try:
-            draft = first.draft(crop)
-        except Exception:  # noqa: BLE001 - one broken reader must not stop the others
-            log.exception("reader %s failed", getattr(first, "name", first))
-            draft = None
+        draft = guarded(first, first.draft, crop)
         cheap = draft.read if draft is not None and draft.good else None
         if self.final(cheap):
             assert cheap is not None
@@ -403,11 +399,7 @@ class PlateReaderChain:
         foreign = any(self.looks_foreign(r) for r in quick)
         if foreign and any(self.concludes(o.full()) for o in opinions):
             return self.choose([cheap, *(o.full() for o in opinions)])  # the careful pass is spared
-        try:
-            korean = first.finish(draft)
-        except Exception:  # noqa: BLE001
-            log.exception("reader %s failed", getattr(first, "name", first))
-            korean = None
+        korean = guarded(first, first.finish, draft)
         if not foreign and quick and self.final(korean):
             return self.choose([korean, *quick])  # the second opinion, as after a final cheap read
         return self.choose([korean, *(o.full() for o in opinions)])
@@ -417,13 +409,14 @@ class SecondOpinion:
     """A later reader's reads of one crop, each made once when first asked: its quick read (``quick_read``,
     for a ``cheap`` reader) and its full read, which reuses the quick read's work when the reader drafts
     (``draft``/``finish``, the Latin network). ``check`` is applied to each read (a camera grammar-checks
-    them); a reader that fails gives None (logged)."""
+    them); a reader that fails gives None (logged, see :func:`guarded`)."""
 
     def __init__(self, reader: PlateReader, crop: np.ndarray,
-                 check: Callable[[PlateRead | None], PlateRead | None] | None = None) -> None:
+                 check: Callable[[PlateRead | None], PlateRead | None] | None = None, context: str = "") -> None:
         self.reader = reader
         self.crop = crop
         self.check = check
+        self.context = context
         self.probes = bool(getattr(reader, "cheap", False)) and hasattr(reader, "quick_read")
         self._draft: Any = None
         self._reads: dict[str, PlateRead | None] = {}
@@ -435,40 +428,40 @@ class SecondOpinion:
         if "quick" not in self._reads:
             reader: Any = self.reader
             if hasattr(reader, "draft"):
-                self._draft = self._call(reader.draft, self.crop)
+                self._draft = guarded(reader, reader.draft, self.crop, self.context)
                 self._reads["quick"] = self._checked(self._draft.read if self._draft is not None else None)
             else:
-                self._reads["quick"] = self._checked(self._call(reader.quick_read, self.crop))
+                self._reads["quick"] = self._checked(guarded(reader, reader.quick_read, self.crop, self.context))
         return self._reads["quick"]
 
     def full(self) -> PlateRead | None:
         if "full" not in self._reads:
+            reader: Any = self.reader
             if self._draft is not None:
-                got = self._call(self.reader.finish, self._draft)  # type: ignore[attr-defined]
+                got = guarded(reader, reader.finish, self._draft, self.context)
             else:
-                got = self._call(self.reader.read, self.crop)
+                got = guarded(reader, reader.read, self.crop, self.context)
             self._reads["full"] = self._checked(got)
         return self._reads["full"]
 
     def _checked(self, read: PlateRead | None) -> PlateRead | None:
         return self.check(read) if self.check is not None else read
 
-    def _call(self, method: Callable[[Any], Any], arg: Any) -> Any:
-        try:
-            return method(arg)
-        except Exception:  # noqa: BLE001 - one broken reader must not stop the others
-            log.exception("reader %s failed", getattr(self.reader, "name", self.reader))
-            return None
+
+def guarded(reader: Any, method: Callable[[Any], Any], arg: Any, context: str = "") -> Any:
+    """``method(arg)`` of one reader, or None (logged, with ``context``: a camera's name) when it fails: one
+    broken reader must not stop the others, nor a camera."""
+    try:
+        return method(arg)
+    except Exception:  # noqa: BLE001
+        log.exception("%sreader %s failed", f"{context}: " if context else "", getattr(reader, "name", reader))
+        return None
 
 
 def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRead | None:
     """One reader's read of the crop (its ``quick_read`` when ``quick`` and it has one); None when it fails."""
     method = getattr(reader, "quick_read", None) if quick else None
-    try:
-        return method(crop) if method is not None else reader.read(crop)
-    except Exception:  # noqa: BLE001 - one broken reader must not stop the others
-        log.exception("reader %s failed", getattr(reader, "name", reader))
-        return None
+    return guarded(reader, method if method is not None else reader.read, crop)
 
 
 class MultiReader(PlateReaderChain):

@@ -73,14 +73,18 @@ def grammar_checked(read: PlateRead) -> PlateRead:
     return replace(read, text=text, plate_format=fmt or "")
 
 
+def checked(read: PlateRead | None) -> PlateRead | None:
+    """A reader's read as the pipeline keeps it: ``None`` when it found nothing, else grammar-checked."""
+    if read is None or not read.text:
+        return None
+    return grammar_checked(read)
+
+
 def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> PlateRead | None:
     """Upscale if small, read, grammar-check; ``None`` when the reader finds nothing."""
     if crop.size == 0:
         return None
-    read = reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width)))
-    if read is None or not read.text:
-        return None
-    return grammar_checked(read)
+    return checked(reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width))))
 
 
 def better_read(a: PlateRead | None, b: PlateRead | None) -> PlateRead | None:

@@ -11,8 +11,8 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.reader_latin import SecondOpinion
-from gatekeeper.pipeline.recognizer import better_read, grammar_checked, read_crop, upscale
+from gatekeeper.pipeline.reader_latin import SecondOpinion, guarded
+from gatekeeper.pipeline.recognizer import better_read, checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
 
 log = logging.getLogger(__name__)
@@ -59,48 +59,53 @@ class TrackReads:
         if not chain or len(chain) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
         lead = self._lead.get(track_id, 0)
-        first = chain[0]
-        draft, up = None, crop
+        first: Any = chain[0]
+        up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
+        draft = None
         if lead == 0 and hasattr(first, "draft") and hasattr(reader, "looks_foreign") and crop.size:
-            up = np.ascontiguousarray(upscale(crop, self.upscale_min_width))
-            draft = self._draft(first, up)
-            read = _checked(draft.read) if draft is not None and draft.good else None
+            draft = guarded(first, first.draft, up, self.camera)
+            read = checked(draft.read) if draft is not None and draft.good else None
         else:
             read = read_crop(chain[lead], crop, self.upscale_min_width)
         if self._settled(reader, lead, read):
             return read
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
-        opinions = [SecondOpinion(other, up, _checked) for other in chain[1:]] if draft is not None and turn \
-            else []
-        quick = [o.quick() for o in opinions if o.probes]
+        others = {i: SecondOpinion(r, up, checked, self.camera) for i, r in enumerate(chain) if i != lead} \
+            if turn else {}
+        quick = [o.quick() for o in others.values() if o.probes] if draft is not None else []
         foreign = any(reader.looks_foreign(r) for r in quick)  # type: ignore[attr-defined]
-        if foreign and any(reader.concludes(o.full()) for o in opinions):  # type: ignore[attr-defined]
+
+        def with_others(mine: PlateRead | None, quick_only: bool = False) -> list[PlateRead | None]:
+            """The lead's read and the other readers' reads in chain order: their full reads, or with
+            ``quick_only`` the quick reads already made (None for a reader without one)."""
+            out = []
+            for i in range(len(chain)):
+                other = others[i] if i != lead else None
+                if other is None:
+                    out.append(mine)
+                elif quick_only:
+                    out.append(other.quick() if other.probes else None)
+                else:
+                    out.append(other.full())
+            return out
+
+        if foreign and any(reader.concludes(o.full()) for o in others.values()):  # type: ignore[attr-defined]
             self.spared += 1
             self.fallback_reads += 1
             self._weak[track_id] = weak + 1
-            return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
+            return self._choose(reader, with_others(read), track_id)
         if draft is not None:
-            read = self._finish(first, draft)
+            read = checked(guarded(first, first.finish, draft, self.camera))
             if self._settled(reader, 0, read):  # the other reads made, if any, are its second opinion
-                if foreign:
-                    return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
-                if quick:
-                    seconds = [o.quick() if o.probes else None for o in opinions]
-                    return self._choose(reader, [read, *seconds], track_id)
+                if foreign or quick:
+                    return self._choose(reader, with_others(read, quick_only=not foreign), track_id)
                 return read
         self._weak[track_id] = weak + 1
         if not turn:
             return read
         self.fallback_reads += 1
-        if opinions:
-            return self._choose(reader, [read, *(o.full() for o in opinions)], track_id)
-        reads: list[PlateRead | None] = [None] * len(chain)
-        reads[lead] = read
-        for i, other in enumerate(chain):  # each read grammar-checked on its own, then the chain arbitrates
-            if i != lead:
-                reads[i] = read_crop(other, crop, self.upscale_min_width)
-        return self._choose(reader, reads, track_id)
+        return self._choose(reader, with_others(read), track_id)
 
     def _choose(self, reader: PlateReader, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
         choose = getattr(reader, "choose", None)
@@ -128,21 +133,3 @@ class TrackReads:
         return read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
             and plates.is_valid_plate(read.text)
 
-    def _draft(self, first: Any, crop: np.ndarray) -> Any:
-        try:
-            return first.draft(crop)
-        except Exception:  # one broken reader must not stop the camera
-            log.exception("%s: reader %s failed", self.camera, getattr(first, "name", first))
-            return None
-
-    def _finish(self, first: Any, draft: Any) -> PlateRead | None:
-        try:
-            return _checked(first.finish(draft))
-        except Exception:
-            log.exception("%s: reader %s failed", self.camera, getattr(first, "name", first))
-            return None
-
-
-def _checked(read: PlateRead | None) -> PlateRead | None:
-    """``read_crop``'s treatment of a read: None when empty, else grammar-checked."""
-    return grammar_checked(read) if read is not None and read.text else None

@@ -213,3 +213,26 @@ def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() 
     assert [o.read.text for o in result.observations if o.read is not None] == ["542나2257"]
     assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
     assert pipeline.fallback_reads == 0 and pipeline.track_reads.spared == 0  # a final read is not weak
+
+
+def test_a_broken_second_reader_does_not_stop_a_camera(caplog: pytest.LogCaptureFixture) -> None:
+    class Broken(Latin):
+        def read(self, crop: np.ndarray) -> PlateRead | None:
+            raise RuntimeError("model file damaged")
+
+        def quick_read(self, crop: np.ndarray) -> PlateRead | None:
+            raise RuntimeError("model file damaged")
+
+    class Plain:  # a first reader without the staged passes
+        name = "plain"
+
+        def read(self, crop: np.ndarray) -> PlateRead | None:
+            return WEAK_KOREAN
+
+    frame = np.zeros((360, 640, 3), np.uint8)
+    for first in (Plain(), StagedKorean(WEAK_KOREAN, _read("12가3456", 0.7, "kr"))):
+        pipeline = _camera(first, Broken(None))  # type: ignore[arg-type]
+        for i in range(FALLBACK_EVERY + 1):
+            pipeline.process(frame, i * 0.15)
+        assert pipeline.reads == FALLBACK_EVERY + 1 and pipeline.fallback_reads == 2
+    assert "cam: reader latin failed" in caplog.text

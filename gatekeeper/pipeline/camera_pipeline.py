@@ -17,6 +17,7 @@ from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservati
 
 log = logging.getLogger(__name__)
 
+
 def _default_motion_gate() -> Any:
     from gatekeeper.pipeline.motion import MotionGate
 
@@ -61,7 +62,6 @@ class CameraPipeline:
             self.motion_gate = _default_motion_gate()
         else:
             self.motion_gate = motion_gate or None
-        self.upscale_min_width = upscale_min_width
         self.min_confidence = min_confidence
         self.min_read_width = min_read_width
         self.tracker = PlateTracker(camera, voting, early_reads=early_reads, early_confidence=early_confidence,

@@ -259,7 +259,7 @@ def format_report(r: dict[str, Any]) -> str:
     """The human summary printed by ``gatekeeper bench``."""
     w, h = r["frame_size"]
     crop = r["read_per_crop_ms"]
-    cpu = r.get("read_per_crop_cpu_ms") or _stats([])
+    cpu = r["read_per_crop_cpu_ms"]
     ran = r["detector_ran_ms"]
     lines = [
         f"Gatekeeper bench: {r['cameras']} camera(s), {w}x{h} @ {r['source_fps']} fps, {r['seconds']} s, "

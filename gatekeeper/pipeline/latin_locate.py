@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -21,6 +22,7 @@ ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is p
 SEARCH_HEIGHT = 256  # rows are searched on the crop shrunk to this height (large crops: as found, cheaper)
 FRAME_RUN_WIDTH = 0.25  # a horizontal ink run this share of the crop's width is a frame's edge, not a character
 FRAME_RUN_HEIGHT = 0.75  # ... and so is a vertical run this share of its height
+ROWS_CACHE = 8  # images whose rows :func:`find_rows` remembers
 
 
 def _masks(grey: np.ndarray) -> list[np.ndarray]:
@@ -34,10 +36,13 @@ def _masks(grey: np.ndarray) -> list[np.ndarray]:
 
 
 def _blobs(mask: np.ndarray, h: int) -> list[np.ndarray]:
-    n, _, st, _ = cv2.connectedComponentsWithStats(mask)
-    return [st[i] for i in range(1, n)
-            if HEIGHT_RANGE[0] * h <= st[i, 3] <= HEIGHT_RANGE[1] * h
-            and 0.08 * st[i, 3] <= st[i, 2] <= 1.6 * st[i, 3] and st[i, 4] >= 0.12 * st[i, 2] * st[i, 3]]
+    """The character-like connected components of ``mask`` (their stats rows: x, y, w, h, area)."""
+    _, _, st, _ = cv2.connectedComponentsWithStats(mask)
+    bw, bh, area = st[:, 2], st[:, 3], st[:, 4]
+    keep = ((HEIGHT_RANGE[0] * h <= bh) & (bh <= HEIGHT_RANGE[1] * h) & (0.08 * bh <= bw) & (bw <= 1.6 * bh)
+            & (area >= 0.12 * bw * bh))
+    keep[0] = False  # the background
+    return [st[i] for i in np.flatnonzero(keep)]
 
 
 def _row(blobs: list[np.ndarray], seed: np.ndarray) -> list[np.ndarray]:
@@ -75,11 +80,19 @@ def _best_row_in(grey: np.ndarray, masks: list[np.ndarray]) -> tuple[list[np.nda
     best, best_key = None, None
     for mask in masks:
         blobs = _blobs(mask, grey.shape[0])
-        for seed in blobs:
-            row = _row(blobs, seed)
-            key = (len(row), int(seed[3]))
-            if len(row) >= MIN_CHARS and (best_key is None or key > best_key):
-                best_key, best = key, (row, blobs)
+        if len(blobs) < MIN_CHARS:
+            continue
+        st = np.array(blobs)
+        height, centre = st[:, 3], st[:, 1] + st[:, 3] / 2
+        # member[i, j]: blob j is on the row of seed i (as :func:`_row` decides)
+        member = ((np.abs(height[None, :] - height[:, None]) <= SAME_HEIGHT * height[:, None])
+                  & (np.abs(centre[None, :] - centre[:, None]) <= SAME_LINE * height[:, None]))
+        counts = member.sum(1)
+        rank = np.where(counts >= MIN_CHARS, counts * (int(height.max()) + 1) + height, -1)
+        i = int(rank.argmax())  # the first seed of the largest (count, height), as a scan with ">" finds
+        key = (int(counts[i]), int(height[i]))
+        if rank[i] >= 0 and (best_key is None or key > best_key):
+            best_key, best = key, ([blobs[j] for j in np.flatnonzero(member[i])], blobs)
     return best
 
 
@@ -102,13 +115,24 @@ def find_rows(grey: np.ndarray) -> list[CharRow]:
     """The character rows of a two-line plate (``MH 12`` over ``AB 1234``), top first: the main row (see
     :func:`char_row`) and a second row of at least ``SECOND_ROW_CHARS`` blobs of a similar height
     (:data:`SECOND_ROW_HEIGHT`) stacked above or below it, overlapping it across. One row for a one-line
-    plate, none when no row is found. A crop taller than :data:`SEARCH_HEIGHT` is searched shrunk to it."""
+    plate, none when no row is found. A crop taller than :data:`SEARCH_HEIGHT` is searched shrunk to it.
+
+    The last few answers are remembered by the image's content: the Korean reader's row cuts and the Latin
+    reader look for the rows of the same grey crop, and the second asks for free."""
+    grey = np.ascontiguousarray(grey, dtype=np.uint8)
+    return list(_rows_of(grey.shape, grey.tobytes()))
+
+
+@lru_cache(maxsize=ROWS_CACHE)
+def _rows_of(shape: tuple[int, ...], data: bytes) -> tuple[CharRow, ...]:
+    """:func:`find_rows` of the image held in ``data`` (``shape``, uint8)."""
+    grey = np.frombuffer(data, np.uint8).reshape(shape)
     h, w = grey.shape[:2]
     if h <= SEARCH_HEIGHT:
-        return _find_rows(grey)
+        return tuple(_find_rows(grey))
     f = SEARCH_HEIGHT / h
     small = cv2.resize(grey, (max(1, round(w * f)), SEARCH_HEIGHT), interpolation=cv2.INTER_AREA)
-    return [CharRow(_scaled(r.box, 1 / f, w, h), r.chars, r.main) for r in _find_rows(small)]
+    return tuple(CharRow(_scaled(r.box, 1 / f, w, h), r.chars, r.main) for r in _find_rows(small))
 
 
 def _scaled(box: tuple[int, int, int, int], k: float, w: int, h: int) -> tuple[int, int, int, int]:

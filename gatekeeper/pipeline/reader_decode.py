@@ -16,6 +16,7 @@ from gatekeeper.domain.types import PlateRead
 log = logging.getLogger(__name__)
 
 NEG = -1e9
+BLANK = np.zeros(1, np.int64)  # the CTC blank's class index, as a slot of allowed ids (never interned)
 
 
 def ctc_greedy(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...]]:
@@ -65,11 +66,20 @@ def _korean_templates(syllables: str = "") -> tuple[tuple[str, ...], ...]:
     return ((d, d, syl, d, d, d, d), (d, d, d, syl, d, d, d, d), (r1, r2, d, d, syl, d, d, d, d))
 
 
+_INTERNED: dict[bytes, np.ndarray] = {}
+
+
+def _interned(ids: np.ndarray) -> np.ndarray:
+    """One array object per distinct set of class ids, so that slots can be told apart by identity."""
+    return _INTERNED.setdefault(ids.tobytes(), ids)
+
+
 @lru_cache(maxsize=256)
 def _slot_ids(charset: str, template: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-    """Class indices (1-based, 0 is the CTC blank) allowed in each slot of ``template``."""
+    """Class indices (1-based, 0 is the CTC blank) allowed in each slot of ``template`` (interned arrays)."""
     idx = {c: i + 1 for i, c in enumerate(charset)}
-    return tuple(np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64) for chars in template)
+    return tuple(_interned(np.array(sorted({idx[c] for c in chars if c in idx}), dtype=np.int64))
+                 for chars in template)
 
 
 def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...]]]
@@ -80,16 +90,25 @@ def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...
     t_len = logps.shape[1]
     k_len = len(pairs)
     n = 2 * max(len(t) for _, t in pairs) + 1
-    columns: dict[tuple[int, bytes], np.ndarray] = {}
-    em = np.full((t_len, k_len, n), NEG)
+    rows: dict[tuple[int, int], int] = {}  # (view, id of the interned allowed ids) -> row of ``maxes`` (0: NEG)
+    sources: list[tuple[int, np.ndarray]] = []
+    state_row = np.zeros((k_len, n), np.int64)  # the row of ``maxes`` that scores each (pair, state)
+
+    def row_of(v: int, allowed: np.ndarray) -> int:
+        key = (v, id(allowed))
+        if key not in rows:
+            rows[key] = len(sources) + 1
+            sources.append((v, allowed))
+        return rows[key]
+
     for k, (v, slots) in enumerate(pairs):
-        em[:, k, 0::2] = logps[v, :, :1]
+        state_row[k, 0:2 * len(slots) + 1:2] = row_of(v, BLANK)
         for i, allowed in enumerate(slots):
-            key = (v, allowed.tobytes())
-            if key not in columns:
-                columns[key] = logps[v][:, allowed].max(1)
-            em[:, k, 2 * i + 1] = columns[key]
-        em[:, k, 2 * len(slots) + 1:] = NEG
+            state_row[k, 2 * i + 1] = row_of(v, allowed)
+    maxes = np.full((len(sources) + 1, t_len), NEG)
+    for j, (v, allowed) in enumerate(sources, start=1):
+        maxes[j] = logps[v][:, allowed].max(1)
+    em = np.moveaxis(maxes[state_row], -1, 0)  # T x K x n emission scores
     delta = np.full((k_len, n), NEG)
     delta[:, :2] = em[0, :, :2]
     back = np.zeros((t_len, k_len, n), np.int8)
@@ -98,19 +117,16 @@ def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...
     for t in range(1, t_len):
         prev1[:, 1:] = delta[:, :-1]
         prev2[:, 3::2] = delta[:, 1:-2:2]
-        best = delta.copy()
-        choice = back[t]
-        take = prev1 > best  # strict: ties keep the earlier option, as an argmax over (stay, +1, +2) does
-        best[take] = prev1[take]
-        choice[take] = 1
-        take = prev2 > best
-        best[take] = prev2[take]
-        choice[take] = 2
-        delta = best + em[t]
+        take1 = prev1 > delta  # strict: ties keep the earlier option, as an argmax over (stay, +1, +2) does
+        best = np.maximum(delta, prev1)
+        take2 = prev2 > best
+        back[t] = np.where(take2, 2, take1)
+        delta = np.maximum(best, prev2)
+        delta += em[t]
     last = np.array([2 * len(t) for _, t in pairs])
-    rows = np.arange(k_len)
-    end = np.where(delta[rows, last] >= delta[rows, last - 1], last, last - 1)
-    return delta[rows, end], back, end
+    ks = np.arange(k_len)
+    end = np.where(delta[ks, last] >= delta[ks, last - 1], last, last - 1)
+    return delta[ks, end], back, end
 
 
 def _frames(back: np.ndarray, k: int, end: int, n_slots: int) -> list[list[int]]:
@@ -132,8 +148,15 @@ def greedy_score(probs: np.ndarray) -> float:
 
 
 def _usable(charset: str, templates: Sequence[tuple[str, ...]], t_len: int) -> list[tuple[np.ndarray, ...]]:
-    return [slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
-            if 2 * len(slots) - 1 <= t_len and all(len(ids) for ids in slots)]
+    return list(_usable_cached(charset, tuple(templates), t_len))
+
+
+@lru_cache(maxsize=256)
+def _usable_cached(charset: str, templates: tuple[tuple[str, ...], ...], t_len: int
+                   ) -> tuple[tuple[np.ndarray, ...], ...]:
+    """The slots of the ``templates`` that fit in ``t_len`` frames and whose every slot has a character."""
+    return tuple(slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
+                 if 2 * len(slots) - 1 <= t_len and all(len(ids) for ids in slots))
 
 
 def _path_read(probs: np.ndarray, logp: np.ndarray, charset: str, slots: tuple[np.ndarray, ...],

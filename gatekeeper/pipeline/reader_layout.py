@@ -30,16 +30,25 @@ def to_grey(crop: np.ndarray) -> np.ndarray:
 
 
 def _percentiles(values: np.ndarray, low: float, high: float) -> tuple[float, float]:
-    """``np.percentile(values, (low, high))`` (linear interpolation) from one partial sort."""
+    """``np.percentile(values, (low, high))`` (linear interpolation), from a histogram for uint8 values and
+    one partial sort otherwise."""
     flat = values.reshape(-1)
     pos = [q / 100.0 * (flat.size - 1) for q in (low, high)]
-    ks = sorted({min(int(k), flat.size - 1) for p in pos for k in (np.floor(p), np.floor(p) + 1)})
-    part = np.partition(flat, ks)
+    if flat.dtype == np.uint8:
+        cum = np.cumsum(np.bincount(flat, minlength=256))
+
+        def kth(k: int) -> float:
+            return float(np.searchsorted(cum, k, side="right"))
+    else:
+        ks = sorted({min(int(k), flat.size - 1) for p in pos for k in (np.floor(p), np.floor(p) + 1)})
+        part = np.partition(flat, ks)
+
+        def kth(k: int) -> float:
+            return float(part[k])
     out = []
     for p in pos:
         k = int(np.floor(p))
-        a = float(part[k])
-        b = float(part[min(k + 1, flat.size - 1)])
+        a, b = kth(k), kth(min(k + 1, flat.size - 1))
         out.append(a + (b - a) * (p - k))
     return out[0], out[1]
 

@@ -42,3 +42,54 @@ def test_frame_edges_are_removed_and_characters_kept() -> None:
 def test_a_framed_plate_reads_right(latin_reader) -> None:
     read = latin_reader.read(cv2.cvtColor(framed_plate("7WGO233"), cv2.COLOR_GRAY2BGR))
     assert read is not None and read.text == "7WGO233"
+
+
+def _scan_best_row(grey: np.ndarray, masks: list[np.ndarray]):
+    """``_best_row_in`` as a plain scan: every blob a seed, the first of the most blobs (then the tallest)."""
+    best, best_key = None, None
+    for mask in masks:
+        blobs = latin_locate._blobs(mask, grey.shape[0])
+        for seed in blobs:
+            row = latin_locate._row(blobs, seed)
+            key = (len(row), int(seed[3]))
+            if len(row) >= latin_locate.MIN_CHARS and (best_key is None or key > best_key):
+                best_key, best = key, (row, blobs)
+    return best
+
+
+def _noisy_plates(count: int) -> list[np.ndarray]:
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(count):
+        img = np.full((int(rng.integers(40, 120)), int(rng.integers(120, 300))), int(rng.integers(150, 250)),
+                      np.uint8)
+        scale = float(rng.uniform(0.6, 1.6))
+        cv2.putText(img, "".join(rng.choice(list("0123456789ABCDEFHKLMNPRSTWXYZ"), 7)),
+                    (int(rng.integers(0, 20)), int(img.shape[0] * 0.7)), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                    int(rng.integers(0, 80)), int(rng.integers(1, 5)))
+        noise = rng.normal(0, float(rng.uniform(0, 40)), img.shape)
+        out.append(np.clip(img + noise, 0, 255).astype(np.uint8) if i % 3 else framed_plate("4RAR512"))
+    return out
+
+
+def test_the_row_search_finds_what_a_plain_scan_finds() -> None:
+    for grey in _noisy_plates(40):
+        for masks in (latin_locate._masks(grey), [latin_locate._without_frame(m) for m in latin_locate._masks(grey)]):
+            got, want = latin_locate._best_row_in(grey, masks), _scan_best_row(grey, masks)
+            assert (got is None) == (want is None)
+            if got is not None:
+                assert [b.tolist() for b in got[0]] == [b.tolist() for b in want[0]]
+                assert [b.tolist() for b in got[1]] == [b.tolist() for b in want[1]]
+
+
+def test_rows_are_remembered_by_content_not_by_array() -> None:
+    grey = framed_plate("7WGO233")
+    first = find_rows(grey)
+    first.clear()  # the caller's list is its own
+    again = find_rows(grey.copy())
+    assert again and again == find_rows(np.ascontiguousarray(grey[:, :]))
+    wider = np.zeros((grey.shape[0], grey.shape[1] + 10), np.uint8)
+    wider[:, :grey.shape[1]] = grey
+    assert find_rows(wider[:, :grey.shape[1]]) == again  # a strided view reads as its copy
+    other = framed_plate("5SHE489")
+    assert find_rows(other) != again or other.tobytes() == grey.tobytes()

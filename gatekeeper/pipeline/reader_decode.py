@@ -16,7 +16,7 @@ from gatekeeper.domain.types import PlateRead
 log = logging.getLogger(__name__)
 
 NEG = -1e9
-BLANK = np.zeros(1, np.int64)  # the CTC blank's class index, as a slot of allowed ids (never interned)
+BLANK = np.zeros(1, np.int64)  # the CTC blank's class index, as a slot of allowed ids
 
 
 def ctc_greedy(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...]]:
@@ -147,13 +147,8 @@ def greedy_score(probs: np.ndarray) -> float:
     return float(np.log(np.clip(probs.max(-1), 1e-9, 1.0)).sum())
 
 
-def _usable(charset: str, templates: Sequence[tuple[str, ...]], t_len: int) -> list[tuple[np.ndarray, ...]]:
-    return list(_usable_cached(charset, tuple(templates), t_len))
-
-
 @lru_cache(maxsize=256)
-def _usable_cached(charset: str, templates: tuple[tuple[str, ...], ...], t_len: int
-                   ) -> tuple[tuple[np.ndarray, ...], ...]:
+def _usable(charset: str, templates: tuple[tuple[str, ...], ...], t_len: int) -> tuple[tuple[np.ndarray, ...], ...]:
     """The slots of the ``templates`` that fit in ``t_len`` frames and whose every slot has a character."""
     return tuple(slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
                  if 2 * len(slots) - 1 <= t_len and all(len(ids) for ids in slots))
@@ -188,7 +183,7 @@ def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
     if not len(probs):
         return out
     logps = np.log(np.clip(np.stack(probs), 1e-9, 1.0))
-    pairs = [(v, slots) for v, ts in enumerate(templates) for slots in _usable(charset, ts, logps.shape[1])]
+    pairs = [(v, slots) for v, ts in enumerate(templates) for slots in _usable(charset, tuple(ts), logps.shape[1])]
     if not pairs:
         return out
     scores, back, ends = _viterbi(logps, pairs)

@@ -66,7 +66,7 @@ class TrackReads:
             draft = guarded(first, first.draft, up, self.camera)
             read = checked(draft.read) if draft is not None and draft.good else None
         else:
-            read = read_crop(chain[lead], crop, self.upscale_min_width)
+            read = read_crop(chain[lead], up, self.upscale_min_width)  # ``up`` is as wide as it upscales to
         if self._settled(reader, lead, read):
             return read
         weak = self._weak.get(track_id, 0)

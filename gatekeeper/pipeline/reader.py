@@ -174,12 +174,7 @@ def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:
     return [crop[t:t + bh] for t in tops]
 
 
-from gatekeeper.pipeline.reader_latin import LatinPlateReader, MultiReader, PlateReaderChain  # noqa: E402
-
-ChainPlateReader = PlateReaderChain
-MultiPlateReader = MultiReader
-
 __all__ = [
-    "BACKENDS", "ChainPlateReader", "KoreanPlateReader", "LatinPlateReader", "MultiPlateReader", "MultiReader",
-    "PlateReaderChain", "ReaderLoadError", "better_read", "ctc_greedy", "ctc_plate", "consistent", "korean_valid", "syllables_for", "vote",
+    "BACKENDS", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read", "consistent", "ctc_greedy", "ctc_plate",
+    "korean_valid", "plate_bands", "syllables_for", "vote",
 ]

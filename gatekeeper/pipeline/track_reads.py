@@ -4,14 +4,13 @@ chain (the slow second opinion) only now and then."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Container
-from typing import Any
+from collections.abc import Container, Sequence
 
 import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.reader_latin import SecondOpinion, guarded
+from gatekeeper.pipeline.reader_chain import SecondOpinion
 from gatekeeper.pipeline.recognizer import better_read, checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
 
@@ -29,12 +28,10 @@ class TrackReads:
     its reads stay that strong, not by the Korean careful pass each time). A read that is not final is weak;
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
-    With a staged first reader (``draft``/``finish``, the Korean reader) and a chain that says what
-    ``looks_foreign`` and what ``concludes``, the whole chain's turn asks the cheap later readers' quick
-    reads right after the cheap pass; when one looks foreign, their full reads follow, and a sure Latin read
-    among them spares the Korean careful pass, which it would win against anyway. Otherwise the careful
-    pass runs and is weighed against the other readers' reads made so far (the full ones when it is not
-    final).
+    A chain that :attr:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.stages` reads a track its Korean
+    reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
+    are read, but with no second opinion on a final cheap read (the frames to come are) and the later
+    readers asked only on the whole chain's turn.
     """
 
     def __init__(self, camera: str, upscale_min_width: int = 160) -> None:
@@ -59,53 +56,28 @@ class TrackReads:
         if not chain or len(chain) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
         lead = self._lead.get(track_id, 0)
-        first: Any = chain[0]
         up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
-        draft = None
-        if lead == 0 and hasattr(first, "draft") and hasattr(reader, "looks_foreign") and crop.size:
-            draft = guarded(first, first.draft, up, self.camera)
-            read = checked(draft.read) if draft is not None and draft.good else None
-        else:
-            read = read_crop(chain[lead], up, self.upscale_min_width)  # ``up`` is as wide as it upscales to
-        if self._settled(reader, lead, read):
-            return read
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
-        others = {i: SecondOpinion(r, up, checked, self.camera) for i, r in enumerate(chain) if i != lead} \
-            if turn else {}
-        quick = [o.quick() for o in others.values() if o.probes] if draft is not None else []
-        foreign = any(reader.looks_foreign(r) for r in quick)  # type: ignore[attr-defined]
-
-        def with_others(mine: PlateRead | None, quick_only: bool = False) -> list[PlateRead | None]:
-            """The lead's read and the other readers' reads in chain order: their full reads, or with
-            ``quick_only`` the quick reads already made (None for a reader without one)."""
-            out = []
-            for i in range(len(chain)):
-                other = others[i] if i != lead else None
-                if other is None:
-                    out.append(mine)
-                elif quick_only:
-                    out.append(other.quick() if other.probes else None)
-                else:
-                    out.append(other.full())
-            return out
-
-        if foreign and any(reader.concludes(o.full()) for o in others.values()):  # type: ignore[attr-defined]
-            self.spared += 1
-            self.fallback_reads += 1
-            self._weak[track_id] = weak + 1
-            return self._choose(reader, with_others(read), track_id)
-        if draft is not None:
-            read = checked(guarded(first, first.finish, draft, self.camera))
-            if self._settled(reader, 0, read):  # the other reads made, if any, are its second opinion
-                if foreign or quick:
-                    return self._choose(reader, with_others(read, quick_only=not foreign), track_id)
-                return read
+        if lead == 0 and crop.size and getattr(reader, "stages", False):
+            got = reader.staged(up, check=checked, context=self.camera,  # type: ignore[attr-defined]
+                                others=turn, second_opinion=False)
+            if got.weak:
+                self._weak[track_id] = weak + 1
+                self.fallback_reads += turn
+            self.spared += got.spared
+            if got.reads:
+                self._lead_by(reader, got.reads, got.read, track_id)
+            return got.read
+        read = read_crop(chain[lead], up, self.upscale_min_width)  # ``up`` is as wide as it upscales to
+        if self._settled(reader, lead, read):
+            return read
         self._weak[track_id] = weak + 1
         if not turn:
             return read
         self.fallback_reads += 1
-        return self._choose(reader, with_others(read), track_id)
+        reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
+        return self._choose(reader, reads, track_id)
 
     def _choose(self, reader: PlateReader, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
         choose = getattr(reader, "choose", None)
@@ -115,10 +87,15 @@ class TrackReads:
             best = None
             for r in reads:
                 best = better_read(best, r)
+        self._lead_by(reader, reads, best, track_id)
+        return best
+
+    def _lead_by(self, reader: PlateReader, reads: Sequence[PlateRead | None], best: PlateRead | None,
+                 track_id: int) -> None:
+        """The track's lead reader after ``best`` was chosen among ``reads`` (in chain order)."""
         leads = getattr(reader, "leads", None)
         picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
         self._lead[track_id] = picked if picked and leads is not None and leads(best) else 0
-        return best
 
     @staticmethod
     def _settled(reader: PlateReader, lead: int, read: PlateRead | None) -> bool:

@@ -153,7 +153,7 @@ def load_models(settings: Settings, paths: AppPaths, device: str | None = None) 
 def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -> PlateReader:
     """The Korean reader from ``NAME.*`` files (or a model folder holding them), chained with the Latin one."""
     from gatekeeper.pipeline.reader import KoreanPlateReader
-    from gatekeeper.pipeline.reader_latin import MultiReader
+    from gatekeeper.pipeline.reader_chain import MultiReader
 
     if path.is_dir():
         names = sorted(p.stem for p in path.glob("*.yaml"))

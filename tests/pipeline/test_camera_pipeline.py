@@ -121,7 +121,7 @@ def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
     import numpy as np
 
     from gatekeeper.domain.types import PlateRead
-    from gatekeeper.pipeline.reader_latin import PlateReaderChain
+    from gatekeeper.pipeline.reader_chain import PlateReaderChain
 
     class Weak:
         name = "weak"
@@ -153,7 +153,7 @@ def test_a_track_the_chain_reads_as_latin_is_read_by_the_latin_reader_first() ->
     import numpy as np
 
     from gatekeeper.domain.types import PlateRead
-    from gatekeeper.pipeline.reader_latin import MultiReader
+    from gatekeeper.pipeline.reader_chain import MultiReader
 
     class Korean:
         name = "kr"
@@ -195,7 +195,8 @@ def test_weak_latin_reads_do_not_take_a_korean_track() -> None:
     """The first crops of an approaching Korean plate can give the chain a Latin read (``HG6654``): it
     may win that read, but the track stays with the Korean reader."""
     from gatekeeper.domain.types import PlateRead
-    from gatekeeper.pipeline.reader_latin import MultiReader, latin_leads
+    from gatekeeper.pipeline.reader_chain import MultiReader
+    from gatekeeper.pipeline.reader_latin import latin_leads
 
     assert latin_leads(PlateRead("AB12CDE", 0.92))
     assert not latin_leads(PlateRead("HG6654", 0.95))  # six characters

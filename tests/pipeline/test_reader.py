@@ -13,7 +13,8 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.plates import is_valid_plate
 from gatekeeper.pipeline.plate_locate import text_cuts
-from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader, PlateReaderChain, ctc_greedy
+from gatekeeper.pipeline.reader import KoreanPlateReader, ctc_greedy
+from gatekeeper.pipeline.reader_chain import MultiReader, PlateReaderChain
 from gatekeeper.pipeline.reader_layout import (
     IMG_H,
     IMG_W,
@@ -131,7 +132,7 @@ def _latin_plate(text: str) -> np.ndarray:
 
 @pytest.mark.slow
 def test_latin_reader_and_chain(onnx_reader) -> None:
-    from gatekeeper.pipeline.reader import LatinPlateReader
+    from gatekeeper.pipeline.reader_latin import LatinPlateReader
 
     if not Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf").is_file():
         pytest.skip("DejaVu fonts are not installed")

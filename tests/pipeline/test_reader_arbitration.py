@@ -10,8 +10,8 @@ import pytest
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin import (
-    MultiReader,
     arbitrate,
     hangul_confidence,
     korean_trusted,
@@ -125,7 +125,8 @@ def _latin_plate(text: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def chain() -> MultiReader:
-    from gatekeeper.pipeline.reader import KoreanPlateReader, LatinPlateReader
+    from gatekeeper.pipeline.reader import KoreanPlateReader
+    from gatekeeper.pipeline.reader_latin import LatinPlateReader
 
     return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinPlateReader())
 

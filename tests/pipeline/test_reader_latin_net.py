@@ -14,7 +14,8 @@ from gatekeeper.dataset.synth.latin import LATIN_CHARSET, LatinPlateRenderer
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.latin_locate import char_row
-from gatekeeper.pipeline.reader import KoreanPlateReader, MultiReader
+from gatekeeper.pipeline.reader import KoreanPlateReader
+from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin_net import (
     BAND_MARGIN,
     INSETS,

@@ -1,6 +1,6 @@
 """The staged reader chain: after an unsure Korean cheap pass the Latin reader's quick read comes first, and a
 sure one spares the Korean careful pass, on still images (``PlateReaderChain.read``) and on cameras
-(``TrackReads``)."""
+(``TrackReads``), both through ``PlateReaderChain.staged``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
-from gatekeeper.pipeline.reader_latin import MultiReader, arbitrate, latin_hint, latin_sure
+from gatekeeper.pipeline.reader_chain import MultiReader
+from gatekeeper.pipeline.reader_latin import arbitrate, latin_hint, latin_sure
 from gatekeeper.pipeline.track_reads import FALLBACK_EVERY, TrackReads
 from gatekeeper.pipeline.types import Detection
 
@@ -116,6 +117,26 @@ def test_a_trusted_cheap_read_asks_only_the_latin_quick_read() -> None:
     # the quick read can still overrule it: a sure Latin layout wins against any Korean read
     latin.quick = SURE_LATIN
     assert MultiReader(korean, latin).read(CROP) is SURE_LATIN
+
+
+def test_cameras_and_still_images_share_the_staged_flow_but_for_the_second_opinions() -> None:
+    trusted = _read("12가3456", 0.99, "kr")
+    korean, latin = StagedKorean(trusted, None, good=True), Latin(FAIR_LATIN, quick=SURE_LATIN)
+    chain = MultiReader(korean, latin)
+    assert chain.read(CROP) is SURE_LATIN  # a still image: the quick read is a final cheap read's second opinion
+    got = TrackReads("cam").read(chain, CROP, 1)
+    assert got is not None and got.text == "12가3456"  # a camera: the frames to come are
+    assert latin.quick_reads == 1 and korean.finishes == 0
+    # between the whole chain's turns a camera asks no later reader: the careful read stands, weak
+    unsure = _read("12가3456", 0.8, "kr")
+    korean, latin = StagedKorean(WEAK_KOREAN, unsure), Latin(SURE_LATIN, quick=SURE_LATIN)
+    staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False)
+    assert staged.read is unsure and staged.weak and not staged.spared and staged.reads == ()
+    assert latin.quick_reads == latin.reads == 0 and korean.finishes == 1
+    # on its turn the sure Latin read spares the careful pass; the reads are kept in chain order
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False)
+    assert staged.read is SURE_LATIN and staged.spared and staged.weak and staged.reads == (None, SURE_LATIN)
+    assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
 
 
 class BoxDetector:

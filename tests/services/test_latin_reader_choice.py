@@ -9,7 +9,8 @@ import shutil
 
 from gatekeeper.domain.paths import AppPaths, weights_dir
 from gatekeeper.domain.settings import ReaderSettings, Settings
-from gatekeeper.pipeline.reader_latin import LatinPlateReader, MultiReader
+from gatekeeper.pipeline.reader_chain import MultiReader
+from gatekeeper.pipeline.reader_latin import LatinPlateReader
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 from gatekeeper.services.model_registry import ModelRegistry
 from gatekeeper.services.runtime import load_models, make_latin_reader

@@ -1,0 +1,207 @@
+"""The chain of plate readers (Korean first, then Latin): which reader is asked when, and which read is kept.
+
+Still images (:meth:`PlateReaderChain.read`) and cameras (:class:`~gatekeeper.pipeline.track_reads.TrackReads`)
+share one staged flow, :meth:`PlateReaderChain.staged`; a camera only asks the other readers less often."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gatekeeper.domain import plates
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.reader_latin import arbitrate, korean_trusted, latin_hint, latin_leads, latin_sure
+from gatekeeper.pipeline.types import PlateReader
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[PlateRead | None], PlateRead | None]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a staged read of one crop came to (:meth:`PlateReaderChain.staged`)."""
+
+    read: PlateRead | None
+    reads: tuple[PlateRead | None, ...] = ()  # the reads chosen among, in chain order; () when ``read`` stood alone
+    weak: bool = False  # the first reader's read was never final
+    spared: bool = False  # a later reader's concluding read spared the first reader's careful pass
+
+
+class PlateReaderChain:
+    """Readers in order (Korean first). The first reader's read is final when it is a trusted Korean read
+    (or, for a non-Korean first reader, grammar-valid at or above ``recheck_below``) and no later reader is
+    ``cheap`` (a few ms: our Latin network, whose evidence can still overrule it; its ``quick_read`` is used
+    then when it has one); otherwise every reader is asked and :func:`arbitrate` decides between the Korean
+    and the Latin reads. A first reader that reads in two stages (``draft`` / ``finish``: the Korean reader's
+    cheap and careful passes) is read through :meth:`staged`."""
+
+    def __init__(self, readers: Sequence[PlateReader] | PlateReader, *more: PlateReader,
+                 recheck_below: float = 0.8) -> None:
+        first = list(readers) if isinstance(readers, (list, tuple)) else [readers]
+        self.readers: list[PlateReader] = first + list(more)
+        if not self.readers:
+            raise ValueError("PlateReaderChain needs at least one reader")
+        self.recheck_below = recheck_below
+
+    @property
+    def name(self) -> str:
+        return "+".join(getattr(r, "name", "?") for r in self.readers)
+
+    @property
+    def stages(self) -> bool:
+        """True when :meth:`staged` applies: a later reader, and a first reader with ``draft`` and ``finish``."""
+        first = self.readers[0]
+        return len(self.readers) > 1 and hasattr(first, "draft") and hasattr(first, "finish")
+
+    def final(self, read: PlateRead | None) -> bool:
+        """True when ``read`` (from the first reader) needs no other reader."""
+        if read is None:
+            return False
+        if plates.is_korean(read.text):
+            return korean_trusted(read)
+        return plates.is_valid_plate(read.text) and read.confidence >= self.recheck_below
+
+    def choose(self, reads: Sequence[PlateRead | None]) -> PlateRead | None:
+        """The read to keep among several (of one plate, from any of the readers or crops)."""
+        return arbitrate(reads)
+
+    def leads(self, read: PlateRead | None) -> bool:
+        """True when ``read``, chosen from a later reader's reads, makes that reader read the plate's next
+        crops first (a camera follows one plate over many frames): see :func:`latin_leads`."""
+        return latin_leads(read)
+
+    def looks_foreign(self, read: PlateRead | None) -> bool:
+        """True when a later reader's quick ``read`` looks like a foreign plate, so that its full read is worth
+        asking before the first reader's careful pass: :func:`latin_hint`."""
+        return latin_hint(read)
+
+    def concludes(self, read: PlateRead | None) -> bool:
+        """True when a later reader's ``read`` wins the arbitration against any Korean read (:func:`latin_sure`,
+        see ``LATIN_SURE_CONFIDENCE``), so the first reader's careful pass would not change the result."""
+        return latin_sure(read)
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        if self.stages:
+            return self.staged(crop).read
+        reads: list[PlateRead] = []
+        settled = False
+        for i, r in enumerate(self.readers):
+            if settled and not getattr(r, "cheap", False):
+                continue  # no slow second opinion on a final first read
+            got = _ask(r, crop, quick=settled)
+            if got is None:
+                continue
+            settled = settled or (i == 0 and self.final(got))
+            reads.append(got)
+        if settled and len(reads) == 1:
+            return reads[0]
+        return self.choose(reads)
+
+    def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
+               second_opinion: bool = True) -> Staged:
+        """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
+        the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
+        ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
+        :meth:`looks_foreign`, their full reads follow, and one that :meth:`concludes` spares the careful
+        pass. Otherwise the careful pass runs, and is weighed against the quick reads when it is final and
+        against the full reads when not. ``check`` is applied to every read (a camera grammar-checks them),
+        ``context`` names the camera in the log of a reader that fails."""
+        keep: Check = check if check is not None else _same
+        first: Any = self.readers[0]
+        draft = guarded(first, first.draft, crop, context)
+        cheap = keep(draft.read) if draft is not None and draft.good else None
+        opinions = [SecondOpinion(r, crop, check, context) for r in self.readers[1:]]
+        if self.final(cheap):
+            seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []
+            return self._chosen([cheap, *seconds]) if any(seconds) else Staged(cheap)
+        quick = [o.quick() for o in opinions if o.probes] if others and draft is not None else []
+        foreign = any(self.looks_foreign(r) for r in quick)
+        if foreign and any(self.concludes(o.full()) for o in opinions):
+            return self._chosen([cheap, *(o.full() for o in opinions)], weak=True, spared=True)
+        careful = keep(guarded(first, first.finish, draft, context)) if draft is not None else None
+        if self.final(careful):
+            if foreign or quick:  # the other reads made so far are its second opinion
+                return self._chosen([careful, *(o.full() if foreign else o.quick() if o.probes else None
+                                                for o in opinions)])
+            return Staged(careful)
+        if not others:
+            return Staged(careful, weak=True)
+        return self._chosen([careful, *(o.full() for o in opinions)], weak=True)
+
+    def _chosen(self, reads: list[PlateRead | None], weak: bool = False, spared: bool = False) -> Staged:
+        return Staged(self.choose(reads), tuple(reads), weak=weak, spared=spared)
+
+
+class SecondOpinion:
+    """A later reader's reads of one crop, each made once when first asked: its quick read (``quick_read``,
+    for a ``cheap`` reader) and its full read, which reuses the quick read's work when the reader drafts
+    (``draft``/``finish``, the Latin network). ``check`` is applied to each read (a camera grammar-checks
+    them); a reader that fails gives None (logged, see :func:`guarded`)."""
+
+    def __init__(self, reader: PlateReader, crop: np.ndarray, check: Check | None = None, context: str = "") -> None:
+        self.reader = reader
+        self.crop = crop
+        self.check = check
+        self.context = context
+        self.cheap = bool(getattr(reader, "cheap", False))
+        self.probes = self.cheap and hasattr(reader, "quick_read")
+        self._draft: Any = None
+        self._reads: dict[str, PlateRead | None] = {}
+
+    def quick(self) -> PlateRead | None:
+        """The quick read (the full read for a reader without one)."""
+        if not self.probes:
+            return self.full()
+        if "quick" not in self._reads:
+            reader: Any = self.reader
+            if hasattr(reader, "draft"):
+                self._draft = guarded(reader, reader.draft, self.crop, self.context)
+                self._reads["quick"] = self._checked(self._draft.read if self._draft is not None else None)
+            else:
+                self._reads["quick"] = self._checked(guarded(reader, reader.quick_read, self.crop, self.context))
+        return self._reads["quick"]
+
+    def full(self) -> PlateRead | None:
+        if "full" not in self._reads:
+            reader: Any = self.reader
+            if self._draft is not None:
+                got = guarded(reader, reader.finish, self._draft, self.context)
+            else:
+                got = guarded(reader, reader.read, self.crop, self.context)
+            self._reads["full"] = self._checked(got)
+        return self._reads["full"]
+
+    def _checked(self, read: PlateRead | None) -> PlateRead | None:
+        return self.check(read) if self.check is not None else read
+
+
+def guarded(reader: Any, method: Callable[[Any], Any], arg: Any, context: str = "") -> Any:
+    """``method(arg)`` of one reader, or None (logged, with ``context``: a camera's name) when it fails: one
+    broken reader must not stop the others, nor a camera."""
+    try:
+        return method(arg)
+    except Exception:  # noqa: BLE001
+        log.exception("%sreader %s failed", f"{context}: " if context else "", getattr(reader, "name", reader))
+        return None
+
+
+def _same(read: PlateRead | None) -> PlateRead | None:
+    return read
+
+
+def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRead | None:
+    """One reader's read of the crop (its ``quick_read`` when ``quick`` and it has one); None when it fails."""
+    method = getattr(reader, "quick_read", None) if quick else None
+    return guarded(reader, method if method is not None else reader.read, crop)
+
+
+class MultiReader(PlateReaderChain):
+    """The Korean reader, then the Latin one when the Korean read is not trusted; see :func:`arbitrate`."""
+
+    def __init__(self, korean: PlateReader, latin: PlateReader | None = None, recheck_below: float = 0.8) -> None:
+        super().__init__([korean] + ([latin] if latin is not None else []), recheck_below=recheck_below)

@@ -177,6 +177,11 @@ DIGIT_LOOKALIKES = str.maketrans("OQDIZSBG", "00012586")
 """Letters a reader puts for digits (``658O`` for the serial ``6580`` of a dark Korean plate)."""
 
 
+def letter_count(text: str) -> int:
+    """How many letters a read has: the rules below tell a foreign plate by them."""
+    return sum(ch.isalpha() for ch in text)
+
+
 def _non_hangul(text: str) -> str:
     """A Korean read without its Hangul: the digits a Latin reader sees on the plate."""
     return "".join(ch for ch in text if not plates.is_korean(ch))
@@ -218,7 +223,7 @@ def latin_layout(read: PlateRead | None) -> bool:
     synthetic Korean crops (seeds 4242, 777 and 31; degraded and clean) whose Korean read was not trusted."""
     if read is None or len(read.text) < LATIN_LAYOUT_OVERRIDE_LENGTH or not fits_format(read.text):
         return False
-    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
+    return letter_count(read.text) >= LATIN_OVERRIDE_LETTERS
 
 
 def latin_hint(read: PlateRead | None) -> bool:
@@ -228,7 +233,7 @@ def latin_hint(read: PlateRead | None) -> bool:
     crop)."""
     if read is None or len(read.text) < 5 or read.confidence < LATIN_OVERRIDE_CONFIDENCE:
         return False
-    return sum(ch.isalpha() for ch in read.text) >= LATIN_OVERRIDE_LETTERS
+    return letter_count(read.text) >= LATIN_OVERRIDE_LETTERS
 
 
 def latin_sure(read: PlateRead | None) -> bool:
@@ -266,7 +271,7 @@ def latin_overrides(latin: PlateRead | None, korean: PlateRead) -> bool:
         return True
     if latin is None or hangul_confidence(korean) >= HANGUL_CERTAIN:
         return False
-    letters = sum(ch.isalpha() for ch in latin.text)
+    letters = letter_count(latin.text)
     if latin.confidence >= LATIN_OVERRIDE_CONFIDENCE and letters >= LATIN_OVERRIDE_LETTERS:
         return True
     return (latin.confidence >= LATIN_LAYOUT_OVERRIDE_CONFIDENCE and letters >= 2
@@ -294,7 +299,7 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     if latin is not None:
         if korean is None:
             return latin
-        letters = sum(ch.isalpha() for ch in latin.text)
+        letters = letter_count(latin.text)
         unsure = hangul_confidence(korean) < HANGUL_TRUST
         if unsure and letters >= 2 and latin.confidence >= max(LATIN_LETTERS_CONFIDENCE, korean.confidence):
             return latin

@@ -152,6 +152,11 @@ class Track:
     tried: int = 0  # read attempts, also those that found nothing
     moved: bool = False
     scenery: bool = False  # starts where a box stood still and never read as a plate: not read until it moves
+    held_s: float = 0.0  # time held on still frames after its decision: not counted in its age
+
+    def age(self, timestamp: float) -> float:
+        """How long the track has lived, less the time it was held decided (:meth:`PlateTracker.hold`)."""
+        return timestamp - self.first_seen - self.held_s
 
     @property
     def attempts(self) -> int:
@@ -205,8 +210,9 @@ class PlateTracker:
 
     A track is decided early (while the vehicle is still at the gate) once ``early_reads`` reads agree on a
     grammar-valid plate with mean confidence >= ``early_confidence``; otherwise when it ends (no detection
-    for ``track_timeout_s`` or older than ``max_track_s``). After a decision the track is still followed
-    but no longer read, and the same plate within ``repeat_suppress_s`` gives no second pass.
+    for ``track_timeout_s`` or older than ``max_track_s``, not counting the time a decided track was held on
+    still frames). After a decision the track is still followed but no longer read, and the same plate within
+    ``repeat_suppress_s`` gives no second pass.
 
     A box that never moves (:func:`displaced`) is scenery unless it reads confidently: it is read at most
     ``max_reads_per_track`` times, its weak vote is not logged, and its place is remembered for
@@ -306,9 +312,14 @@ class PlateTracker:
     def hold(self, timestamp: float) -> list[tuple[int, Detection]]:
         """The scene did not change: the tracks the last detection saw are still where they were (a car
         waiting at the barrier, a parked car); returns their ids and last detections. A track the last
-        detection missed (the car drove off) is not held: it times out."""
+        detection missed (the car drove off) is not held: it times out. A decided track does not age while held:
+        nothing moved, so the vehicle is the one decided, and ending the track would only make the next
+        detection start it again (its box gone until then, its plate read again, and a second pass when it
+        leaves after ``repeat_suppress_s``)."""
         held = [(tid, tr) for tid, tr in self.tracks.items() if tr.last_seen >= self._last_update]
         for _tid, tr in held:
+            if tr.decided:
+                tr.held_s += max(0.0, timestamp - tr.last_seen)
             tr.last_seen = timestamp
         return [(tid, Detection(tr.box, tr.score)) for tid, tr in held]
 
@@ -333,7 +344,7 @@ class PlateTracker:
         for tid in list(self.tracks):
             tr = self.tracks[tid]
             ended = (timestamp - tr.last_seen > self.voting.track_timeout_s
-                     or timestamp - tr.first_seen > self.voting.max_track_s)
+                     or tr.age(timestamp) > self.voting.max_track_s)
             if not tr.decided:
                 v = tr.vote()
                 if v is not None and (ended or self._confident(v)):

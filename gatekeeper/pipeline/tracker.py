@@ -399,6 +399,13 @@ class PlateTracker:
         if not tr.moved and v.confidence < self.early_confidence:
             # a vehicle moves: a box that never did is scenery unless it reads confidently (a parked car);
             # a real vehicle that stood still at first is read again when it moves off
+            known = self._recent_like(v.text, tr.first_seen)
+            if known is not None:
+                # a logged vehicle still standing there (its track renewed at max_track_s): not scenery, and
+                # its suppression runs on from this sighting
+                tr.passed_text = known
+                log.info("%s: %s is still there, read weakly (%.2f)", self.camera, known, v.confidence)
+                return None
             log.info("%s: %s not logged: its box never moved and the reads are weak (%.2f; scenery)",
                      self.camera, v.text, v.confidence)
             return None
@@ -442,6 +449,14 @@ class PlateTracker:
         self._emitted = [e for e in self._emitted if tr.first_seen - e[1] <= max(gap, 5.0)]
         for first, last, _box, other in self._emitted:
             if tr.first_seen <= last + gap and first <= tr.last_seen + gap and edit_distance(text, other) <= 2:
+                return other
+        return None
+
+    def _recent_like(self, text: str, since: float) -> str | None:
+        """A plate seen within ``repeat_suppress_s`` before ``since`` whose text is ``text`` but for one
+        character."""
+        for other, seen in self._recent.items():
+            if since - seen < self.voting.repeat_suppress_s and edit_distance(text, other) <= 1:
                 return other
         return None
 

@@ -120,6 +120,25 @@ def test_a_decided_car_waiting_longer_than_a_track_lives_stays_one_track_and_one
     assert [p.text for p in passes] == ["12가3456"] and not tracker.tracks
 
 
+def test_a_logged_car_read_weakly_after_its_track_renewed_is_not_scenery_nor_logged_again() -> None:
+    # the same wait with the detector running on every frame (rain, the other lane): the track is renewed
+    # every max_track_s, and the renewed tracks read the standing car weakly. Before, such a track was taken
+    # for scenery, the suppression ran out, and the car was logged again when it drove off.
+    voting = VotingSettings(min_frames=2, max_track_s=20.0, repeat_suppress_s=30.0)
+    tracker = PlateTracker("gate", voting, early_reads=3)
+    passes = []
+    for i in range(3):
+        passes += feed(tracker, i / 10, [box_at(300 - 20 * i)], [PlateRead("12가3456", 0.95)])[0]
+    for i in range(3, 1200):
+        passes += feed(tracker, i / 10, [box_at(260 + i % 3)], [PlateRead("12가3456", 0.6)])[0]
+        if i == 650:
+            assert all(not tr.scenery for tr in tracker.tracks.values())
+    for i in range(10):
+        passes += feed(tracker, 120 + i / 10, [box_at(260 - 15 * i, h=20 + 2 * i)], [PlateRead("12가3456", 0.95)])[0]
+    passes += feed(tracker, 125.0, [], [])[0]
+    assert [p.first_seen for p in passes] == [0.0]
+
+
 def test_a_decided_track_still_ends_at_its_age_while_the_scene_moves() -> None:
     # the age limit stays a safety net where the detector runs (another car could be taken for this one)
     tracker = PlateTracker("gate", VotingSettings(min_frames=2, max_track_s=5.0), early_reads=3,

@@ -1,4 +1,5 @@
-"""``gatekeeper read IMAGE...``: recognise the plates of still images, one JSON line per image."""
+"""``gatekeeper read IMAGE...``: recognise the plates of still images, one JSON line per image (with ``error``
+for an image that could not be read)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             failed += 1
             print(f"gatekeeper read: {exc}", file=sys.stderr)
+            line = {"image": str(path), "plates": [], "error": str(exc)}  # still one line per image
+            print(json.dumps(line, ensure_ascii=False), flush=True)
             continue
         line = {"image": str(path), "plates": [observation_json(o) for o in observations]}
         print(json.dumps(line, ensure_ascii=False), flush=True)

@@ -141,6 +141,8 @@ def group_rows(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
 def load_image(path: Path) -> np.ndarray:
     """Read an image as BGR (works with non-ASCII paths); ``ValueError`` when missing or corrupt."""
     path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not an image")
     if not path.is_file():
         raise ValueError(f"{path}: image not found")
     data = np.fromfile(str(path), dtype=np.uint8)

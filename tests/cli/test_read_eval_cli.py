@@ -100,15 +100,22 @@ def test_read_outputs_json_lines_and_survives_bad_images(
     _fixture_set(tmp_path)
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image")
-    images = [tmp_path / "images/crop0.png", bad, tmp_path / "missing.jpg", tmp_path / "images/scene.jpg"]
+    images = [tmp_path / "images/crop0.png", bad, tmp_path / "missing.jpg", tmp_path / "images",
+              tmp_path / "images/scene.jpg"]
     assert main(["read", *map(str, images), "--device", "cpu"]) == 1
     out, err = capsys.readouterr()
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [Path(line["image"]).name for line in lines] == ["crop0.png", "scene.jpg"]
+    assert [Path(line["image"]).name for line in lines] == ["crop0.png", "broken.jpg", "missing.jpg", "images",
+                                                            "scene.jpg"]  # one line per image, in order
+    errors = [line.get("error", "") for line in lines]
+    assert errors[0] == errors[4] == ""
+    assert errors[1].endswith("broken.jpg: not a readable image") and errors[2].endswith("missing.jpg: image not found")
+    assert errors[3].endswith("images: is a folder, not an image")
+    assert all(line["plates"] == [] for line in lines[1:4])
     assert "broken.jpg: not a readable image" in err and "missing.jpg: image not found" in err
     crop_plates = lines[0]["plates"]
     assert crop_plates, "a crop-only image is read whole when nothing is detected"
-    for plate in crop_plates + lines[1]["plates"]:
+    for plate in crop_plates + lines[4]["plates"]:
         assert set(plate) == {"box", "text", "confidence", "format", "detector_score"}
         assert len(plate["box"]) == 4 and 0.0 <= plate["confidence"] <= 1.0
 

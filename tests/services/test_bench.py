@@ -60,6 +60,9 @@ def test_bench_rejects_unreadable_source(paths: AppPaths, tmp_path: Path) -> Non
         resolve_bench_source(str(bad), paths)
     with pytest.raises(SourceError, match="not found"):
         resolve_bench_source(str(tmp_path / "none.mp4"), paths)
+    for live in ("rtsp://10.0.0.5:554/stream1", "0"):  # a camera URL or USB index, not a file
+        with pytest.raises(SourceError, match=f"not on a live camera \\({live}\\): record"):
+            resolve_bench_source(live, paths)
 
 
 @pytest.mark.slow

@@ -186,6 +186,8 @@ def test_missing_labels_and_folder(tmp_path: Path) -> None:
 def test_load_image_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="image not found"):
         load_image(tmp_path / "none.jpg")
+    with pytest.raises(ValueError, match="is a folder, not an image"):
+        load_image(tmp_path)
     with pytest.raises(ValueError, match="not a readable image"):
         load_image(_write(tmp_path / "bad.jpg", "not a jpeg"))
     ok = tmp_path / "번호판.png"  # non-ASCII file names work

@@ -1,7 +1,8 @@
 """Evaluating the recogniser on a labelled folder: plate accuracy, CER, detection recall/precision, latency.
 
 A folder holds images and ``labels.csv`` (``image,plate,x1,y1,x2,y2``; one row per plate; box empty when
-unknown). :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over
+unknown). A row with a box and no text is a plate that cannot be read (it counts for detection only); a row
+with neither is an image without plates (its boxes count against detection precision). :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over
 (recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
 Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
@@ -48,11 +49,22 @@ class ImageRecognizer(Protocol):
 
 @dataclass(frozen=True)
 class LabelRow:
-    """One labelled plate: image path (relative to the folder), plate text, box when known."""
+    """One labelled plate: image path (relative to the folder), plate text, box when known. No text: a plate
+    nobody could read (with a box) or, with no box either, an image without plates."""
 
     image: str
     plate: str
     box: Box | None = None
+
+    @property
+    def readable(self) -> bool:
+        """A plate with its text: scored for accuracy."""
+        return bool(normalize_plate(self.plate))
+
+    @property
+    def no_plate(self) -> bool:
+        """The row of an image without plates."""
+        return not self.readable and self.box is None
 
 
 @dataclass(frozen=True)
@@ -114,11 +126,9 @@ def _label_row(path: Path, line_no: int, rec: dict[str, str]) -> LabelRow:
     where = f"{path}:{line_no}"
     if not rec.get("image"):
         raise LabelsError(f"{where}: empty image column")
-    if not normalize_plate(rec.get("plate", "")):
-        raise LabelsError(f"{where}: empty plate text for {rec['image']}")
     coords = [rec.get(c, "") for c in LABEL_COLUMNS[2:]]
     if not any(coords):
-        return LabelRow(rec["image"], rec["plate"])
+        return LabelRow(rec["image"], rec.get("plate", ""))
     if not all(coords):
         raise LabelsError(f"{where}: box must have all of x1,y1,x2,y2 or none (got {coords})")
     try:
@@ -127,7 +137,7 @@ def _label_row(path: Path, line_no: int, rec: dict[str, str]) -> LabelRow:
         raise LabelsError(f"{where}: box coordinates must be numbers ({exc})") from exc
     if x2 <= x1 or y2 <= y1:
         raise LabelsError(f"{where}: box has no area (x2 must exceed x1 and y2 exceed y1): {coords}")
-    return LabelRow(rec["image"], rec["plate"], Box(x1, y1, x2, y2))
+    return LabelRow(rec["image"], rec.get("plate", ""), Box(x1, y1, x2, y2))
 
 
 def group_rows(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
@@ -235,13 +245,14 @@ def summarize(images: Sequence[dict[str, Any]]) -> dict[str, Any]:
     tp = n_true = n_pred = tp_loose = 0
     det_images = 0
     for img in images:
-        labels = img["labels"]
-        if labels and all(lab.box is not None for lab in labels):
+        labels = [lab for lab in img["labels"] if not lab.no_plate]
+        if img["labels"] and all(lab.box is not None for lab in labels):
             det_images += 1
             a, b, c = detection_counts(labels, img["predictions"])
             tp, n_true, n_pred = tp + a, n_true + b, n_pred + c
             tp_loose += detection_counts(labels, img["predictions"], LOOSE_IOU)[0]
-    strict = [m for img in images for m in match_plates(img["labels"], img["predictions"], IOU_THRESHOLD)]
+    strict = [m for img in images for m in match_plates(_readable(img["labels"]), img["predictions"],
+                                                        IOU_THRESHOLD)]
     per_format: dict[str, dict[str, Any]] = {}
     for m in all_matches:
         fmt = plate_format(m.label.plate) or "invalid"
@@ -353,15 +364,20 @@ def _evaluate_image(
     except ValueError as exc:
         log.warning("%s", exc)
         result["error"] = str(exc)
-        result["matches"] = [Match(lab, None) for lab in labels]
+        result["matches"] = [Match(lab, None) for lab in _readable(labels)]
         return result
     start = time.perf_counter()
     observations = recognizer.recognize(image)
     result["latency_ms"] = (time.perf_counter() - start) * 1000.0
     result["read_ms"] = list(getattr(recognizer, "read_ms", None) or [])
     result["predictions"] = predictions_from(observations)
-    result["matches"] = match_plates(labels, result["predictions"], TEXT_MATCH_IOU)
+    result["matches"] = match_plates(_readable(labels), result["predictions"], TEXT_MATCH_IOU)
     return result
+
+
+def _readable(labels: Sequence[LabelRow]) -> list[LabelRow]:
+    """The plates scored for their text."""
+    return [lab for lab in labels if lab.readable]
 
 
 def _box_list(box: Box | None) -> list[float] | None:

@@ -10,7 +10,7 @@ import pytest
 
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.recognizer import Recognizer
-from gatekeeper.pipeline.types import Detection
+from gatekeeper.pipeline.types import Detection, PlateObservation
 from gatekeeper.services.evaluation import (
     TEXT_MATCH_IOU,
     LabelRow,
@@ -19,6 +19,7 @@ from gatekeeper.services.evaluation import (
     char_error_rate,
     detection_counts,
     evaluate_dataset,
+    evaluate_rows,
     levenshtein,
     load_image,
     match_plates,
@@ -160,11 +161,41 @@ def test_read_labels(tmp_path: Path) -> None:
     ]
 
 
+class SceneReader:
+    """Stands in for the recogniser: the plates each test image shows, by the image's width."""
+
+    def __init__(self, plates: dict[int, list[tuple[str, tuple[float, float, float, float]]]]) -> None:
+        self.plates = plates
+
+    def recognize(self, image: np.ndarray) -> list[PlateObservation]:
+        return [PlateObservation(Detection(Box(*box), 0.9), 0, PlateRead(text, 0.9) if text else None)
+                for text, box in self.plates[image.shape[1]]]
+
+
+def test_unreadable_plates_and_images_without_plates(tmp_path: Path) -> None:
+    for name, width in (("a.jpg", 200), ("b.jpg", 210), ("c.jpg", 220)):
+        cv2.imwrite(str(tmp_path / name), np.zeros((100, width, 3), np.uint8))
+    rows = read_labels(_write(tmp_path / "labels.csv", "image,plate,x1,y1,x2,y2\n"
+                              "a.jpg,12가3456,0,0,50,20\n"
+                              "a.jpg,,100,0,150,20\n"  # a plate nobody can read: detection only
+                              "b.jpg,,,,,\n"  # no plate in this picture
+                              "c.jpg,LS15EBC,,,,\n"))
+    assert rows[1] == LabelRow("a.jpg", "", Box(100, 0, 150, 20)) and rows[2].no_plate and not rows[1].no_plate
+    scene = SceneReader({200: [("12가3456", (0, 0, 50, 20)), ("", (100, 0, 150, 20))],
+                         210: [("AB12", (10, 10, 60, 30))],  # a false box on a picture without plates
+                         220: [("LS15EBC", (0, 0, 40, 20))]})
+    report = evaluate_rows(scene, rows, tmp_path, details=True)
+    assert report["images"] == 3 and report["plates"] == 2 and report["plate_accuracy"] == 1.0
+    assert report["detection_images"] == 2  # a.jpg and b.jpg: every plate row boxed
+    assert report["detection_recall"] == 1.0  # both plates of a.jpg found
+    assert report["detection_precision"] == pytest.approx(2 / 3, abs=1e-4)  # the false box of b.jpg
+    assert [len(d["plates"]) for d in report["details"]] == [1, 0, 1]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("image,plate\na.jpg,12가3456\n", "missing x1, y1, x2, y2"),
-        ("image,plate,x1,y1,x2,y2\na.jpg,,1,2,3,4\n", ":2: empty plate"),
         ("image,plate,x1,y1,x2,y2\na.jpg,AB12,1,2,3,4\n,AB12,,,,\n", ":3: empty image"),
         ("image,plate,x1,y1,x2,y2\na.jpg,AB12,1,2,,\n", ":2: box must have all"),
         ("image,plate,x1,y1,x2,y2\na.jpg,AB12,1,two,3,4\n", ":2: box coordinates must be numbers"),

@@ -13,6 +13,7 @@ import csv
 import logging
 import statistics
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,6 +315,18 @@ def predictions_from(observations: Iterable[Any]) -> list[Prediction]:
     return out
 
 
+def image_path(root: Path, name: str) -> Path:
+    """``root / name``, or the same name in the other Unicode normal form when only that exists (Hangul file
+    names written on macOS are decomposed, a labels.csv typed elsewhere is not)."""
+    path = root / name
+    if not path.exists():
+        for form in ("NFC", "NFD"):
+            other = root / unicodedata.normalize(form, name)
+            if other.exists():
+                return other
+    return path
+
+
 def evaluate_rows(
     recognizer: ImageRecognizer,
     rows: Sequence[LabelRow],
@@ -334,7 +347,7 @@ def evaluate_rows(
     for index, (name, labels) in enumerate(groups):
         if progress:
             progress(index, len(groups), name)
-        results.append(_evaluate_image(recognizer, Path(root) / name, name, labels))
+        results.append(_evaluate_image(recognizer, image_path(Path(root), name), name, labels))
     report = summarize(results)
     report["errors"] = [{"image": r["image"], "error": r["error"]} for r in results if r["error"]]
     if details:

@@ -214,6 +214,19 @@ def test_missing_labels_and_folder(tmp_path: Path) -> None:
         evaluate_dataset(None, tmp_path / "nope")  # type: ignore[arg-type]
 
 
+def test_hangul_image_names_match_in_either_unicode_form(tmp_path: Path) -> None:
+    import unicodedata
+
+    from gatekeeper.services.evaluation import image_path
+
+    name = "P1_33하6580.jpg"
+    decomposed = unicodedata.normalize("NFD", name)
+    assert decomposed != name
+    (tmp_path / decomposed).write_bytes(b"x")  # as unzipped from a Mac
+    assert image_path(tmp_path, name) == tmp_path / decomposed
+    assert image_path(tmp_path, "none.jpg") == tmp_path / "none.jpg"
+
+
 def test_load_image_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="image not found"):
         load_image(tmp_path / "none.jpg")

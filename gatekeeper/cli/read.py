@@ -76,15 +76,13 @@ def run(args: argparse.Namespace) -> int:
     recognizer, _version = make_recognizer(args)
     failed = 0
     for path in args.images:
+        line: dict[str, Any] = {"image": str(path), "plates": []}
         try:
             image = load_image(path)
-            observations = recognizer.recognize(image)
+            line["plates"] = [observation_json(o) for o in recognizer.recognize(image)]
         except ValueError as exc:
             failed += 1
             print(f"gatekeeper read: {exc}", file=sys.stderr)
-            line = {"image": str(path), "plates": [], "error": str(exc)}  # still one line per image
-            print(json.dumps(line, ensure_ascii=False), flush=True)
-            continue
-        line = {"image": str(path), "plates": [observation_json(o) for o in observations]}
+            line["error"] = str(exc)  # still one line per image
         print(json.dumps(line, ensure_ascii=False), flush=True)
     return 1 if failed else 0

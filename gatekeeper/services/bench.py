@@ -17,7 +17,7 @@ import numpy as np
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings
 from gatekeeper.pipeline.runner import CameraRunner
-from gatekeeper.pipeline.sources import SourceError, open_source, probe_video
+from gatekeeper.pipeline.sources import SourceError, open_source, probe_video, source_kind
 from gatekeeper.pipeline.types import FrameResult, PlatePass
 from gatekeeper.services.runtime import Models, ensure_demo_video, load_models, make_pipeline
 
@@ -106,7 +106,7 @@ def resolve_bench_source(source: str, paths: AppPaths) -> Path:
     """``demo`` -> the cached demo video; else the video file, checked (clear error if unreadable)."""
     if source == DEMO_SOURCE:
         return ensure_demo_video(paths)
-    if "://" in source or source.strip().isdigit():
+    if source_kind(source) != "file":
         raise SourceError(f"bench runs on a video file or 'demo', not on a live camera ({source}): record a minute "
                           "of the camera to a file (for example: ffmpeg -rtsp_transport tcp -i URL -t 60 -c copy "
                           "camera.mp4) and bench that file")

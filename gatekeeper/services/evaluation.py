@@ -2,8 +2,9 @@
 
 A folder holds images and ``labels.csv`` (``image,plate,x1,y1,x2,y2``; one row per plate; box empty when
 unknown). A row with a box and no text is a plate that cannot be read (it counts for detection only); a row
-with neither is an image without plates (its boxes count against detection precision). :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over
-(recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
+with neither is an image without plates (its boxes count against detection precision).
+:func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over (recogniser, rows)
+that the retraining champion/challenger comparison reuses. The metric helpers are pure.
 Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
 

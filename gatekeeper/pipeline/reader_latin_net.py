@@ -45,18 +45,20 @@ for _layout in latin_formats.LATIN_FORMATS:  # same length: a fit swaps look-ali
 
 
 def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
-                rows: Sequence[CharRow] | None = None) -> list[np.ndarray]:
+                rows: Sequence[CharRow] | None = None, rest: bool = False) -> list[np.ndarray]:
     """Network inputs for one crop: the whole crop, its main character row when one is found (state
     names, stickers and dealer frames left out), that row's band across the whole width, the crop cut a
     little tighter (:data:`INSETS`), and the crop with a margin added; reads of a real plate swing with the
-    box, so the views vote. ``quick``: the first two only. ``rows``: the crop's :func:`find_rows`, when
-    already known."""
+    box, so the views vote. ``quick``: the first two only; ``rest``: all but those (the full read after a
+    quick one). ``rows``: the crop's :func:`find_rows`, when already known."""
     grey = to_grey(crop)
     h, w = grey.shape[:2]
-    lines = [line_image(grey, ONE_LINE, height, width)]
     box = next((r.box for r in (find_rows(grey) if rows is None else rows) if r.main), None)
-    if box is not None:
-        lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
+    lines = []
+    if not rest:
+        lines.append(line_image(grey, ONE_LINE, height, width))
+        if box is not None:
+            lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
     if quick:
         return lines
     if box is not None:  # keeps a first or last character the row finder missed (a Californian "4" by the frame)
@@ -203,7 +205,7 @@ class LatinNetReader(CtcNetwork):
         two = self.two_line_read(draft.grey, draft.rows)
         if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
             return two
-        rest = latin_lines(draft.grey, self.img_h, self.img_w, rows=draft.rows)[len(draft.reads):]
+        rest = latin_lines(draft.grey, self.img_h, self.img_w, rows=draft.rows, rest=True)
         return pick(draft.reads + (self._reads(self.line_probs(rest)) if rest else []))
 
     def read(self, crop: np.ndarray) -> PlateRead | None:

@@ -214,7 +214,11 @@ def test_missing_weights_give_a_clear_error(tmp_path) -> None:
 
 def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_read(latin_reader) -> None:
     plate = LatinPlateRenderer(seed=4).render(style="us")
-    assert len(latin_lines(plate.image, 32, 160, quick=True)) == 2
+    quick = latin_lines(plate.image, 32, 160, quick=True)
+    assert len(quick) == 2
+    # the full read's remaining views are the full list's others, without making the quick two again
+    full, rest = latin_lines(plate.image, 32, 160), latin_lines(plate.image, 32, 160, rest=True)
+    assert len(rest) == len(full) - 2 and all(np.array_equal(a, b) for a, b in zip(quick + rest, full, strict=True))
     asked: list[str] = []
 
     class Spy(LatinNetReader):

@@ -40,11 +40,12 @@ def format_summary(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from gatekeeper.cli.read import make_recognizer
-    from gatekeeper.services.evaluation import evaluate_dataset, read_labels
+    from gatekeeper.dataset.labels import read_labels
+    from gatekeeper.services.evaluation import evaluate_dataset
 
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    read_labels(args.directory / "labels.csv")  # fail fast, before loading models
+    read_labels(args.directory / "labels.csv", [])  # fail fast, before loading models
     recognizer, version = make_recognizer(args)
 
     def progress(i: int, n: int, name: str) -> None:
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
         args.json.write_text(text + "\n", encoding="utf-8")
     print(text)
     print(format_summary(report), file=sys.stderr)
+    for warning in report.get("label_warnings", []):
+        print(f"gatekeeper eval: {warning}", file=sys.stderr)
     for err in report.get("errors", []):
         print(f"gatekeeper eval: {err['error']}", file=sys.stderr)
     return 0

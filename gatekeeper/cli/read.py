@@ -71,7 +71,7 @@ def observation_json(obs: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gatekeeper.services.evaluation import load_image
+    from gatekeeper.dataset.labels import load_image
 
     recognizer, _version = make_recognizer(args)
     failed = 0

@@ -1,8 +1,7 @@
 """Evaluating the recogniser on a labelled folder: plate accuracy, CER, detection recall/precision, latency.
 
-A folder holds images and ``labels.csv`` (``image,plate,x1,y1,x2,y2``; one row per plate; box empty when
-unknown). A row with a box and no text is a plate that cannot be read (it counts for detection only); a row
-with neither is an image without plates (its boxes count against detection precision).
+A folder holds images and ``labels.csv`` (read by :mod:`gatekeeper.dataset.labels`). A plate without text
+counts for detection only; an image without plates counts its boxes against detection precision.
 :func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over (recogniser, rows)
 that the retraining champion/challenger comparison reuses. The metric helpers are pure.
 Latency is the time of ``recognize(image)`` alone (image decoding excluded).
@@ -10,19 +9,17 @@ Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 
 from __future__ import annotations
 
-import csv
 import logging
 import statistics
 import time
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-import cv2
 import numpy as np
 
+from gatekeeper.dataset.labels import LabelRow, LabelsError, group_rows, image_path, load_image, read_labels
 from gatekeeper.domain.plates import is_korean, normalize_plate, plate_format
 from gatekeeper.domain.text import edit_distance as levenshtein
 from gatekeeper.domain.types import Box
@@ -36,37 +33,12 @@ IOU_THRESHOLD = 0.5  # detection recall/precision
 # correct reads; ``plate_accuracy_iou50`` is the figure with IoU 0.5 matching.
 LOOSE_IOU = 0.1
 TEXT_MATCH_IOU = LOOSE_IOU
-LABEL_COLUMNS = ("image", "plate", "x1", "y1", "x2", "y2")
-
-
-class LabelsError(ValueError):
-    """A labels.csv that cannot be used, with the file and line at fault."""
 
 
 class ImageRecognizer(Protocol):
     """What evaluation needs: ``recognize(image) -> list[PlateObservation]``."""
 
     def recognize(self, image: np.ndarray) -> list[Any]: ...
-
-
-@dataclass(frozen=True)
-class LabelRow:
-    """One labelled plate: image path (relative to the folder), plate text, box when known. No text: a plate
-    nobody could read (with a box) or, with no box either, an image without plates."""
-
-    image: str
-    plate: str
-    box: Box | None = None
-
-    @property
-    def readable(self) -> bool:
-        """A plate with its text: scored for accuracy."""
-        return bool(normalize_plate(self.plate))
-
-    @property
-    def no_plate(self) -> bool:
-        """The row of an image without plates."""
-        return not self.readable and self.box is None
 
 
 @dataclass(frozen=True)
@@ -95,73 +67,6 @@ class Match:
     @property
     def correct(self) -> bool:
         return self.predicted_text == normalize_plate(self.label.plate)
-
-
-# ---------------------------------------------------------------------------------------------- labels
-
-
-def read_labels(path: Path) -> list[LabelRow]:
-    """Parse ``labels.csv``; raises :class:`LabelsError` naming the line for anything malformed."""
-    path = Path(path)
-    if not path.is_file():
-        raise LabelsError(f"{path}: labels file not found (expected image,plate,x1,y1,x2,y2)")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LabelsError(f"{path}: not UTF-8 text ({exc})") from exc
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in reader.fieldnames or []]
-    missing = [c for c in LABEL_COLUMNS if c not in header]
-    if missing:
-        raise LabelsError(f"{path}: header must be {','.join(LABEL_COLUMNS)}; missing {', '.join(missing)}")
-    reader.fieldnames = header
-    rows = []
-    for line_no, raw in enumerate(reader, start=2):
-        rec = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(rec.values()):
-            continue
-        rows.append(_label_row(path, line_no, rec))
-    return rows
-
-
-def _label_row(path: Path, line_no: int, rec: dict[str, str]) -> LabelRow:
-    where = f"{path}:{line_no}"
-    if not rec.get("image"):
-        raise LabelsError(f"{where}: empty image column")
-    coords = [rec.get(c, "") for c in LABEL_COLUMNS[2:]]
-    if not any(coords):
-        return LabelRow(rec["image"], rec.get("plate", ""))
-    if not all(coords):
-        raise LabelsError(f"{where}: box must have all of x1,y1,x2,y2 or none (got {coords})")
-    try:
-        x1, y1, x2, y2 = (float(c) for c in coords)
-    except ValueError as exc:
-        raise LabelsError(f"{where}: box coordinates must be numbers ({exc})") from exc
-    if x2 <= x1 or y2 <= y1:
-        raise LabelsError(f"{where}: box has no area (x2 must exceed x1 and y2 exceed y1): {coords}")
-    return LabelRow(rec["image"], rec.get("plate", ""), Box(x1, y1, x2, y2))
-
-
-def group_rows(rows: Iterable[LabelRow]) -> dict[str, list[LabelRow]]:
-    """Rows per image, in first-appearance order."""
-    groups: dict[str, list[LabelRow]] = {}
-    for row in rows:
-        groups.setdefault(row.image, []).append(row)
-    return groups
-
-
-def load_image(path: Path) -> np.ndarray:
-    """Read an image as BGR (works with non-ASCII paths); ``ValueError`` when missing or corrupt."""
-    path = Path(path)
-    if path.is_dir():
-        raise ValueError(f"{path}: is a folder, not an image")
-    if not path.is_file():
-        raise ValueError(f"{path}: image not found")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise ValueError(f"{path}: not a readable image")
-    return image
 
 
 # --------------------------------------------------------------------------------------------- metrics
@@ -316,18 +221,6 @@ def predictions_from(observations: Iterable[Any]) -> list[Prediction]:
     return out
 
 
-def image_path(root: Path, name: str) -> Path:
-    """``root / name``, or the same name in the other Unicode normal form when only that exists (Hangul file
-    names written on macOS are decomposed, a labels.csv typed elsewhere is not)."""
-    path = root / name
-    if not path.exists():
-        for form in ("NFC", "NFD"):
-            other = root / unicodedata.normalize(form, name)
-            if other.exists():
-                return other
-    return path
-
-
 def evaluate_rows(
     recognizer: ImageRecognizer,
     rows: Sequence[LabelRow],
@@ -339,7 +232,8 @@ def evaluate_rows(
 ) -> dict[str, Any]:
     """Run ``recognizer`` on every labelled image under ``root`` and return the metrics dict.
 
-    An unreadable image is reported (``failed_images``, ``errors``) and its plates count as missed.
+    An unreadable image, or one the recogniser fails on, is reported (``failed_images``, ``errors``) and its
+    plates count as missed.
     """
     groups = list(group_rows(rows).items())
     if limit is not None:
@@ -357,13 +251,16 @@ def evaluate_rows(
 
 
 def evaluate_dataset(recognizer: ImageRecognizer, directory: Path, **kwargs: Any) -> dict[str, Any]:
-    """Read ``directory/labels.csv`` and evaluate (see :func:`evaluate_rows` for the keyword options)."""
+    """Read ``directory/labels.csv`` and evaluate (see :func:`evaluate_rows` for the keyword options); the
+    report's ``label_warnings`` lists the label rows whose box could not be used."""
     directory = Path(directory)
     if not directory.is_dir():
         raise LabelsError(f"{directory}: evaluation folder not found")
-    rows = read_labels(directory / "labels.csv")
+    warnings: list[str] = []
+    rows = read_labels(directory / "labels.csv", warnings)
     report = evaluate_rows(recognizer, rows, directory, **kwargs)
     report["dataset"] = str(directory)
+    report["label_warnings"] = warnings
     return report
 
 
@@ -381,7 +278,13 @@ def _evaluate_image(
         result["matches"] = [Match(lab, None) for lab in _readable(labels)]
         return result
     start = time.perf_counter()
-    observations = recognizer.recognize(image)
+    try:
+        observations = recognizer.recognize(image)
+    except Exception as exc:  # noqa: BLE001 - one image the recogniser fails on must not stop the whole run
+        log.exception("%s: recognition failed", path)
+        result["error"] = f"{path}: recognition failed ({type(exc).__name__}: {exc})"
+        result["matches"] = [Match(lab, None) for lab in _readable(labels)]
+        return result
     result["latency_ms"] = (time.perf_counter() - start) * 1000.0
     result["read_ms"] = list(getattr(recognizer, "read_ms", None) or [])
     result["predictions"] = predictions_from(observations)

@@ -7,7 +7,6 @@ own, and the app's detection recall at conf ``--conf`` on the same split), laten
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import math
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from gatekeeper.dataset.composite import yolo_label_box
+from gatekeeper.dataset.labels import image_path, load_image, read_labels
 from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.detector import YoloPlateDetector
 
@@ -28,14 +28,12 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def labelled_boxes(folder: Path) -> dict[str, list[Box]]:
-    """image path -> true plate boxes from ``labels.csv`` (image,plate,x1,y1,x2,y2); unboxed rows skipped."""
+    """image path -> true plate boxes from ``labels.csv`` (:func:`gatekeeper.dataset.labels.read_labels`);
+    unboxed rows skipped."""
     boxes: dict[str, list[Box]] = {}
-    with open(folder / "labels.csv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if not (row.get("x1") or "").strip():
-                continue
-            box = Box(*(float(row[k]) for k in ("x1", "y1", "x2", "y2")))
-            boxes.setdefault(row["image"], []).append(box)
+    for row in read_labels(folder / "labels.csv"):
+        if row.box is not None:
+            boxes.setdefault(row.image, []).append(row.box)
     return boxes
 
 
@@ -80,15 +78,14 @@ def detection_recall(
 
     ``truth`` (image name under ``folder`` -> boxes) defaults to ``folder/labels.csv``.
     """
-    import cv2
-
     truth = labelled_boxes(folder) if truth is None else truth
     hits = total = extra = loose = contained = 0
     missed: list[str] = []
     for name, boxes in sorted(truth.items()):
-        img = cv2.imdecode(np.fromfile(str(folder / name), np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
-            log.warning("cannot read %s", folder / name)
+        try:
+            img = load_image(image_path(folder, name))
+        except ValueError as exc:
+            log.warning("%s", exc)
             continue
         dets = detector.detect(img)
         used: set[int] = set()

@@ -7,17 +7,15 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from gatekeeper.domain.types import Box
+from gatekeeper.dataset.labels import image_path, load_image, read_labels
 from gatekeeper.pipeline.recognizer import crop_plate
 from gatekeeper.pipeline.types import PlateReader
 
@@ -35,17 +33,18 @@ class CropEval:
 
 
 def labelled_crops(folder: Path, margin: float = 0.08) -> list[tuple[np.ndarray, str]]:
-    """The boxed plates of an eval set, cropped like the recognizer crops detections."""
+    """The boxed plates of an eval set, cropped like the recognizer crops detections (rows without a box or
+    text, and images that cannot be read, are skipped)."""
     out = []
-    with open(folder / "labels.csv", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if not row.get("x1"):
-                continue
-            img = cv2.imdecode(np.fromfile(str(folder / row["image"]), np.uint8), cv2.IMREAD_COLOR)
-            if img is None:
-                continue
-            box = Box(*(float(row[k]) for k in ("x1", "y1", "x2", "y2")))
-            out.append((np.ascontiguousarray(crop_plate(img, box, margin)), row["plate"]))
+    for row in read_labels(folder / "labels.csv"):
+        if row.box is None or not row.readable:
+            continue
+        try:
+            img = load_image(image_path(folder, row.image))
+        except ValueError as exc:
+            log.warning("%s", exc)
+            continue
+        out.append((np.ascontiguousarray(crop_plate(img, row.box, margin)), row.plate))
     return out
 
 

@@ -40,10 +40,13 @@ def test_eval_without_labels_is_a_clear_error(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_eval_with_malformed_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (tmp_path / "labels.csv").write_text("image,plate,x1,y1,x2,y2\na.jpg,12가3456,5,5,1,1\n", encoding="utf-8")
+    (tmp_path / "labels.csv").write_text("image,plate,x1,y1,x2,y2\n,12가3456,5,5,1,1\n", encoding="utf-8")
     assert main(["eval", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert "labels.csv:2" in err and "no area" in err
+    assert "labels.csv:2" in err and "empty image" in err
+    (tmp_path / "labels.csv").write_text("file,text\na.jpg,12가3456\n", encoding="utf-8")
+    assert main(["eval", str(tmp_path)]) == 2
+    assert "header must be image,plate,x1,y1,x2,y2; missing image, plate" in capsys.readouterr().err
 
 
 def test_eval_limit_must_be_positive(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,3 +151,29 @@ def test_eval_runs_on_kr_dev(models_ready: None, shared_data: Path, tmp_path: Pa
     report = json.loads(out_json.read_text(encoding="utf-8"))
     assert REPORT_KEYS <= set(report)
     assert report["images"] == 14 and report["plates"] == 14 and report["failed_images"] == 0
+
+
+@pytest.mark.slow
+def test_eval_reads_labels_as_a_spreadsheet_on_windows_wrote_them(
+    models_ready: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``;`` separators, a header in capitals, backslash paths, a bare file name for an image under
+    ``images/``, corners the other way round, and a box that cannot be used: every image is evaluated, and
+    the bad box is reported with its line."""
+    texts = _fixture_set(tmp_path)
+    rows = [line.split(",") for line in (tmp_path / "labels.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    rows[0][0] = rows[0][0].replace("/", "\\")
+    rows[1][0] = rows[1][0].removeprefix("images/")
+    rows[1][2:] = ["0", "0", "0", "0"]
+    rows[2][2:] = rows[2][4:] + rows[2][2:4]
+    (tmp_path / "labels.csv").write_text("\n".join(";".join(r) for r in [["IMAGE", "Plate", "X1", "Y1", "X2", "Y2"],
+                                                                       *rows]) + "\n", encoding="utf-8")
+    out_json = tmp_path / "report.json"
+    assert main(["eval", str(tmp_path), "--json", str(out_json), "--details", "--device", "cpu"]) == 0
+    report = json.loads(out_json.read_text(encoding="utf-8"))
+    assert report["failed_images"] == 0 and report["images"] == report["plates"] == len(texts)
+    assert [d["plates"][0]["truth"] for d in report["details"]] == texts
+    assert report["detection_images"] == 1  # the scene's box, its corners put in order
+    assert [w.split(": ", 1)[0] for w in report["label_warnings"]] == [f"{tmp_path / 'labels.csv'}:3"]
+    assert "box has no area" in capsys.readouterr().err
+

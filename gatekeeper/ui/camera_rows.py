@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings
 from gatekeeper.domain.types import Lane
+from gatekeeper.pipeline import sources
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,11 @@ _URL_RE = re.compile(r"^(rtsp|rtsps|http|https)://\S+$", re.IGNORECASE)
 
 
 def source_kind(source: str) -> str:
-    """Classify a camera source string as usb/url/file/demo."""
-    s = source.strip()
-    if s == DEMO_SOURCE:
+    """Classify a camera source string as usb/url/file (as the camera workers do,
+    :func:`gatekeeper.pipeline.sources.source_kind`) or demo."""
+    if source.strip() == DEMO_SOURCE:
         return KIND_DEMO
-    if s.isdigit():
-        return KIND_USB
-    if "://" in s:
-        return KIND_URL
-    return KIND_FILE
+    return {"usb": KIND_USB, "stream": KIND_URL}.get(sources.source_kind(source), KIND_FILE)
 
 
 class CameraRow(QWidget):

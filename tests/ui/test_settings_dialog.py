@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QWidget
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import CameraSettings, Settings
 from gatekeeper.domain.types import Lane
-from gatekeeper.ui.camera_rows import KIND_FILE, KIND_URL, KIND_USB
+from gatekeeper.ui.camera_rows import KIND_DEMO, KIND_FILE, KIND_URL, KIND_USB
 from gatekeeper.ui.settings_dialog import MAX_CAMERAS, SettingsDialog
 
 
@@ -130,3 +130,12 @@ def test_cancel_returns_the_original(qtbot) -> None:
     dialog.device_combo.setCurrentIndex(dialog.device_combo.findData("cuda"))
     dialog.reject()
     assert dialog.settings() == original
+
+
+def test_saved_cameras_open_as_the_kind_of_source_they_are(qtbot) -> None:
+    cameras = [CameraSettings(name="USB", source="1"), CameraSettings(name="IP", source="rtsp://10.0.0.5/s"),
+               CameraSettings(name="File", source="/srv/gate.mp4"), CameraSettings(name="Demo", source="demo")]
+    dialog = SettingsDialog(Settings(cameras=cameras))
+    qtbot.addWidget(dialog)
+    assert [row.kind() for row in dialog.camera_rows] == [KIND_USB, KIND_URL, KIND_FILE, KIND_DEMO]
+    assert [row.source() for row in dialog.camera_rows] == [c.source for c in cameras]

@@ -53,6 +53,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         fallback_confidence=settings.detector.still_fallback_confidence,
         max_imgsz=settings.detector.still_max_imgsz,
         unsure_min_score=settings.detector.still_unsure_min_score,
+        fine_max_imgsz=settings.detector.still_fine_max_imgsz,
     )
     return recognizer, str(getattr(models, "version", ""))
 

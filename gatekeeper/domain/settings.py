@@ -54,6 +54,9 @@ class DetectorSettings(_Strict):
     still_max_imgsz: int | None = Field(default=640, ge=64, le=1280)
     # still images: a box (not the best) scored under this is reported only when read as a sure plate
     still_unsure_min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # still images (from ~800 px) are detected again at their long side / 2, up to this input, when that is
+    # 1.25x the first look's or more: small plates in street and traffic-camera frames; null: no finer look
+    still_fine_max_imgsz: int | None = Field(default=1280, ge=64, le=1920)
 
 
 class ReaderSettings(_Strict):

@@ -13,7 +13,7 @@ import numpy as np
 from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.tracker import dedupe_detections
+from gatekeeper.pipeline.tracker import containment, dedupe_detections
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,10 @@ WHOLE_IMAGE_MAX_SIDE = 640  # larger images are scenes, not plate crops
 WHOLE_IMAGE_ASPECT = (1.5, 6.0)
 LARGE_CROP_MIN_ASPECT = 2.5  # wider than 16:9 and 21:9 pictures: a large image this wide is a plate crop
 STILL_DOWNSCALE = 3.0  # a still image is detected at an input no smaller than its long side / this
+FINE_DOWNSCALE = 2.0  # a large still image is looked at again at its long side / this (small plates)
+FINE_GAIN = 1.25  # ... when that input is at least this much larger than the first look's
 PLATE_LIKE_CONFIDENCE = 0.7  # a weakly scored box is reported when read as a plate at least this confidently
+FINE_SURE = 0.95  # a box only the fine look found is reported when its read is a valid plate this confident
 
 
 def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
@@ -80,6 +83,11 @@ def checked(read: PlateRead | None) -> PlateRead | None:
     return grammar_checked(read)
 
 
+def _same_plate(a: Box, b: Box) -> bool:
+    """Two boxes of one plate (as the two looks of a still image box it)."""
+    return a.iou(b) >= 0.3 or containment(a, b) >= 0.6
+
+
 def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> PlateRead | None:
     """Upscale if small, read, grammar-check; ``None`` when the reader finds nothing."""
     if crop.size == 0:
@@ -106,7 +114,12 @@ class Recognizer:
     best one read as a sure plate is kept (a dark or foggy frame scores its plate low). With ``max_imgsz``
     a large image is detected at a larger input than the detector's own (its long side / ``STILL_DOWNSCALE``,
     at most ``max_imgsz``): a plate 150 px wide in a 1920 px street photo is 25 px at the 320 input, too
-    small to be found. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
+    small to be found. With ``fine_max_imgsz`` a large image is also detected at its long side /
+    ``FINE_DOWNSCALE`` (at most ``fine_max_imgsz``): a plate 80 px wide in a 1920 px traffic-camera frame is 27
+    px at the first look's 640 input, 40 px at 960. The two looks' boxes are pooled (of two boxes of one plate
+    the better-scored is kept); a box only the fine look found is reported only when read as a valid plate
+    at ``FINE_SURE`` or more (at that size the detector also finds lettering and texture), unless it is the
+    best-scored box. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
     only when its read is plate-like (valid, ``PLATE_LIKE_CONFIDENCE``, a Korean plate or a common Latin
     layout): bumpers, badges and signs read as garbage are left out.
     """
@@ -123,8 +136,10 @@ class Recognizer:
         fallback_confidence: float | None = None,
         max_imgsz: int | None = None,
         unsure_min_score: float = 0.0,
+        fine_max_imgsz: int | None = None,
     ) -> None:
         self.detector = detector
+        self.fine_max_imgsz = fine_max_imgsz
         self.fallback_confidence = fallback_confidence
         self.max_imgsz = max_imgsz
         self.unsure_min_score = unsure_min_score
@@ -171,7 +186,10 @@ class Recognizer:
             whole = self._read_whole(image)
             if self._sure(whole.read):
                 return [whole]
-        detections = dedupe_detections(self._detect(image)) if self.detector is not None else []
+        coarse = self._detect(image) if self.detector is not None else []
+        fine = self._fine_look(image)
+        detections = dedupe_detections(coarse + fine)
+        alone = [d for d in fine if not any(_same_plate(d.box, c.box) for c in coarse)]  # what only it saw
         if not detections:
             found = self._second_look(image)
             if not found and whole is None and plate_aspect(image):  # a large crop nothing was found in
@@ -181,7 +199,11 @@ class Recognizer:
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
             read, crop = self.read_box(image, det.box)
-            if i == 0 or det.score >= self.unsure_min_score or self._plate_like(read, PLATE_LIKE_CONFIDENCE):
+            if any(det is d for d in alone):
+                keep = i == 0 or self._plate_like(read, FINE_SURE, any_layout=True)
+            else:
+                keep = i == 0 or det.score >= self.unsure_min_score or self._plate_like(read, PLATE_LIKE_CONFIDENCE)
+            if keep:
                 out.append(PlateObservation(detection=det, track_id=len(out), read=read, crop=crop.copy()))
         return out
 
@@ -194,6 +216,22 @@ class Recognizer:
         size = int(min(self.max_imgsz, max(own, want)))
         return size if size != own else None
 
+    def fine_size(self, image: np.ndarray) -> int | None:
+        """The fine look's detector input for ``image``: None when it would not see plates much larger than
+        the first look (a small image) or is switched off (``fine_max_imgsz`` None)."""
+        own = getattr(self.detector, "imgsz", None)
+        if self.fine_max_imgsz is None or own is None:
+            return None
+        first = self.input_size(image) or own
+        size = int(min(self.fine_max_imgsz, 32 * math.ceil(max(image.shape[:2]) / FINE_DOWNSCALE / 32)))
+        return size if size >= first * FINE_GAIN else None
+
+    def _fine_look(self, image: np.ndarray) -> list[Detection]:
+        size = self.fine_size(image)
+        if self.detector is None or size is None:
+            return []
+        return self.detector.detect(image, imgsz=size)  # type: ignore[call-arg]
+
     def _detect(self, image: np.ndarray, confidence: float | None = None) -> list[Detection]:
         assert self.detector is not None
         size = self.input_size(image)
@@ -205,13 +243,14 @@ class Recognizer:
         return read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text)
 
     @staticmethod
-    def _plate_like(read: PlateRead | None, min_confidence: float) -> bool:
-        """A valid read at least this confident that is a Korean plate, or a common Latin layout of five or
-        more characters (not a sign, a badge or a texture: noise reads as short letter runs)."""
+    def _plate_like(read: PlateRead | None, min_confidence: float, any_layout: bool = False) -> bool:
+        """A valid read at least this confident that is a Korean plate, or a Latin read of five or more
+        characters in a common layout (``any_layout``: in any; not a sign, a badge or a texture: noise reads as
+        short letter runs)."""
         if read is None or read.confidence < min_confidence or not plates.is_valid_plate(read.text):
             return False
         text = read.text
-        return plates.is_korean(text) or (fits_format(text) and len(text) >= 5)
+        return plates.is_korean(text) or ((any_layout or fits_format(text)) and len(text) >= 5)
 
     def _read_whole(self, image: np.ndarray) -> PlateObservation:
         """The whole image read as one plate."""

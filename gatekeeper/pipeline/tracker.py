@@ -188,7 +188,7 @@ def _match_score(track: Box, det: Box, iou_match: float, gap_s: float = 0.0) -> 
     return 0.0
 
 
-def _containment(a: Box, b: Box) -> float:
+def containment(a: Box, b: Box) -> float:
     """Share of the smaller box covered by the other."""
     iw = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
     ih = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
@@ -200,7 +200,7 @@ def dedupe_detections(detections: list[Detection], max_containment: float = 0.6)
     """Drop a detection mostly inside a better one (one line of a two-line plate, a plate-in-plate box)."""
     kept: list[Detection] = []
     for d in sorted(detections, key=lambda d: -d.score):
-        if all(_containment(d.box, k.box) < max_containment for k in kept):
+        if all(containment(d.box, k.box) < max_containment for k in kept):
             kept.append(d)
     return kept
 

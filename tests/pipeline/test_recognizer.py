@@ -173,6 +173,34 @@ def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, stop_
     assert obs and obs[0].read is not None and obs[0].read.text == plate
 
 
+@pytest.mark.slow
+def test_a_far_plate_in_a_traffic_camera_frame_is_found_by_the_fine_look(models, stop_frame) -> None:  # noqa: ANN001
+    """A demo frame in a canvas six times its size: at the first look's 640 input the plate is a few pixels
+    wide and lost; the fine look (the long side / 2, at most 1280) finds and reads it."""
+    frame, plate = stop_frame
+    h, w = frame.shape[:2]
+    big = cv2.copyMakeBorder(frame, 0, 5 * h, 0, 5 * w, cv2.BORDER_CONSTANT, value=(90, 90, 90))
+    assert Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big) == []
+    rec = Recognizer(models.detector, models.reader, max_imgsz=640, fine_max_imgsz=1280)
+    assert rec.fine_size(big) == 1280
+    obs = rec.recognize(big)
+    assert obs and obs[0].read is not None and obs[0].read.text == plate
+
+
+def test_the_fine_look_is_only_for_images_it_sees_larger() -> None:
+    class Sized:
+        imgsz = 320
+
+    rec = Recognizer(Sized(), reader=None, max_imgsz=640, fine_max_imgsz=1280)  # type: ignore[arg-type]
+    assert rec.fine_size(np.zeros((1080, 1920, 3), np.uint8)) == 960  # first look 640
+    assert rec.fine_size(np.zeros((2160, 3840, 3), np.uint8)) == 1280
+    assert rec.fine_size(np.zeros((900, 1200, 3), np.uint8)) == 608  # first look 416
+    assert rec.fine_size(np.zeros((480, 640, 3), np.uint8)) is None  # 320 both: nothing gained
+    assert rec.fine_size(np.zeros((416, 416, 3), np.uint8)) is None
+    off = Recognizer(Sized(), reader=None, max_imgsz=640)  # type: ignore[arg-type]
+    assert off.fine_size(np.zeros((2160, 3840, 3), np.uint8)) is None
+
+
 class FixedDetector:
     """Always the same boxes (a stand-in for the detector: what is tested here is what is kept)."""
 
@@ -205,6 +233,41 @@ def test_weak_boxes_are_reported_only_when_read_as_a_plate(models) -> None:  # n
     kept = Recognizer(detector, models.reader, unsure_min_score=0.5).recognize(scene)
     assert [o.detection for o in kept] == [top, weak_plate]  # the best box, and the weak one read as a plate
     assert kept[1].read is not None and kept[1].read.text == text
+
+
+class LookDetector(FixedDetector):
+    """Other boxes at the fine look's input than at the first look's."""
+
+    def __init__(self, first: list, fine: list, fine_size: int) -> None:  # noqa: ANN001
+        super().__init__(first)
+        self.fine, self.fine_size = fine, fine_size
+
+    def detect(self, frame: np.ndarray, confidence: float | None = None, imgsz: int | None = None) -> list:
+        return list(self.fine if imgsz == self.fine_size else self.detections)
+
+
+@pytest.mark.slow
+def test_boxes_only_the_fine_look_found_are_reported_only_when_read_as_a_sure_plate(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    rng = np.random.default_rng(4)
+    scene = rng.integers(70, 110, (1080, 1920, 3), dtype=np.uint8)
+    texts = []
+    for seed, (x, y) in ((21, (300, 700)), (22, (1500, 300))):
+        img, text = PlateRenderer(seed=seed).render(style=PlateStyle.WHITE_8)
+        scene[y:y + 52, x:x + 240] = cv2.resize(img, (240, 52))
+        texts.append(text)
+    first = Detection(Box(296, 696, 544, 756), 0.6)  # the near plate, loosely boxed
+    again = Detection(Box(299, 699, 541, 753), 0.8)  # the same plate, better boxed by the fine look
+    far = Detection(Box(1500, 300, 1740, 352), 0.4)  # a plate only the fine look found
+    noise = Detection(Box(800, 100, 950, 140), 0.7)  # texture only the fine look found, scored high
+    detector = LookDetector([first], [again, noise, far], fine_size=960)
+    rec = Recognizer(detector, models.reader, max_imgsz=640, unsure_min_score=0.5, fine_max_imgsz=1280)
+    kept = rec.recognize(scene)
+    assert [o.detection for o in kept] == [again, far]  # the better box of the near plate, the sure far one
+    assert [o.read.text if o.read else None for o in kept] == texts
+    assert [o.detection for o in Recognizer(detector, models.reader, max_imgsz=640).recognize(scene)] == [first]
 
 
 def test_large_images_count_as_plate_crops_only_when_wider_than_any_picture() -> None:

@@ -15,6 +15,7 @@ import logging
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -157,8 +158,26 @@ def image_path(root: Path, name: str) -> Path:
         if (root / candidate).exists():
             return root / candidate
     for candidate in dict.fromkeys(tried):
-        folder, wanted = (root / candidate).parent, Path(candidate).name.lower()
-        same = [p for p in folder.iterdir() if p.name.lower() == wanted] if folder.is_dir() else []
+        folder = (root / candidate).parent
+        same = _names_by_case(folder, _mtime(folder)).get(Path(candidate).name.lower(), ())
         if len(same) == 1:
             return same[0]
     return path
+
+
+def _mtime(folder: Path) -> float | None:
+    try:
+        return folder.stat().st_mtime
+    except OSError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _names_by_case(folder: Path, mtime: float | None) -> dict[str, tuple[Path, ...]]:
+    """The files of ``folder`` by their lower-case name, listed once per change of the folder (``mtime``):
+    a labels.csv whose every name differs in case from its file does not list the folder once per image."""
+    names: dict[str, tuple[Path, ...]] = {}
+    if mtime is not None and folder.is_dir():
+        for p in folder.iterdir():
+            names[p.name.lower()] = names.get(p.name.lower(), ()) + (p,)
+    return names

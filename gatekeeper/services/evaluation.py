@@ -267,15 +267,15 @@ def evaluate_dataset(recognizer: ImageRecognizer, directory: Path, **kwargs: Any
 def _evaluate_image(
     recognizer: ImageRecognizer, path: Path, name: str, labels: list[LabelRow]
 ) -> dict[str, Any]:
-    result: dict[str, Any] = {
+    result: dict[str, Any] = {  # as an image that failed: no predictions, every plate missed
         "image": name, "labels": labels, "predictions": [], "error": "", "latency_ms": None,
+        "matches": [Match(lab, None) for lab in _readable(labels)],
     }
     try:
         image = load_image(path)
     except ValueError as exc:
         log.warning("%s", exc)
         result["error"] = str(exc)
-        result["matches"] = [Match(lab, None) for lab in _readable(labels)]
         return result
     start = time.perf_counter()
     try:
@@ -283,7 +283,6 @@ def _evaluate_image(
     except Exception as exc:  # noqa: BLE001 - one image the recogniser fails on must not stop the whole run
         log.exception("%s: recognition failed", path)
         result["error"] = f"{path}: recognition failed ({type(exc).__name__}: {exc})"
-        result["matches"] = [Match(lab, None) for lab in _readable(labels)]
         return result
     result["latency_ms"] = (time.perf_counter() - start) * 1000.0
     result["read_ms"] = list(getattr(recognizer, "read_ms", None) or [])

@@ -27,6 +27,10 @@ FINE_DOWNSCALE = 2.0  # a large still image is looked at again at its long side 
 FINE_GAIN = 1.25  # ... when that input is at least this much larger than the first look's
 PLATE_LIKE_CONFIDENCE = 0.7  # a weakly scored box is reported when read as a plate at least this confidently
 FINE_SURE = 0.95  # a box only the fine look found is reported when its read is a valid plate this confident
+FINE_TILE_OVERLAP = 0.25  # the fine look's tiles of a huge image overlap by this share of their side
+FINE_MAX_TILES = 12  # more would be needed: the tiles are made larger (the image looked at coarser)
+SAME_SCALE = 0.3  # a box inside a box over 1 / this times as wide is not a part of it (a plate, a car)
+SEAM = 2  # px: a box this close to a tile's inner edge is cut by it (the neighbouring tile holds it whole)
 
 
 def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
@@ -84,8 +88,22 @@ def checked(read: PlateRead | None) -> PlateRead | None:
 
 
 def _same_plate(a: Box, b: Box) -> bool:
-    """Two boxes of one plate (as the two looks of a still image box it)."""
-    return a.iou(b) >= 0.3 or containment(a, b) >= 0.6
+    """Two boxes of one plate (as the two looks of a still image box it); not a plate and a box around its car."""
+    return a.iou(b) >= 0.3 or (containment(a, b) >= 0.6 and a.width >= SAME_SCALE * b.width)
+
+
+def fine_tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping tiles (x0, y0, x1, y1) of at most ``side`` px covering an ``h`` x ``w`` image: the image
+    itself when it fits, and never more than :data:`FINE_MAX_TILES` (larger tiles then)."""
+    def starts(length: int) -> list[int]:
+        if length <= side:
+            return [0]
+        n = math.ceil((length - side) / (side * (1 - FINE_TILE_OVERLAP))) + 1
+        return [int(v) for v in np.linspace(0, length - side, n).round()]
+
+    while len(starts(h)) * len(starts(w)) > FINE_MAX_TILES:
+        side = int(side * 1.25)
+    return [(x, y, min(w, x + side), min(h, y + side)) for y in starts(h) for x in starts(w)]
 
 
 def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> PlateRead | None:
@@ -188,7 +206,7 @@ class Recognizer:
                 return [whole]
         coarse = self._detect(image) if self.detector is not None else []
         fine = self._fine_look(image)
-        detections = dedupe_detections(coarse + fine)
+        detections = dedupe_detections(coarse + fine, same_scale=SAME_SCALE)
         alone = [d for d in fine if not any(_same_plate(d.box, c.box) for c in coarse)]  # what only it saw
         if not detections:
             found = self._second_look(image)
@@ -227,10 +245,26 @@ class Recognizer:
         return size if size >= first * FINE_GAIN else None
 
     def _fine_look(self, image: np.ndarray) -> list[Detection]:
+        """The fine look's boxes. An image more than ``FINE_DOWNSCALE`` times the largest input (a 4K traffic
+        frame) is looked at in overlapping tiles, each at that input, so that its small plates are not
+        shrunk further; a box cut by a tile's inner edge is left to the neighbouring tile."""
         size = self.fine_size(image)
         if self.detector is None or size is None:
             return []
-        return self.detector.detect(image, imgsz=size)  # type: ignore[call-arg]
+        h, w = image.shape[:2]
+        tiles = fine_tiles(h, w, int(size * FINE_DOWNSCALE))
+        if len(tiles) == 1:
+            return self.detector.detect(image, imgsz=size)  # type: ignore[call-arg]
+        found = []
+        for x0, y0, x1, y1 in tiles:
+            tile = np.ascontiguousarray(image[y0:y1, x0:x1])
+            for det in self.detector.detect(tile, imgsz=size):  # type: ignore[call-arg]
+                b = det.box
+                if ((x0 > 0 and b.x1 <= SEAM) or (x1 < w and b.x2 >= x1 - x0 - SEAM)
+                        or (y0 > 0 and b.y1 <= SEAM) or (y1 < h and b.y2 >= y1 - y0 - SEAM)):
+                    continue
+                found.append(Detection(Box(b.x1 + x0, b.y1 + y0, b.x2 + x0, b.y2 + y0), det.score))
+        return dedupe_detections(found, same_scale=SAME_SCALE)
 
     def _detect(self, image: np.ndarray, confidence: float | None = None) -> list[Detection]:
         assert self.detector is not None

@@ -196,11 +196,15 @@ def containment(a: Box, b: Box) -> float:
     return iw * ih / small if small > 0 else 0.0
 
 
-def dedupe_detections(detections: list[Detection], max_containment: float = 0.6) -> list[Detection]:
-    """Drop a detection mostly inside a better one (one line of a two-line plate, a plate-in-plate box)."""
+def dedupe_detections(detections: list[Detection], max_containment: float = 0.6,
+                      same_scale: float = 0.0) -> list[Detection]:
+    """Drop a detection mostly inside a better one (one line of a two-line plate, a plate-in-plate box); with
+    ``same_scale``, only when it is at least that share of the better one's width (a plate in a box around a
+    whole car, as a still image's coarse look makes, is kept)."""
     kept: list[Detection] = []
     for d in sorted(detections, key=lambda d: -d.score):
-        if all(containment(d.box, k.box) < max_containment for k in kept):
+        if all(containment(d.box, k.box) < max_containment or d.box.width < same_scale * k.box.width
+               for k in kept):
             kept.append(d)
     return kept
 

@@ -10,6 +10,7 @@ from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.recognizer import (
     Recognizer,
     crop_plate,
+    fine_tiles,
     grammar_checked,
     looks_like_plate_crop,
     upscale,
@@ -201,6 +202,43 @@ def test_the_fine_look_is_only_for_images_it_sees_larger() -> None:
     assert off.fine_size(np.zeros((2160, 3840, 3), np.uint8)) is None
 
 
+@pytest.mark.parametrize(("h", "w", "side", "count"), [
+    (1080, 1920, 1920, 1), (2160, 3840, 2560, 2), (4320, 7680, 2560, 8), (6000, 8000, 2560, 12), (20000, 400, 2560, 11),
+])
+def test_fine_tiles_cover_the_image_with_overlap(h: int, w: int, side: int, count: int) -> None:
+    tiles = fine_tiles(h, w, side)
+    assert len(tiles) == count
+    covered = np.zeros((h // 8, w // 8), np.uint8)
+    for x0, y0, x1, y1 in tiles:
+        assert 0 <= x0 < x1 <= w and 0 <= y0 < y1 <= h
+        covered[y0 // 8:y1 // 8, x0 // 8:x1 // 8] += 1
+    assert covered.min() >= 1
+    if count > 1:  # neighbours overlap by a quarter of a tile at least: a plate on a seam is whole in one
+        tile_w = tiles[0][2] - tiles[0][0]
+        xs = sorted({t[0] for t in tiles})
+        assert all(b - a <= 0.75 * tile_w + 1 for a, b in zip(xs, xs[1:]))
+
+
+@pytest.mark.slow
+def test_a_far_plate_in_an_8k_frame_is_found_by_the_tiled_fine_look(models, stop_frame) -> None:  # noqa: ANN001
+    """A demo frame at half size in a 7680x4320 canvas, across the seam of two tiles: one fine look at 1280
+    sees its plate shrunk six times and loses it; the fine look in tiles (each at 1280, the image halved)
+    finds it, once."""
+    frame, plate = stop_frame
+    frame = cv2.resize(frame, (frame.shape[1] // 2, frame.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    h, w = frame.shape[:2]
+    big = np.full((4320, 7680, 3), 90, np.uint8)
+    x, y = 2560 - w // 2, 2000
+    big[y:y + h, x:x + w] = frame
+    rec = Recognizer(models.detector, models.reader, max_imgsz=640, fine_max_imgsz=1280)
+    assert len(fine_tiles(*big.shape[:2], 2560)) == 8
+    found = [o for o in rec.recognize(big) if o.read is not None and o.read.text == plate]
+    assert len(found) == 1  # read once, though two tiles hold it
+    assert x < found[0].detection.box.x1 < found[0].detection.box.x2 < x + w
+    whole = models.detector.detect(big, imgsz=1280)  # the image looked at whole, at the same input
+    assert not any(d.box.iou(found[0].detection.box) > 0.3 for d in whole)
+
+
 class FixedDetector:
     """Always the same boxes (a stand-in for the detector: what is tested here is what is kept)."""
 
@@ -268,6 +306,25 @@ def test_boxes_only_the_fine_look_found_are_reported_only_when_read_as_a_sure_pl
     assert [o.detection for o in kept] == [again, far]  # the better box of the near plate, the sure far one
     assert [o.read.text if o.read else None for o in kept] == texts
     assert [o.detection for o in Recognizer(detector, models.reader, max_imgsz=640).recognize(scene)] == [first]
+
+
+@pytest.mark.slow
+def test_a_plate_the_fine_look_finds_inside_a_box_around_its_car_is_its_own_box(models) -> None:  # noqa: ANN001
+    """The first look boxes a whole car (a large, high-scored box); the fine look boxes the plate inside it.
+    The plate is not taken for a part of the car's box: it is kept, and read."""
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.random.default_rng(5).integers(70, 110, (1080, 1920, 3), dtype=np.uint8)
+    img, text = PlateRenderer(seed=23).render(style=PlateStyle.WHITE_8)
+    scene[700:752, 900:1140] = cv2.resize(img, (240, 52))
+    car = Detection(Box(500, 300, 1500, 1000), 0.8)
+    plate = Detection(Box(900, 700, 1140, 752), 0.45)
+    detector = LookDetector([car], [plate], fine_size=960)
+    rec = Recognizer(detector, models.reader, max_imgsz=640, unsure_min_score=0.5, fine_max_imgsz=1280)
+    kept = rec.recognize(scene)
+    assert [o.detection for o in kept] == [car, plate]
+    assert kept[1].read is not None and kept[1].read.text == text
 
 
 def test_large_images_count_as_plate_crops_only_when_wider_than_any_picture() -> None:

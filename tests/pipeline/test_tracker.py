@@ -169,6 +169,9 @@ def test_nested_detections_are_deduplicated() -> None:
     line = Detection(Box(105, 125, 195, 150), 0.6)  # the bottom line of a two-line plate
     other = Detection(Box(400, 100, 500, 150), 0.5)
     assert dedupe_detections([line, whole, other]) == [whole, other]
+    car = Detection(Box(0, 0, 600, 400), 0.95)  # a still image's coarse look boxing a whole car
+    assert dedupe_detections([line, whole, car]) == [car]
+    assert dedupe_detections([line, whole, car], same_scale=0.3) == [car, whole]  # the plate is no part of it
 
 
 def test_edit_distance() -> None:

@@ -40,20 +40,17 @@ def format_summary(report: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from gatekeeper.cli.read import make_recognizer
-    from gatekeeper.dataset.labels import read_labels
-    from gatekeeper.services.evaluation import evaluate_dataset
+    from gatekeeper.services.evaluation import evaluate_dataset, load_labelled_set
 
     if args.limit is not None and args.limit < 1:
         raise ValueError("--limit must be at least 1")
-    read_labels(args.directory / "labels.csv", [])  # fail fast, before loading models
+    labelled = load_labelled_set(args.directory)  # fail fast, before loading models
     recognizer, version = make_recognizer(args)
 
     def progress(i: int, n: int, name: str) -> None:
         log.debug("eval %d/%d %s", i + 1, n, name)
 
-    report = evaluate_dataset(
-        recognizer, args.directory, limit=args.limit, details=args.details, progress=progress
-    )
+    report = evaluate_dataset(recognizer, labelled, limit=args.limit, details=args.details, progress=progress)
     report["model_version"] = version
     text = json.dumps(report, ensure_ascii=False, indent=2)
     if args.json:

@@ -2,7 +2,7 @@
 
 A folder holds images and ``labels.csv`` (read by :mod:`gatekeeper.dataset.labels`). A plate without text
 counts for detection only; an image without plates counts its boxes against detection precision.
-:func:`evaluate_dataset` reads it and runs :func:`evaluate_rows`, a plain function over (recogniser, rows)
+:func:`evaluate_dataset` reads it (:func:`load_labelled_set`) and runs :func:`evaluate_rows`, a plain function over (recogniser, rows)
 that the retraining champion/challenger comparison reuses. The metric helpers are pure.
 Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
@@ -250,17 +250,34 @@ def evaluate_rows(
     return report
 
 
-def evaluate_dataset(recognizer: ImageRecognizer, directory: Path, **kwargs: Any) -> dict[str, Any]:
-    """Read ``directory/labels.csv`` and evaluate (see :func:`evaluate_rows` for the keyword options); the
-    report's ``label_warnings`` lists the label rows whose box could not be used."""
+@dataclass(frozen=True)
+class LabelledSet:
+    """A labelled folder's ``labels.csv`` as read: its rows, and a message per row whose box was unusable."""
+
+    directory: Path
+    rows: tuple[LabelRow, ...]
+    warnings: tuple[str, ...] = ()
+
+
+def load_labelled_set(directory: Path) -> LabelledSet:
+    """Read ``directory/labels.csv``; :class:`LabelsError` names what is wrong (read it before loading models:
+    a bad folder fails at once)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise LabelsError(f"{directory}: evaluation folder not found")
     warnings: list[str] = []
     rows = read_labels(directory / "labels.csv", warnings)
-    report = evaluate_rows(recognizer, rows, directory, **kwargs)
-    report["dataset"] = str(directory)
-    report["label_warnings"] = warnings
+    return LabelledSet(directory, tuple(rows), tuple(warnings))
+
+
+def evaluate_dataset(recognizer: ImageRecognizer, dataset: Path | LabelledSet, **kwargs: Any) -> dict[str, Any]:
+    """Evaluate on a labelled folder (its path, or as :func:`load_labelled_set` read it; see
+    :func:`evaluate_rows` for the keyword options); the report's ``label_warnings`` lists the label rows whose
+    box could not be used."""
+    labelled = dataset if isinstance(dataset, LabelledSet) else load_labelled_set(dataset)
+    report = evaluate_rows(recognizer, labelled.rows, labelled.directory, **kwargs)
+    report["dataset"] = str(labelled.directory)
+    report["label_warnings"] = list(labelled.warnings)
     return report
 
 

@@ -20,6 +20,7 @@ from gatekeeper.services.evaluation import (
     evaluate_dataset,
     evaluate_rows,
     levenshtein,
+    load_labelled_set,
     match_plates,
     percentile,
     summarize,
@@ -192,6 +193,20 @@ def test_a_recogniser_failing_on_one_image_does_not_stop_the_run(tmp_path: Path)
     assert report["images"] == 2 and report["plates"] == 2 and report["plate_accuracy"] == 0.5
     assert report["failed_images"] == 1 and "recognition failed (RuntimeError: boom)" in report["errors"][0]["error"]
     assert report["label_warnings"] == []
+
+
+def test_a_labelled_set_read_first_evaluates_as_its_folder(tmp_path: Path) -> None:
+    """``gatekeeper eval`` reads the labels before it loads the models, and evaluates what it read."""
+    cv2.imwrite(str(tmp_path / "a.jpg"), np.zeros((100, 200, 3), np.uint8))
+    _write(tmp_path / "labels.csv", "image,plate,x1,y1,x2,y2\na.jpg,12가3456,0,0,50,20\na.jpg,34나5678,5,,9,9\n")
+    labelled = load_labelled_set(tmp_path)
+    assert labelled.directory == tmp_path and len(labelled.rows) == 2
+    assert len(labelled.warnings) == 1 and "labels.csv:3: box must have all" in labelled.warnings[0]
+    (tmp_path / "labels.csv").unlink()  # read once: the folder's labels are not needed again
+    scene = SceneReader({200: [("12가3456", (0, 0, 50, 20))]})
+    report = evaluate_dataset(scene, labelled)
+    assert report["plates"] == 2 and report["plate_accuracy"] == 0.5 and report["dataset"] == str(tmp_path)
+    assert report["label_warnings"] == list(labelled.warnings)
 
 
 def test_missing_labels_and_folder(tmp_path: Path) -> None:

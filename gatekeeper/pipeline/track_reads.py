@@ -8,10 +8,9 @@ from collections.abc import Container, Sequence
 
 import numpy as np
 
-from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.reader_chain import SecondOpinion
-from gatekeeper.pipeline.recognizer import better_read, checked, read_crop, upscale
+from gatekeeper.pipeline.reader_chain import PlateReaderChain, SecondOpinion
+from gatekeeper.pipeline.recognizer import checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
 
 log = logging.getLogger(__name__)
@@ -51,17 +50,17 @@ class TrackReads:
         return len(self._weak)
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
-        """The read of one crop of this track (grammar-checked), None when nothing is read."""
-        chain = getattr(reader, "readers", None)
-        if not chain or len(chain) < 2:
+        """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is no
+        :class:`PlateReaderChain` of two readers or more is simply asked."""
+        if not isinstance(reader, PlateReaderChain) or len(reader.readers) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
+        chain = reader.readers
         lead = self._lead.get(track_id, 0)
         up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
-        if lead == 0 and crop.size and getattr(reader, "stages", False):
-            got = reader.staged(up, check=checked, context=self.camera,  # type: ignore[attr-defined]
-                                others=turn, second_opinion=False)
+        if lead == 0 and crop.size and reader.stages:
+            got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False)
             if got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn
@@ -79,34 +78,21 @@ class TrackReads:
         reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
         return self._choose(reader, reads, track_id)
 
-    def _choose(self, reader: PlateReader, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
-        choose = getattr(reader, "choose", None)
-        if choose is not None:
-            best = choose(reads)
-        else:
-            best = None
-            for r in reads:
-                best = better_read(best, r)
+    def _choose(self, reader: PlateReaderChain, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
+        best = reader.choose(reads)
         self._lead_by(reader, reads, best, track_id)
         return best
 
-    def _lead_by(self, reader: PlateReader, reads: Sequence[PlateRead | None], best: PlateRead | None,
+    def _lead_by(self, reader: PlateReaderChain, reads: Sequence[PlateRead | None], best: PlateRead | None,
                  track_id: int) -> None:
         """The track's lead reader after ``best`` was chosen among ``reads`` (in chain order)."""
-        leads = getattr(reader, "leads", None)
         picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
-        self._lead[track_id] = picked if picked and leads is not None and leads(best) else 0
+        self._lead[track_id] = picked if picked and reader.leads(best) else 0
 
     @staticmethod
-    def _settled(reader: PlateReader, lead: int, read: PlateRead | None) -> bool:
+    def _settled(reader: PlateReaderChain, lead: int, read: PlateRead | None) -> bool:
         """A read that needs no other reader: a lead other than the first still reading as strongly as when
-        it was handed the track, or the first reader's final read."""
-        if lead:
-            leads = getattr(reader, "leads", None)
-            return leads is not None and bool(leads(read))
-        final = getattr(reader, "final", None)
-        if final is not None:
-            return bool(final(read))
-        return read is not None and read.confidence >= float(getattr(reader, "recheck_below", 0.8)) \
-            and plates.is_valid_plate(read.text)
+        it was handed the track (:meth:`PlateReaderChain.leads`), or the first reader's final read
+        (:meth:`PlateReaderChain.final`)."""
+        return reader.leads(read) if lead else reader.final(read)
 

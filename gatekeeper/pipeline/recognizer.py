@@ -30,6 +30,7 @@ FINE_SURE = 0.95  # a box only the fine look found is reported when its read is 
 FINE_TILE_OVERLAP = 0.25  # the fine look's tiles of a huge image overlap by this share of their side
 FINE_MAX_TILES = 12  # more would be needed: the tiles are made larger (the image looked at coarser)
 SAME_SCALE = 0.3  # a box inside a box over 1 / this times as wide is not a part of it (a plate, a car)
+TILE_MAX_BOX = 0.125  # a tile's box wider than this share of its side is left to the looks at the whole image
 SEAM = 2  # px: a box this close to a tile's inner edge is cut by it (the neighbouring tile holds it whole)
 
 
@@ -246,21 +247,23 @@ class Recognizer:
 
     def _fine_look(self, image: np.ndarray) -> list[Detection]:
         """The fine look's boxes. An image more than ``FINE_DOWNSCALE`` times the largest input (a 4K traffic
-        frame) is looked at in overlapping tiles, each at that input, so that its small plates are not
-        shrunk further; a box cut by a tile's inner edge is left to the neighbouring tile."""
+        frame) is also looked at in overlapping tiles, each at that input, for its small plates (at most
+        :data:`TILE_MAX_BOX` of a tile wide; larger ones the whole image's looks see well): a box cut by a
+        tile's inner edge is left to the neighbouring tile."""
         size = self.fine_size(image)
         if self.detector is None or size is None:
             return []
+        found = self.detector.detect(image, imgsz=size)  # type: ignore[call-arg]
         h, w = image.shape[:2]
         tiles = fine_tiles(h, w, int(size * FINE_DOWNSCALE))
         if len(tiles) == 1:
-            return self.detector.detect(image, imgsz=size)  # type: ignore[call-arg]
-        found = []
+            return found
         for x0, y0, x1, y1 in tiles:
             tile = np.ascontiguousarray(image[y0:y1, x0:x1])
             for det in self.detector.detect(tile, imgsz=size):  # type: ignore[call-arg]
                 b = det.box
-                if ((x0 > 0 and b.x1 <= SEAM) or (x1 < w and b.x2 >= x1 - x0 - SEAM)
+                if b.width > TILE_MAX_BOX * max(x1 - x0, y1 - y0) or (
+                        (x0 > 0 and b.x1 <= SEAM) or (x1 < w and b.x2 >= x1 - x0 - SEAM)
                         or (y0 > 0 and b.y1 <= SEAM) or (y1 < h and b.y2 >= y1 - y0 - SEAM)):
                     continue
                 found.append(Detection(Box(b.x1 + x0, b.y1 + y0, b.x2 + x0, b.y2 + y0), det.score))

@@ -2,8 +2,8 @@
 
 A folder holds images and ``labels.csv`` (read by :mod:`gatekeeper.dataset.labels`). A plate without text
 counts for detection only; an image without plates counts its boxes against detection precision.
-:func:`evaluate_dataset` reads it (:func:`load_labelled_set`) and runs :func:`evaluate_rows`, a plain function over (recogniser, rows)
-that the retraining champion/challenger comparison reuses. The metric helpers are pure.
+:func:`evaluate_dataset` reads it (:func:`load_labelled_set`) and runs :func:`evaluate_rows`, a plain function
+over (recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
 Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
 

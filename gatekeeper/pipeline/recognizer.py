@@ -13,7 +13,7 @@ import numpy as np
 from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.tracker import containment, dedupe_detections
+from gatekeeper.pipeline.tracker import dedupe_detections, part_of
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def checked(read: PlateRead | None) -> PlateRead | None:
 
 def _same_plate(a: Box, b: Box) -> bool:
     """Two boxes of one plate (as the two looks of a still image box it); not a plate and a box around its car."""
-    return a.iou(b) >= 0.3 or (containment(a, b) >= 0.6 and a.width >= SAME_SCALE * b.width)
+    return a.iou(b) >= 0.3 or part_of(a, b, same_scale=SAME_SCALE)
 
 
 def fine_tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:

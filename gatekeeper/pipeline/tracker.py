@@ -203,10 +203,15 @@ def dedupe_detections(detections: list[Detection], max_containment: float = 0.6,
     whole car, as a still image's coarse look makes, is kept)."""
     kept: list[Detection] = []
     for d in sorted(detections, key=lambda d: -d.score):
-        if all(containment(d.box, k.box) < max_containment or d.box.width < same_scale * k.box.width
-               for k in kept):
+        if not any(part_of(d.box, k.box, max_containment, same_scale) for k in kept):
             kept.append(d)
     return kept
+
+
+def part_of(a: Box, b: Box, max_containment: float = 0.6, same_scale: float = 0.0) -> bool:
+    """``a`` lies mostly (``max_containment``) inside ``b`` or around it, and is at least ``same_scale`` of
+    its width: one box of what ``b`` boxes, not a plate inside a box around its car."""
+    return containment(a, b) >= max_containment and a.width >= same_scale * b.width
 
 
 class PlateTracker:

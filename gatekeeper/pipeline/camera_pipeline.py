@@ -10,12 +10,17 @@ from typing import Any
 import numpy as np
 
 from gatekeeper.domain.settings import VotingSettings
+from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.recognizer import CROP_MARGIN, crop_plate
 from gatekeeper.pipeline.track_reads import TrackReads
 from gatekeeper.pipeline.tracker import PlateTracker, dedupe_detections
 from gatekeeper.pipeline.types import FrameResult, PlateDetector, PlateObservation, PlatePass, PlateReader
 
 log = logging.getLogger(__name__)
+
+# A plate is wider than tall (a square rear plate ~1.2:1, at a steep angle ~0.8:1); a box under 3:4 is a
+# headlight, a pole or a sign, and reading one costs the whole reader chain (20-50 ms) for nothing.
+MIN_READ_ASPECT = 0.75
 
 
 def _default_motion_gate() -> Any:
@@ -33,9 +38,10 @@ class CameraPipeline:
     """Turns frames of one camera into observations and, via voting, one ``PlatePass`` per vehicle.
 
     Reads are spent only where useful: a track is read until it is decided (or ``max_reads_per_track``),
-    plates narrower than ``min_read_width`` pixels are not read at all, a box that never moves is read only a
-    few times (scenery, see :class:`PlateTracker`), and with ``motion_gate`` the detector is skipped on still
-    frames when no open track needs a read.
+    plates narrower than ``min_read_width`` pixels are not read at all, nor boxes taller than a plate can look
+    to a camera mounted upright (width under ``min_read_aspect`` x height: a headlight, a pole), a box that
+    never moves is read only a few times (scenery, see :class:`PlateTracker`), and with ``motion_gate`` the
+    detector is skipped on still frames when no open track needs a read.
     """
 
     def __init__(
@@ -49,6 +55,7 @@ class CameraPipeline:
         upscale_min_width: int = 160,
         min_confidence: float = 0.5,
         min_read_width: int = 48,
+        min_read_aspect: float = MIN_READ_ASPECT,
         max_reads_per_track: int = 12,
         early_reads: int = 3,
         early_confidence: float = 0.8,
@@ -64,6 +71,8 @@ class CameraPipeline:
             self.motion_gate = motion_gate or None
         self.min_confidence = min_confidence
         self.min_read_width = min_read_width
+        self.min_read_aspect = min_read_aspect
+        self.unreadable_boxes = 0  # boxes never read: too tall for a plate
         self.tracker = PlateTracker(camera, voting, early_reads=early_reads, early_confidence=early_confidence,
                                     max_reads_per_track=max_reads_per_track)
         self.frames = 0
@@ -119,7 +128,7 @@ class CameraPipeline:
         read_cpu_ms: list[float] = []
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
-            if det.box.width >= self.min_read_width and self.tracker.needs_read(tid, timestamp):
+            if self._readable(det.box) and self.tracker.needs_read(tid, timestamp):
                 t_read, cpu_read = time.perf_counter(), time.thread_time()
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
                 read = self.track_reads.read(reader, crop, tid)
@@ -151,6 +160,15 @@ class CameraPipeline:
             read_cpu_ms=read_cpu_ms,
             detected=detected,
         )
+
+    def _readable(self, box: Box) -> bool:
+        """Wide enough to read, and not taller than a plate can look (counted in ``unreadable_boxes``)."""
+        if box.width < self.min_read_width:
+            return False
+        if box.width < self.min_read_aspect * box.height:
+            self.unreadable_boxes += 1
+            return False
+        return True
 
     def flush(self) -> list[PlatePass]:
         """End every open track (end of stream or shutdown) and return their passes."""

@@ -103,18 +103,24 @@ class PlateReaderChain:
         return self.choose(reads)
 
     def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
-               second_opinion: bool = True) -> Staged:
+               second_opinion: bool = True, agree: str = "") -> Staged:
         """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
         the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
         :meth:`looks_foreign`, their full reads follow, and one that :meth:`concludes` spares the careful
         pass. Otherwise the careful pass runs, and is weighed against the quick reads when it is final and
         against the full reads when not. ``check`` is applied to every read (a camera grammar-checks them),
-        ``context`` names the camera in the log of a reader that fails."""
+        ``context`` names the camera in the log of a reader that fails. A cheap read of exactly ``agree`` (the
+        text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
+        the careful pass would look for."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
         cheap = keep(draft.read) if draft is not None and draft.good else None
+        if agree and draft is not None and not self.final(cheap):
+            agreeing = keep(draft.read)
+            if agreeing is not None and agreeing.text == agree:
+                return Staged(agreeing)
         opinions = [SecondOpinion(r, crop, check, context) for r in self.readers[1:]]
         if self.final(cheap):
             seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []

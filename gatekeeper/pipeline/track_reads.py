@@ -27,6 +27,10 @@ class TrackReads:
     its reads stay that strong, not by the Korean careful pass each time). A read that is not final is weak;
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
+    Frames agree: once a track was read strongly (a final read, or one that makes a later reader lead), a
+    cheap read of exactly that text on a later crop is taken as it is: the Korean reader's cheap pass without
+    its careful pass, a leading Latin reader's quick read without its full read.
+
     A chain that :attr:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.stages` reads a track its Korean
     reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
     are read, but with no second opinion on a final cheap read (the frames to come are) and the later
@@ -40,11 +44,13 @@ class TrackReads:
         self.spared = 0  # careful passes spared by a concluding read
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
+        self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
 
     def forget(self, live: Container[int]) -> None:
         """Drop what is kept for tracks that ended (ids not in ``live``)."""
         self._weak = {k: v for k, v in self._weak.items() if k in live}
         self._lead = {k: v for k, v in self._lead.items() if k in live}
+        self._known = {k: v for k, v in self._known.items() if k in live}
 
     def __len__(self) -> int:
         return len(self._weak)
@@ -59,17 +65,21 @@ class TrackReads:
         up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
+        known = self._known.get(track_id, "")
         if lead == 0 and crop.size and reader.stages:
-            got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False)
+            got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
+                                agree=known)
             if got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn
             self.spared += got.spared
             if got.reads:
                 self._lead_by(reader, got.reads, got.read, track_id)
+            self._strong(track_id, got.read, not got.weak or bool(self._lead.get(track_id)))
             return got.read
-        read = read_crop(chain[lead], up, self.upscale_min_width)  # ``up`` is as wide as it upscales to
+        read = self._lead_read(reader, lead, up, known)
         if self._settled(reader, lead, read):
+            self._strong(track_id, read, True)
             return read
         self._weak[track_id] = weak + 1
         if not turn:
@@ -78,9 +88,24 @@ class TrackReads:
         reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
         return self._choose(reader, reads, track_id)
 
+    def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray, known: str) -> PlateRead | None:
+        """The lead reader's read of an (upscaled) crop: its quick read when that reads exactly ``known`` and
+        still settles the track, else its full read (which reuses the quick read's work)."""
+        opinion = SecondOpinion(reader.readers[lead], crop, checked, self.camera)
+        if known and crop.size and opinion.probes:
+            quick = opinion.quick()
+            if quick is not None and quick.text == known and self._settled(reader, lead, quick):
+                return quick
+        return opinion.full() if crop.size else None
+
+    def _strong(self, track_id: int, read: PlateRead | None, strong: bool) -> None:
+        if read is not None and strong:
+            self._known[track_id] = read.text
+
     def _choose(self, reader: PlateReaderChain, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
         best = reader.choose(reads)
         self._lead_by(reader, reads, best, track_id)
+        self._strong(track_id, best, bool(self._lead.get(track_id)))
         return best
 
     def _lead_by(self, reader: PlateReaderChain, reads: Sequence[PlateRead | None], best: PlateRead | None,

@@ -161,8 +161,49 @@ def test_a_camera_hands_a_sure_latin_plate_to_the_latin_reader_without_a_careful
         texts += [o.read.text for o in result.observations if o.read is not None]
     assert texts == ["5AZJ257"] * 4
     assert korean.drafts == 1 and korean.finishes == 0  # one cheap pass, never the careful one
-    assert latin.quick_reads == 1 and latin.reads == 1 + 3  # then the Latin reader leads the track alone
+    # then the Latin reader leads the track alone; its quick read agrees with the track's text: no full read
+    assert latin.quick_reads == 1 + 3 and latin.reads == 1
     assert pipeline.fallback_reads == 1 and pipeline.track_reads.spared == 1
+    latin.quick = FAIR_LATIN  # a quick read of another text gets the full read, as before
+    texts = [o.read.text for o in pipeline.process(frame, 0.6).observations if o.read is not None]
+    assert texts == ["5AZJ257"] and latin.quick_reads == 5 and latin.reads == 2
+
+
+def test_a_cheap_read_that_agrees_with_the_tracks_strong_read_needs_no_careful_pass() -> None:
+    trusted = _read("12가3456", 0.99, "kr")
+    korean, latin = StagedKorean(trusted, None, good=True), Latin(None)
+    pipeline = _camera(korean, latin)
+    frame = np.zeros((360, 640, 3), np.uint8)
+    pipeline.process(frame, 0.0)  # a final cheap read: the track's text
+    korean.cheap, korean.good = _read("12가3456", 0.8, "kr"), False  # later crops read it weakly
+    korean.careful = _read("12가3458", 0.9, "kr")
+    texts = [o.read.text for i in (1, 2) for o in pipeline.process(frame, i * 0.15).observations if o.read]
+    assert texts == ["12가3456"] * 2 and korean.finishes == 0 and latin.quick_reads == latin.reads == 0
+    assert pipeline.fallback_reads == 0  # an agreeing read is not weak
+    korean.cheap = _read("12가3459", 0.8, "kr")  # a weak read of another text: the careful pass and the chain
+    texts = [o.read.text for o in pipeline.process(frame, 0.45).observations if o.read]
+    assert texts == ["12가3458"] and korean.finishes == 1 and latin.reads == 1
+
+
+def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, _read("12가3456", 0.7, "kr")), Latin(None)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert reads.read(chain, CROP, 1).text == "12가3456"  # the careful read, not final: weak
+    korean.cheap = _read("12가3456", 0.8, "kr")
+    assert reads.read(chain, CROP, 1).text == "12가3456" and korean.finishes == 2
+
+
+def test_a_camera_does_not_read_boxes_too_tall_for_a_plate() -> None:
+    class TallDetector(BoxDetector):
+        def detect(self, frame: np.ndarray) -> list[Detection]:
+            return [Detection(Box(100, 100, 160, 190), 0.9), Detection(Box(300, 100, 380, 150), 0.9)]
+
+    korean = StagedKorean(_read("12가3456", 0.99, "kr"), None, good=True)
+    pipeline = CameraPipeline("cam", TallDetector(), MultiReader(korean, Latin(None)), VotingSettings(),
+                              motion_gate=False)
+    result = pipeline.process(np.zeros((360, 640, 3), np.uint8), 0.0)
+    assert len(result.observations) == 2 and [o.read is not None for o in result.observations] == [False, True]
+    assert korean.drafts == 1 and pipeline.unreadable_boxes == 1 and len(result.read_ms) == 1
 
 
 def test_a_camera_reads_weak_korean_crops_with_the_careful_pass_between_whole_chain_turns() -> None:

@@ -215,6 +215,23 @@ def test_a_latin_read_of_all_the_korean_digits_with_letters_for_its_hangul_does_
     assert arbitrate([korean, digits]) is digits
 
 
+def test_a_shorter_latin_read_of_the_korean_digits_with_a_digit_or_two_lost_does_not_win() -> None:
+    # synthetic yellow 경기78아8135 (seed 4242): right, but its 기 at 0.8 leaves it untrusted, and the Latin
+    # network read the plate's digits 788135 as 88735 (one lost, one misread) at 0.981
+    korean = _kr("경기78아8135", [0.98, 0.8, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99])
+    assert not korean_trusted(korean) and korean.confidence < 0.981
+    assert arbitrate([korean, PlateRead("88735", 0.981, (0.99,) * 5, "latin", "latin_reader")]) is korean
+    # look-alike letters for digits count too: O5O14 for 제주81아5014 (two-line, seed 777)
+    korean = _kr("제주81아5014", [0.9, 0.9, 0.95, 0.95, 0.6, 0.99, 0.99, 0.99, 0.99])
+    assert arbitrate([korean, PlateRead("O5O14", 0.986, (0.986,) * 5, "latin", "latin_reader")]) is korean
+    # three edits away, or as long as the digits, it is no Latin reading of this plate: the evidence decides
+    far = PlateRead("86635", 0.981, (0.99,) * 5, "latin", "latin_reader")
+    assert arbitrate([_kr("경기78아8135", [0.98, 0.8] + [0.99] * 7), far]) is far
+    korean = _kr("서울44사2281", [0.7, 0.6, 0.8, 0.8, 0.05, 0.9, 0.9, 0.9, 0.9])
+    same_length = PlateRead("442287", 0.99, (0.99,) * 6, "latin", "latin_reader")
+    assert arbitrate([korean, same_length]) is same_length  # the Hangul is unsure: misread digits do not count
+
+
 def test_a_confident_latin_layout_with_three_letters_beats_an_untrusted_korean_read() -> None:
     # us-ucsd 5AOG200: the Korean grammar path 54다6260 (0.922, Hangul 0.985) against 5AOG200 at 0.990 with
     # one character at 0.94 (so not sure): no synthetic Korean plate gave such a Latin read

@@ -53,7 +53,8 @@ class TrackReads:
         self._known = {k: v for k, v in self._known.items() if k in live}
 
     def __len__(self) -> int:
-        return len(self._weak)
+        """How many tracks something is kept for."""
+        return len(self._weak.keys() | self._lead.keys() | self._known.keys())
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
         """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is no

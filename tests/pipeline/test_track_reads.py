@@ -227,6 +227,14 @@ def test_track_reads_forgets_ended_tracks() -> None:
     assert len(reads) == 3
     reads.forget({2})
     assert len(reads) == 1
+    # tracks read strongly at once (nothing weak kept for them) are counted and forgotten too
+    trusted = StagedKorean(_read("12가3456", 0.99, "kr"), None, good=True)
+    chain = MultiReader(trusted, Latin(None))
+    for tid in (4, 5):
+        assert reads.read(chain, CROP, tid) is not None
+    assert len(reads) == 3
+    reads.forget({5})
+    assert len(reads) == 1
 
 
 @pytest.fixture(scope="module")

@@ -191,11 +191,12 @@ def _non_hangul(text: str) -> str:
 def _korean_digits(latin: str, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
     them (the serial line of a two-line plate), also with look-alike letters for digits
-    (:data:`DIGIT_LOOKALIKES`); fewer digits than it has (look-alikes too), at most :data:`MISREAD_DIGITS`
-    edits from them (digits lost or misread: ``O5O14`` for 제주81아5014); or, when the Korean read's
-    Hangul is sure, as many digits as it has, at most :data:`MISREAD_DIGITS` of them different (misread
-    digits: our Latin network is trained to read a Korean plate as its digits alone; a digit-only Latin
-    plate forced into the Korean grammar differs in most, as es 5777770 from 776배9110)."""
+    (:data:`DIGIT_LOOKALIKES`); fewer digits than it has (up to two look-alike letters: three letters look
+    foreign, es ``589ZZZ``), at most :data:`MISREAD_DIGITS` edits from them (digits lost or misread:
+    ``O5O14`` for 제주81아5014); or, when the Korean read's Hangul is sure, as many digits as it has, at
+    most :data:`MISREAD_DIGITS` of them different (misread digits: our Latin network is trained to read a
+    Korean plate as its digits alone; a digit-only Latin plate forced into the Korean grammar differs in
+    most, as es 5777770 from 776배9110)."""
     digits = _non_hangul(korean.text)
     if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
         return True
@@ -203,7 +204,8 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     if len(digits) >= WHOLE_DIGITS and digits in own and len(own) < len(latin):
         return True  # all the Korean digits and letters for its Hangul: LH7786593 for 대구78라6593
     plain = latin.translate(DIGIT_LOOKALIKES)
-    if plain.isdigit() and len(plain) < len(digits) and edit_distance(plain, digits) <= MISREAD_DIGITS:
+    if (plain.isdigit() and letter_count(latin) < LATIN_OVERRIDE_LETTERS and len(plain) < len(digits)
+            and edit_distance(plain, digits) <= MISREAD_DIGITS):
         return True  # fewer digits, one or two of them lost or misread: 88735 for 경기78아8135
     if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
         return False

@@ -224,6 +224,10 @@ def test_a_shorter_latin_read_of_the_korean_digits_with_a_digit_or_two_lost_does
     # look-alike letters for digits count too: O5O14 for 제주81아5014 (two-line, seed 777)
     korean = _kr("제주81아5014", [0.9, 0.9, 0.95, 0.95, 0.6, 0.99, 0.99, 0.99, 0.99])
     assert arbitrate([korean, PlateRead("O5O14", 0.986, (0.986,) * 5, "latin", "latin_reader")]) is korean
+    # three look-alike letters look foreign: es 589222, read 589ZZZ, against the grammar path 589조2277
+    korean = _kr("589조2277", [0.99, 0.99, 0.99, 0.5, 0.8, 0.9, 0.6, 0.9])
+    zzz = PlateRead("589ZZZ", 0.9997, (0.9997,) * 6, "latin", "latin_reader")
+    assert arbitrate([korean, zzz]) is zzz
     # three edits away, or as long as the digits, it is no Latin reading of this plate: the evidence decides
     far = PlateRead("86635", 0.981, (0.99,) * 5, "latin", "latin_reader")
     assert arbitrate([_kr("경기78아8135", [0.98, 0.8] + [0.99] * 7), far]) is far

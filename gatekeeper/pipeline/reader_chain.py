@@ -116,11 +116,10 @@ class PlateReaderChain:
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
-        cheap = keep(draft.read) if draft is not None and draft.good else None
-        if agree and draft is not None and not self.final(cheap):
-            agreeing = keep(draft.read)
-            if agreeing is not None and agreeing.text == agree:
-                return Staged(agreeing)
+        drafted = keep(draft.read) if draft is not None and (draft.good or agree) else None
+        cheap = drafted if draft is not None and draft.good else None
+        if agree and drafted is not None and drafted.text == agree and not self.final(cheap):
+            return Staged(drafted)
         opinions = [SecondOpinion(r, crop, check, context) for r in self.readers[1:]]
         if self.final(cheap):
             seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []

@@ -198,12 +198,12 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     Korean plate as its digits alone; a digit-only Latin plate forced into the Korean grammar differs in
     most, as es 5777770 from 776배9110)."""
     digits = _non_hangul(korean.text)
-    if latin in digits or latin.translate(DIGIT_LOOKALIKES) in digits:
+    plain = latin.translate(DIGIT_LOOKALIKES)
+    if latin in digits or plain in digits:
         return True
     own = "".join(ch for ch in latin if ch.isdigit())
     if len(digits) >= WHOLE_DIGITS and digits in own and len(own) < len(latin):
         return True  # all the Korean digits and letters for its Hangul: LH7786593 for 대구78라6593
-    plain = latin.translate(DIGIT_LOOKALIKES)
     if (plain.isdigit() and letter_count(latin) < LATIN_OVERRIDE_LETTERS and len(plain) < len(digits)
             and edit_distance(plain, digits) <= MISREAD_DIGITS):
         return True  # fewer digits, one or two of them lost or misread: 88735 for 경기78아8135

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gatekeeper.dataset.labels import image_path, load_image, read_labels
+from gatekeeper.dataset.labels import group_rows, image_path, load_image, read_labels
 from gatekeeper.pipeline.recognizer import crop_plate
 from gatekeeper.pipeline.types import PlateReader
 
@@ -36,15 +36,16 @@ def labelled_crops(folder: Path, margin: float = 0.08) -> list[tuple[np.ndarray,
     """The boxed plates of an eval set, cropped like the recognizer crops detections (rows without a box or
     text, and images that cannot be read, are skipped)."""
     out = []
-    for row in read_labels(folder / "labels.csv"):
-        if row.box is None or not row.readable:
+    for name, rows in group_rows(read_labels(folder / "labels.csv")).items():
+        boxed = [row for row in rows if row.box is not None and row.readable]
+        if not boxed:
             continue
         try:
-            img = load_image(image_path(folder, row.image))
+            img = load_image(image_path(folder, name))  # once per image, however many plates it holds
         except ValueError as exc:
             log.warning("%s", exc)
             continue
-        out.append((np.ascontiguousarray(crop_plate(img, row.box, margin)), row.plate))
+        out += [(np.ascontiguousarray(crop_plate(img, row.box, margin)), row.plate) for row in boxed]
     return out
 
 

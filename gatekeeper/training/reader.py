@@ -50,6 +50,25 @@ def _ema_update(ema, model, decay: float) -> None:
                 e.copy_(m)
 
 
+def average_with(model, state: dict, share: float) -> int:
+    """Move ``model`` to the weight-space average ``(1 - share) * model + share * state`` in place (tensors of
+    ``state`` that do not fit, such as another charset's output layer, and integer counters are left as they
+    are); returns how many tensors were averaged. A fine-tune averaged with its start keeps what the start
+    read well while taking most of what the fine-tune added (the shipped Korean reader, 2026-11-22)."""
+    import torch
+
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    n = 0
+    with torch.no_grad():
+        for k, t in model.state_dict().items():
+            other = state.get(k)
+            if other is None or other.shape != t.shape or not t.dtype.is_floating_point:
+                continue
+            t.mul_(1.0 - share).add_(other.to(t.dtype), alpha=share)
+            n += 1
+    return n
+
+
 @dataclass
 class ReaderTrainResult:
     """Files written by a run and its metrics (``synthetic_accuracy``: held-out exact plate accuracy)."""
@@ -212,6 +231,7 @@ def train_reader(
     kind: str = "korean",
     stop_at: int | None = None,
     int8_calibration: int = 256,
+    average_base: float = 0.0,
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
@@ -219,9 +239,15 @@ def train_reader(
     ``stop_at``: end the run at this step, with the learning rate still on the schedule of ``steps``.
     ``int8_calibration``: synthetic lines that calibrate the int8 copy written beside the ONNX file
     (:mod:`gatekeeper.training.quantize`); 0 writes none.
+    ``average_base``: the share of ``base_weights`` in a weight-space average with the trained network
+    (:func:`average_with`), exported instead of it; 0 exports the trained network.
     """
     if kind not in KIND_SPECS:
         raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
+    if not 0.0 <= average_base < 1.0:
+        raise ValueError(f"average_base must be in [0, 1), not {average_base}")
+    if average_base and base_weights is None:
+        raise ValueError("average_base needs base_weights to average with")
     charset, default_name, lang_list = KIND_SPECS[kind]
     name = name or default_name
     import torch
@@ -338,6 +364,12 @@ def train_reader(
     eacc, ecacc = _accuracy(ema, codec, held)
     if eacc >= acc:  # the weight average is usually the steadier model
         model, acc, cacc = ema, eacc, ecacc
+    if average_base:
+        trained = acc
+        averaged = average_with(model, torch.load(base_weights, map_location="cpu", weights_only=True), average_base)
+        acc, cacc = _accuracy(model, codec, held)
+        report(1.0, f"averaged {averaged} tensors with {base_weights} (share {average_base:.2f}): held-out "
+                    f"accuracy {trained:.3f} -> {acc:.3f}")
     pth, yml, py, onnx = export_weights(model, codec, out_dir, name, lang_list)
     int8 = None
     if onnx is not None and int8_calibration > 0:
@@ -373,13 +405,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="end at this step, the learning rate still following the schedule of --steps")
     p.add_argument("--int8-calibration", type=int, default=256,
                    help="synthetic lines calibrating the int8 copy of the network (0: no int8 copy)")
+    p.add_argument("--average-base", type=float, default=0.0, metavar="SHARE",
+                   help="export the weight average with --base-weights, SHARE of it (e.g. 0.5); 0: none")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
                        threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at,
-                       int8_calibration=args.int8_calibration)
+                       int8_calibration=args.int8_calibration, average_base=args.average_base)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx} {res.int8}; metrics {res.metrics}")
     return 0
 

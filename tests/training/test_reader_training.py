@@ -49,8 +49,9 @@ def test_tiny_training_writes_loadable_weights_and_resumes(tmp_path: Path) -> No
     assert any("resumed at step 3" in m for m in seen)
 
     tuned = train_reader(tmp_path / "tuned", steps=1, batch_size=4, synthetic=8, held_out=4, producer=False,
-                         base_weights=again.pth, progress=lambda f, m: seen.append(m))
+                         base_weights=again.pth, progress=lambda f, m: seen.append(m), average_base=0.5)
     assert tuned.steps == 1 and any("fine-tuning from" in m for m in seen)
+    assert any(m.startswith("averaged 40 tensors with") for m in seen)  # all but the BatchNorm counters
 
     from gatekeeper.pipeline.reader import KoreanPlateReader
 
@@ -116,6 +117,35 @@ def test_site_crops_go_to_the_reader_of_their_script(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_average_with_moves_fitting_float_tensors_part_of_the_way() -> None:
+    import torch
+
+    from gatekeeper.pipeline import reader_net
+    from gatekeeper.training.reader import NETWORK_PARAMS, average_with
+
+    torch.manual_seed(1)
+    model = reader_net.Model(num_class=77, **NETWORK_PARAMS)
+    other = reader_net.Model(num_class=37, **NETWORK_PARAMS).state_dict()  # another charset's output layer
+    other = {f"module.{k}": v + 1.0 if v.dtype.is_floating_point else v + 5 for k, v in other.items()}
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    n = average_with(model, other, 0.25)
+    after = model.state_dict()
+    assert n == 38  # 40 float tensors, less the output layer's weight and bias, which do not fit
+    conv = "FeatureExtraction.0.0.weight"
+    assert conv in after and torch.allclose(after[conv], 0.75 * before[conv] + 0.25 * other[f"module.{conv}"])
+    head = [k for k in after if after[k].shape != other[f"module.{k}"].shape]
+    assert len(head) == 2 and all(torch.equal(after[k], before[k]) for k in head)
+    counters = [k for k, v in after.items() if not v.dtype.is_floating_point]
+    assert counters and all(torch.equal(after[k], before[k]) for k in counters)
+
+
+def test_averaging_needs_base_weights_and_a_share_below_one(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="needs base_weights"):
+        train_reader(tmp_path, steps=1, average_base=0.5)
+    with pytest.raises(ValueError, match=r"\[0, 1\)"):
+        train_reader(tmp_path, steps=1, base_weights=tmp_path / "kr_reader.pth", average_base=1.0)
+
+
 def test_a_run_can_end_early_on_its_schedule(tmp_path: Path) -> None:
     import torch
 

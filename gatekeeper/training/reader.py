@@ -53,8 +53,9 @@ def _ema_update(ema, model, decay: float) -> None:
 def average_with(model, state: dict, share: float) -> int:
     """Move ``model`` to the weight-space average ``(1 - share) * model + share * state`` in place (tensors of
     ``state`` that do not fit, such as another charset's output layer, and integer counters are left as they
-    are); returns how many tensors were averaged. A fine-tune averaged with its start keeps what the start
-    read well while taking most of what the fine-tune added (the shipped Korean reader, 2026-11-22)."""
+    are, and the model may be on another device); returns how many tensors were averaged. The shipped Korean
+    reader is a fine-tune averaged with its start: it lost no real plate where the fine-tune alone did
+    (weights/README.md)."""
     import torch
 
     state = {k.removeprefix("module."): v for k, v in state.items()}
@@ -64,7 +65,7 @@ def average_with(model, state: dict, share: float) -> int:
             other = state.get(k)
             if other is None or other.shape != t.shape or not t.dtype.is_floating_point:
                 continue
-            t.mul_(1.0 - share).add_(other.to(t.dtype), alpha=share)
+            t.mul_(1.0 - share).add_(other.to(device=t.device, dtype=t.dtype), alpha=share)
             n += 1
     return n
 
@@ -366,7 +367,8 @@ def train_reader(
         model, acc, cacc = ema, eacc, ecacc
     if average_base:
         trained = acc
-        averaged = average_with(model, torch.load(base_weights, map_location="cpu", weights_only=True), average_base)
+        base_state = torch.load(base_weights, map_location="cpu", weights_only=True)
+        averaged = average_with(model, base_state, average_base)
         acc, cacc = _accuracy(model, codec, held)
         report(1.0, f"averaged {averaged} tensors with {base_weights} (share {average_base:.2f}): held-out "
                     f"accuracy {trained:.3f} -> {acc:.3f}")

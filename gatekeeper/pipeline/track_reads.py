@@ -89,15 +89,18 @@ class TrackReads:
         reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
         return self._choose(reader, reads, track_id)
 
-    def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray, known: str) -> PlateRead | None:
+    def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray,
+                   known: str) -> PlateRead | None:
         """The lead reader's read of an (upscaled) crop: its quick read when that reads exactly ``known`` and
         still settles the track, else its full read (which reuses the quick read's work)."""
+        if not crop.size:
+            return None
         opinion = SecondOpinion(reader.readers[lead], crop, checked, self.camera)
-        if known and crop.size and opinion.probes:
+        if known and opinion.probes:
             quick = opinion.quick()
             if quick is not None and quick.text == known and self._settled(reader, lead, quick):
                 return quick
-        return opinion.full() if crop.size else None
+        return opinion.full()
 
     def _strong(self, track_id: int, read: PlateRead | None, strong: bool) -> None:
         if read is not None and strong:

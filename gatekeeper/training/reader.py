@@ -50,23 +50,30 @@ def _ema_update(ema, model, decay: float) -> None:
                 e.copy_(m)
 
 
+def fitting_state(model, state: dict) -> dict:
+    """The tensors of a saved state dict (``module.`` prefixes, as EasyOCR saves them, dropped) that fit
+    ``model``'s by name and shape: another charset's output layer does not."""
+    own = model.state_dict()
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    return {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+
+
 def average_with(model, state: dict, share: float) -> int:
     """Move ``model`` to the weight-space average ``(1 - share) * model + share * state`` in place (tensors of
-    ``state`` that do not fit, such as another charset's output layer, and integer counters are left as they
-    are, and the model may be on another device); returns how many tensors were averaged. The shipped Korean
-    reader is a fine-tune averaged with its start: it lost no real plate where the fine-tune alone did
+    ``state`` that do not fit (:func:`fitting_state`) and integer counters are left as they are, and the model
+    may be on another device); returns how many tensors were averaged. The shipped Korean reader is a
+    fine-tune averaged with its start: it lost no real plate where the fine-tune alone did
     (weights/README.md)."""
     import torch
 
-    state = {k.removeprefix("module."): v for k, v in state.items()}
+    own = model.state_dict()
     n = 0
     with torch.no_grad():
-        for k, t in model.state_dict().items():
-            other = state.get(k)
-            if other is None or other.shape != t.shape or not t.dtype.is_floating_point:
-                continue
-            t.mul_(1.0 - share).add_(other.to(device=t.device, dtype=t.dtype), alpha=share)
-            n += 1
+        for k, other in fitting_state(model, state).items():
+            t = own[k]
+            if t.dtype.is_floating_point:
+                t.mul_(1.0 - share).add_(other.to(device=t.device, dtype=t.dtype), alpha=share)
+                n += 1
     return n
 
 
@@ -262,13 +269,11 @@ def train_reader(
     report = progress or (lambda f, m: log.info("%3.0f%% %s", 100 * f, m))
     codec = Codec(charset)
     model = reader_net.Model(num_class=codec.num_class, **NETWORK_PARAMS).to(device)
+    base_state: dict = {}
     if base_weights is not None:
-        state = torch.load(base_weights, map_location="cpu", weights_only=True)
-        own = model.state_dict()
-        state = {k.removeprefix("module."): v for k, v in state.items()}
-        fitting = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
-        model.load_state_dict(fitting, strict=False)  # another charset: all but the output layer
-        report(0.0, f"fine-tuning from {base_weights} ({len(fitting)}/{len(own)} tensors)")
+        base_state = fitting_state(model, torch.load(base_weights, map_location="cpu", weights_only=True))
+        model.load_state_dict(base_state, strict=False)  # another charset: all but the output layer
+        report(0.0, f"fine-tuning from {base_weights} ({len(base_state)}/{len(model.state_dict())} tensors)")
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     warm = max(1, min(300, steps // 20))
 
@@ -367,8 +372,7 @@ def train_reader(
         model, acc, cacc = ema, eacc, ecacc
     if average_base:
         trained = acc
-        base_state = torch.load(base_weights, map_location="cpu", weights_only=True)
-        averaged = average_with(model, base_state, average_base)
+        averaged = average_with(model, base_state, average_base)  # the base weights as loaded at the start
         acc, cacc = _accuracy(model, codec, held)
         report(1.0, f"averaged {averaged} tensors with {base_weights} (share {average_base:.2f}): held-out "
                     f"accuracy {trained:.3f} -> {acc:.3f}")

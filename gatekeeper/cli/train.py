@@ -40,9 +40,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, help="training batch size")
     p.add_argument("--held-out", type=int, help="reader: synthetic held-out plates scored during training")
     p.add_argument("--time-budget", type=float, metavar="SECONDS", help="stop training after SECONDS")
-    p.add_argument("--base", type=Path, metavar="FILE", help="detector: fine-tune from these weights (.pt)")
+    p.add_argument("--base", type=Path, metavar="FILE",
+                   help="fine-tune from these weights: a detector .pt, a reader .pth (not with --site)")
     p.add_argument("--low-light", type=int, metavar="N", help="detector: night/IR copies of training images")
     p.add_argument("--lr0", type=float, help="detector: AdamW learning rate (fine-tuning)")
+    p.add_argument("--lr", type=float, help="reader: peak learning rate (default 2e-3)")
+    p.add_argument("--seed", type=int, help="random seed of the data and the training (default 0)")
+    p.add_argument("--stop-at", type=int, metavar="STEP",
+                   help="reader: end at this step, the learning rate still on the schedule of --steps")
+    p.add_argument("--average-base", type=float, metavar="SHARE",
+                   help="reader: export the weight average of the trained network and its base, "
+                   "SHARE of the base (0.5 made the shipped Korean reader)")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -102,7 +110,25 @@ def _stop_on_sigterm() -> None:
         pass
 
 
+def option_errors(args: argparse.Namespace) -> list[str]:
+    """Options given that do not apply to this kind of model or mode (each a sentence)."""
+    detector_only = {"low_light": "--low-light", "lr0": "--lr0", "imgsz": "--imgsz", "epochs": "--epochs"}
+    reader_only = {"lr": "--lr", "stop_at": "--stop-at", "average_base": "--average-base",
+                   "held_out": "--held-out", "steps": "--steps"}
+    wrong = detector_only if args.kind != "detector" else reader_only
+    errors = [f"{flag} does not apply to the {args.kind}" for key, flag in wrong.items()
+              if getattr(args, key, None) is not None]
+    if args.site and getattr(args, "base", None) is not None:
+        errors.append("--base does not apply with --site (site training starts from the active model)")
+    if getattr(args, "average_base", None) is not None and not 0.0 <= args.average_base < 1.0:
+        errors.append(f"--average-base must be at least 0 and under 1, not {args.average_base}")
+    return errors
+
+
 def run(args: argparse.Namespace) -> int:
+    errors = option_errors(args)
+    if errors:
+        raise ValueError("; ".join(errors))
     _stop_on_sigterm()
     paths, settings = app_context(args)
     say = _progress(args.progress_json)
@@ -137,7 +163,8 @@ def run(args: argparse.Namespace) -> int:
 
         if args.kind == "latin-reader":  # starts from the Korean network's features (digits, strokes)
             base = weights_dir() / "kr_reader.pth"
-            extra.update(kind="latin", base_weights=base if base.is_file() else None)
+            extra.setdefault("base_weights", base if base.is_file() else None)
+            extra["kind"] = "latin"
         res = train_reader(
             out,
             steps=args.steps or 20000,
@@ -162,13 +189,19 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         extra["batch" if args.kind == "detector" else "batch_size"] = args.batch_size
     if args.held_out is not None and args.kind != "detector":
         extra["held_out"] = args.held_out
+    if getattr(args, "seed", None) is not None:
+        extra["seed"] = args.seed
+    if getattr(args, "base", None) and not args.site:
+        extra["base_weights"] = args.base
     if args.kind == "detector":
-        if getattr(args, "base", None):
-            extra["base_weights"] = args.base
         if getattr(args, "low_light", None):
             extra["low_light"] = args.low_light
         if getattr(args, "lr0", None):
             extra["lr0"] = args.lr0
+    else:
+        for key in ("lr", "stop_at", "average_base"):
+            if getattr(args, key, None) is not None:
+                extra[key] = getattr(args, key)
     return extra
 
 

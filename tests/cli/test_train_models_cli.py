@@ -115,15 +115,50 @@ def test_site_training_of_the_latin_reader(tmp_path, capsys) -> None:
     assert all(line.split()[1] == "latin-reader" for line in table.splitlines()[1:])
 
 
-def test_detector_fine_tune_options_reach_the_trainer() -> None:
+def _parse(argv: list[str]):
     import argparse
 
-    from gatekeeper.cli.train import _trainer_kwargs, register
+    from gatekeeper.cli.train import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())
-    args = parser.parse_args(["train", "detector", "--base", "weights/plate_detector.pt",
-                              "--low-light", "900", "--lr0", "0.001", "--batch-size", "16"])
-    assert _trainer_kwargs(args) == {"batch": 16, "base_weights": args.base, "low_light": 900, "lr0": 0.001}
-    reader = parser.parse_args(["train", "reader", "--low-light", "5"])
-    assert "low_light" not in _trainer_kwargs(reader)
+    return parser.parse_args(argv)
+
+
+def test_detector_fine_tune_options_reach_the_trainer() -> None:
+    from gatekeeper.cli.train import _trainer_kwargs, option_errors
+
+    args = _parse(["train", "detector", "--base", "weights/plate_detector.pt",
+                   "--low-light", "900", "--lr0", "0.001", "--batch-size", "16", "--seed", "1"])
+    assert option_errors(args) == []
+    assert _trainer_kwargs(args) == {"batch": 16, "seed": 1, "base_weights": args.base, "low_light": 900,
+                                     "lr0": 0.001}
+
+
+def test_reader_recipe_options_reach_the_trainer() -> None:
+    from gatekeeper.cli.train import _trainer_kwargs, option_errors
+
+    args = _parse(["train", "reader", "--base", "runs/reader_v1.pth", "--steps", "4000", "--lr", "3e-4",
+                   "--seed", "13", "--stop-at", "2000", "--average-base", "0.5"])
+    assert option_errors(args) == []
+    assert _trainer_kwargs(args) == {"seed": 13, "base_weights": args.base, "lr": 3e-4, "stop_at": 2000,
+                                     "average_base": 0.5}
+    site = _parse(["train", "latin-reader", "--site", "--lr", "5e-4"])
+    assert _trainer_kwargs(site) == {"lr": 5e-4}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "reader", "--low-light", "5"], "--low-light does not apply to the reader"),
+        (["train", "latin-reader", "--epochs", "3"], "--epochs does not apply to the latin-reader"),
+        (["train", "detector", "--lr", "0.01"], "--lr does not apply to the detector"),
+        (["train", "detector", "--average-base", "0.5"], "--average-base does not apply to the detector"),
+        (["train", "reader", "--site", "--base", "x.pth"], "--base does not apply with --site"),
+        (["train", "reader", "--base", "x.pth", "--average-base", "1"], "--average-base must be at least 0"),
+    ],
+)
+def test_options_that_do_not_apply_are_refused(argv: list[str], message: str, tmp_path, capsys) -> None:
+    assert main([*argv, "--out", str(tmp_path / "run")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists(), "nothing is trained or written"

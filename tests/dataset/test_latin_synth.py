@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth.latin import (
     FORMATS,
     LATIN_CHARSET,
+    PLATE_FACE_SHARE,
     STYLES,
     LatinPlateRenderer,
     find_latin_fonts,
+    find_plate_faces,
     label_of,
     random_latin_text,
 )
@@ -54,7 +59,7 @@ def test_generated_texts_follow_the_formats_and_the_grammar() -> None:
 
 
 def test_hershey_fonts_suffice_without_any_font_file() -> None:
-    r = LatinPlateRenderer(seed=2, fonts=[])
+    r = LatinPlateRenderer(seed=2, fonts=[], plate_faces=[])
     p = r.render(text="7ABC123", style="plain")
     assert p.text == "7ABC123" and p.image.std() > 10
 
@@ -62,6 +67,27 @@ def test_hershey_fonts_suffice_without_any_font_file() -> None:
 def test_system_fonts_are_found() -> None:
     fonts = find_latin_fonts()
     assert all(f.lower().endswith((".ttf", ".otf")) for f in fonts)
+    assert all(Path(f).name.startswith(("RG2014", "OSP-DIN")) for f in find_plate_faces())
+
+
+def test_plate_typefaces_draw_their_share_and_the_narrow_ones_the_californian_look(tmp_path) -> None:
+    """Plate faces are picked by file name: a copy of any TrueType font named as FHWA Series C stands in."""
+    fonts = find_latin_fonts()
+    if not fonts:
+        pytest.skip("no TrueType font on this machine")
+    narrow = tmp_path / "RG2014C.ttf"
+    wide = tmp_path / "OSP-DIN.ttf"
+    for face in (narrow, wide):
+        shutil.copy(fonts[0], face)
+    r = LatinPlateRenderer(seed=4, fonts=fonts[1:] or fonts, plate_faces=[str(narrow), str(wide)])
+    assert r.narrow_faces == [str(narrow)]
+    picks = [r._font() for _ in range(4000)]
+    share = sum(f in (str(narrow), str(wide)) for f in picks) / len(picks)
+    assert abs(share - PLATE_FACE_SHARE) < 0.03
+    without = LatinPlateRenderer(seed=4, fonts=fonts, plate_faces=[])
+    assert not any(f in (str(narrow), str(wide)) for f in (without._font() for _ in range(500)))
+    plates = [r.render(style="us") for _ in range(60)]
+    assert all(p.text and p.image.shape[:2] == (240, 480) for p in plates)
 
 
 def test_stroke_alphabet_covers_the_charset_with_distinct_variants() -> None:

@@ -1,8 +1,10 @@
 """Synthetic Latin-alphabet plates (EU, US, UK-style and generic) for training the Latin reader.
 
 Plates are drawn from our uniform-stroke plate alphabet (:mod:`.stroke_font`), the TrueType fonts found on
-the machine (DejaVu, Nanum, Roboto, Source Sans...) and OpenCV's Hershey fonts, condensed and thickened at
-random, with the decorations that real plates
+the machine (DejaVu, Nanum, Roboto, Source Sans...), the plate typefaces when installed (Debian's
+``fonts-roadgeek``: the FHWA highway gothic series that US plates are set in, California's narrow face among
+them; ``fonts-opendin``: DIN 1451, the face of German and many other European plates) and OpenCV's Hershey
+fonts, condensed and thickened at random, with the decorations that real plates
 carry and a reader must ignore: the EU band with its country code, state names and slogans, stickers,
 dealer frames and separators (space, dash, dot). The label is the characters only.
 """
@@ -57,6 +59,12 @@ HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_T
 STROKE_SHARE = 0.3  # plates drawn in the stroke plate alphabet
 CONDENSED_US_SHARE = 0.4  # US plates in a tall, thin, tightly spaced stroke face filling the plate (California)
 HERSHEY_SHARE = 0.1
+# Real plate typefaces (file name patterns under FONT_DIRS). When present they draw PLATE_FACE_SHARE of the
+# plates (taken from the machine's other fonts, which then draw the rest), and half of the condensed US plates
+# in their narrow series (B to D).
+PLATE_FACES = ("roadgeek/RG2014*.ttf", "opendin/OSP-DIN.ttf")
+NARROW_FACES = ("RG2014B", "RG2014C", "RG2014D")
+PLATE_FACE_SHARE = 0.3
 
 
 def find_latin_fonts() -> list[str]:
@@ -79,6 +87,16 @@ def find_latin_fonts() -> list[str]:
                 continue
             if any(h in p.name for h in _BOLD_HINTS) or "Condensed" in p.name or "Regular" in p.name:
                 found.add(str(p))
+    return sorted(found)
+
+
+def find_plate_faces() -> list[str]:
+    """The installed plate typefaces (:data:`PLATE_FACES`); empty when none is."""
+    found: set[str] = set()
+    for root in (Path(d) for d in FONT_DIRS):
+        if root.is_dir():
+            for pattern in PLATE_FACES:
+                found.update(str(p) for p in root.rglob(pattern))
     return sorted(found)
 
 
@@ -158,9 +176,12 @@ def _frame(img: np.ndarray, ink: np.ndarray) -> None:
 class LatinPlateRenderer:
     """Deterministic (per seed) renderer of Latin plates in several national styles."""
 
-    def __init__(self, seed: int | None = 0, fonts: list[str] | None = None) -> None:
+    def __init__(self, seed: int | None = 0, fonts: list[str] | None = None,
+                 plate_faces: list[str] | None = None) -> None:
         self.rng = np.random.default_rng(seed)
         self.fonts = list(fonts) if fonts is not None else find_latin_fonts()
+        self.plate_faces = list(plate_faces) if plate_faces is not None else find_plate_faces()
+        self.narrow_faces = [f for f in self.plate_faces if Path(f).stem in NARROW_FACES]
 
     def _glyph(self, ch: str, font: object, thick: int) -> np.ndarray:
         if isinstance(font, str):
@@ -174,8 +195,10 @@ class LatinPlateRenderer:
         k = self.rng.random()
         if k < STROKE_SHARE:
             return self._stroke_font(0.5, 1.4)
-        if not self.fonts or k < STROKE_SHARE + HERSHEY_SHARE:
+        if not (self.fonts or self.plate_faces) or k < STROKE_SHARE + HERSHEY_SHARE:
             return HERSHEY[int(self.rng.integers(len(HERSHEY)))]
+        if self.plate_faces and (not self.fonts or k < STROKE_SHARE + HERSHEY_SHARE + PLATE_FACE_SHARE):
+            return self.plate_faces[int(self.rng.integers(len(self.plate_faces)))]
         return self.fonts[int(self.rng.integers(len(self.fonts)))]
 
     def _stroke_font(self, thin: float, thick: float) -> tuple[int, float, int]:
@@ -188,8 +211,10 @@ class LatinPlateRenderer:
         ``condensed``: a thin, narrow stroke face set tight (the Californian plate's look)."""
         rng = self.rng
         if condensed:
-            font: object = self._stroke_font(0.55, 0.95)
-            condense = rng.uniform(0.5, 0.75)
+            narrow = bool(self.narrow_faces) and rng.random() < 0.5
+            font: object = (self.narrow_faces[int(rng.integers(len(self.narrow_faces)))] if narrow
+                            else self._stroke_font(0.55, 0.95))
+            condense = rng.uniform(0.65, 0.9) if narrow else rng.uniform(0.5, 0.75)
             gap = rng.uniform(0.03, 0.12) * height
         else:
             font = self._font()

@@ -86,6 +86,17 @@ def test_plate_typefaces_draw_their_share_and_the_narrow_ones_the_californian_lo
     assert abs(share - PLATE_FACE_SHARE) < 0.03
     without = LatinPlateRenderer(seed=4, fonts=fonts, plate_faces=[])
     assert not any(f in (str(narrow), str(wide)) for f in (without._font() for _ in range(500)))
+    used: list[object] = []
+    glyph = r._glyph
+    r._glyph = lambda ch, font, thick: used.append(font) or glyph(ch, font, thick)  # type: ignore[method-assign]
+    for _ in range(200):  # the Californian look: half in the narrow face, the rest in the stroke alphabet
+        used.clear()
+        r._text_mask("7ABC123", 60, condensed=True)
+        assert used and len({str(f) for f in used}) == 1
+        assert used[0] == str(narrow) or isinstance(used[0], tuple)
+        picks.append(used[0])
+    narrow_share = sum(f == str(narrow) for f in picks[-200:]) / 200
+    assert 0.4 < narrow_share < 0.6
     plates = [r.render(style="us") for _ in range(60)]
     assert all(p.text and p.image.shape[:2] == (240, 480) for p in plates)
 

@@ -191,7 +191,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         extra["held_out"] = args.held_out
     if getattr(args, "seed", None) is not None:
         extra["seed"] = args.seed
-    if getattr(args, "base", None) and not args.site:
+    if getattr(args, "base", None):  # refused with --site by option_errors
         extra["base_weights"] = args.base
     if args.kind == "detector":
         if getattr(args, "low_light", None):

@@ -54,6 +54,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         max_imgsz=settings.detector.still_max_imgsz,
         unsure_min_score=settings.detector.still_unsure_min_score,
         fine_max_imgsz=settings.detector.still_fine_max_imgsz,
+        shift_vote=settings.reader.still_shift_vote,
     )
     return recognizer, str(getattr(models, "version", ""))
 

@@ -76,6 +76,10 @@ class ReaderSettings(_Strict):
     # plates read on the shared sets (757 against 756 of 13 sets), the network ~1.6x faster (weights/README.md)
     int8: bool = True
     upscale_min_width: int = Field(default=160, ge=0, le=1024)
+    # still images (gatekeeper read/eval): each box is also read moved by this share of its width in the eight
+    # directions of a grid, and the text with the largest summed confidence kept (reads swing with a box moved
+    # by a pixel; weights/README.md); nine reads per box; 0: one read per box
+    still_shift_vote: float = Field(default=0.025, ge=0.0, le=0.2)
 
 
 class VotingSettings(_Strict):

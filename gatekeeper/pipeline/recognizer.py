@@ -32,17 +32,25 @@ FINE_MAX_TILES = 12  # more would be needed: the tiles are made larger (the imag
 SAME_SCALE = 0.3  # a box inside a box over 1 / this times as wide is not a part of it (a plate, a car)
 TILE_MAX_BOX = 0.125  # a tile's box wider than this share of its side is left to the looks at the whole image
 SEAM = 2  # px: a box this close to a tile's inner edge is cut by it (the neighbouring tile holds it whole)
+SHIFTS = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1))  # the shift vote's
+# placements, in steps: the box and its eight neighbours on a grid (unmoved first)
 
 
-def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
-    """The box plus ``margin`` on each side, clipped to the frame (a view, not a copy)."""
-    h, w = frame.shape[:2]
+def crop_rect(shape: tuple[int, ...], box: Box, margin: float = CROP_MARGIN) -> tuple[int, int, int, int]:
+    """(x1, y1, x2, y2) of the box plus ``margin`` on each side, clipped to a frame of ``shape``."""
+    h, w = shape[:2]
     mx, my = box.width * margin, box.height * margin
     x1 = int(max(0, np.floor(box.x1 - mx)))
     y1 = int(max(0, np.floor(box.y1 - my)))
     x2 = int(min(w, np.ceil(box.x2 + mx)))
     y2 = int(min(h, np.ceil(box.y2 + my)))
-    return frame[y1:max(y2, y1 + 1), x1:max(x2, x1 + 1)]
+    return x1, y1, max(x2, x1 + 1), max(y2, y1 + 1)
+
+
+def crop_plate(frame: np.ndarray, box: Box, margin: float = CROP_MARGIN) -> np.ndarray:
+    """The box plus ``margin`` on each side, clipped to the frame (a view, not a copy)."""
+    x1, y1, x2, y2 = crop_rect(frame.shape, box, margin)
+    return frame[y1:y2, x1:x2]
 
 
 def upscale(crop: np.ndarray, min_width: int) -> np.ndarray:
@@ -114,6 +122,25 @@ def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> 
     return checked(reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width))))
 
 
+def shifted(box: Box, dx: float, dy: float) -> Box:
+    """``box`` moved by (dx, dy) px."""
+    return Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
+
+
+def vote_reads(reads: list[PlateRead | None]) -> int | None:
+    """Index of the winning read: its text has the largest summed confidence over ``reads`` (a tie goes to
+    the text read first), and of that text's reads it is the most confident. None when nothing was read."""
+    totals: dict[str, float] = {}
+    for read in reads:
+        if read is not None:
+            totals[read.text] = totals.get(read.text, 0.0) + read.confidence
+    if not totals:
+        return None
+    text = max(totals, key=lambda t: totals[t])  # dicts keep insertion order: the first text wins a tie
+    return max((i for i, r in enumerate(reads) if r is not None and r.text == text),
+               key=lambda i: reads[i].confidence)  # type: ignore[union-attr]
+
+
 def better_read(a: PlateRead | None, b: PlateRead | None) -> PlateRead | None:
     """Prefer a grammar-valid read, then the more confident one."""
     if a is None or b is None:
@@ -140,7 +167,10 @@ class Recognizer:
     at ``FINE_SURE`` or more (at that size the detector also finds lettering and texture), unless it is the
     best-scored box. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
     only when its read is plate-like (valid, ``PLATE_LIKE_CONFIDENCE``, a Korean plate or a common Latin
-    layout): bumpers, badges and signs read as garbage are left out.
+    layout): bumpers, badges and signs read as garbage are left out. With ``shift_vote`` (a share of the box
+    width) each box is also read moved by that much in the eight directions of a grid, and the text with
+    the largest summed confidence over the nine reads is kept, as sure as the reads agree (that sum / 9): a
+    read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted.
     """
 
     def __init__(
@@ -156,8 +186,10 @@ class Recognizer:
         max_imgsz: int | None = None,
         unsure_min_score: float = 0.0,
         fine_max_imgsz: int | None = None,
+        shift_vote: float = 0.0,
     ) -> None:
         self.detector = detector
+        self.shift_vote = shift_vote
         self.fine_max_imgsz = fine_max_imgsz
         self.fallback_confidence = fallback_confidence
         self.max_imgsz = max_imgsz
@@ -177,7 +209,32 @@ class Recognizer:
             self.read_ms.append((time.perf_counter() - start) * 1e3)
 
     def read_box(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
-        """Read one known box: (read or None, the crop that gave it)."""
+        """Read one known box: (read or None, the crop that gave it); with ``shift_vote``, the vote's winner
+        over the box and its eight moved copies."""
+        if self.shift_vote <= 0:
+            read, crop = self._read_placed(image, box)
+        else:
+            step = max(1.0, self.shift_vote * box.width)
+            seen: dict[tuple[int, int, int, int], tuple[PlateRead | None, np.ndarray]] = {}
+            placed = []
+            for dx, dy in SHIFTS:  # a placement the frame's edge clips to an earlier one's crop votes its read again
+                moved = shifted(box, dx * step, dy * step)
+                key = crop_rect(image.shape, moved, self.margin)
+                if key not in seen:
+                    seen[key] = self._read_placed(image, moved)
+                placed.append(seen[key])
+            reads = [r for r, _ in placed]
+            win = vote_reads(reads)
+            read, crop = placed[0] if win is None else placed[win]
+            if read is not None:  # as sure as the placements agree: its text's summed confidence over all
+                agree = sum(r.confidence for r in reads if r is not None and r.text == read.text)
+                read = replace(read, confidence=agree / len(reads))
+        if read is not None and read.confidence < self.min_confidence:
+            read = None
+        return read, crop
+
+    def _read_placed(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
+        """Read one box as placed; a read that is not sure is compared with a read of a wider crop."""
         crop = crop_plate(image, box, self.margin)
         read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
@@ -187,8 +244,6 @@ class Recognizer:
             pick = choose([read, second]) if choose is not None else better_read(second, read)
             if pick is second and second is not None:
                 read, crop = second, wide
-        if read is not None and read.confidence < self.min_confidence:
-            read = None
         return read, crop
 
     def recognize(self, image: np.ndarray) -> list[PlateObservation]:

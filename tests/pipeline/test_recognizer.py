@@ -13,7 +13,9 @@ from gatekeeper.pipeline.recognizer import (
     fine_tiles,
     grammar_checked,
     looks_like_plate_crop,
+    shifted,
     upscale,
+    vote_reads,
 )
 
 
@@ -375,3 +377,75 @@ def test_the_reader_time_of_every_crop_is_kept_for_the_last_image() -> None:
     rec.detector = FixedDetector(boxes[:1])
     rec.recognize(scene)
     assert len(rec.read_ms) == 2  # this image's crops only
+
+
+def test_the_vote_sums_confidence_per_text() -> None:
+    a1, a2 = PlateRead("12가3456", 0.5, ()), PlateRead("12가3456", 0.6, ())
+    b = PlateRead("12가3457", 0.95, ())
+    assert vote_reads([b, a1, None, a2]) == 3  # 1.1 against 0.95; of the winning text, its surest read
+    assert vote_reads([b, a1]) == 0
+    assert vote_reads([PlateRead("AB12", 0.5, ()), PlateRead("AB13", 0.5, ())]) == 0  # a tie: the first text
+    assert vote_reads([None, None]) is None and vote_reads([]) is None
+    assert shifted(Box(10, 20, 110, 50), -2.5, 3) == Box(7.5, 23, 107.5, 53)
+
+
+class CornerReader:
+    """Reads a crop whose top-left pixel is bright as a wrong plate, surely; any other crop as the right plate,
+    unsurely (what a reader does when a box edge cuts a character at exactly one placement)."""
+
+    name = "corner"
+
+    def __init__(self) -> None:
+        self.origins: list[int] = []
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.origins.append(int(crop[0, 0, 0]))
+        if crop[0, 0, 0] > 200:
+            return PlateRead("12가3457", 0.95, (0.95,) * 7)
+        return PlateRead("12가3456", 0.6, (0.6,) * 7)
+
+
+def test_the_shift_vote_outvotes_a_read_that_holds_at_one_box_placement_only() -> None:
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.full((450, 600, 3), 60, np.uint8)  # not plate-shaped: not read whole first
+    box = Box(200, 100, 300, 130)  # 100 px wide: the vote moves it by 3 px at 0.03
+    x0, y0 = 200 - 8, 100 - 3  # the unmoved crop's corner (8 % margin: 8 and 2.4 px, floored)
+    scene[y0, x0] = 255
+    detector = FixedDetector([Detection(box, 0.9)])
+    plain = Recognizer(detector, CornerReader(), upscale_min_width=0)
+    assert plain.read_box(scene, box)[0].text == "12가3457"  # type: ignore[union-attr]
+    reader = CornerReader()
+    voted = Recognizer(detector, reader, upscale_min_width=0, shift_vote=0.03)
+    obs = voted.recognize(scene)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == "12가3456"
+    assert obs[0].read.confidence == pytest.approx(8 * 0.6 / 9)  # as sure as the nine placements agree
+    # nine placements; the unmoved one is sure, each moved one unsure and read again from a wider crop
+    assert len(reader.origins) == 1 + 8 * 2 and reader.origins.count(255) == 1
+    assert obs[0].crop[0, 0, 0] != 255  # the crop that gave the winning read
+
+
+@pytest.mark.slow
+def test_the_shift_vote_keeps_a_clean_read(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.random.default_rng(6).integers(70, 110, (400, 900, 3), dtype=np.uint8)
+    img, text = PlateRenderer(seed=31).render(style=PlateStyle.WHITE_8)
+    scene[300:352, 500:740] = cv2.resize(img, (240, 52))
+    detector = FixedDetector([Detection(Box(500, 300, 740, 352), 0.9)])
+    for share in (0.0, 0.025):
+        obs = Recognizer(detector, models.reader, shift_vote=share).recognize(scene)
+        assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+
+
+def test_placements_the_frame_edge_clips_to_one_crop_are_read_once() -> None:
+    """A plate crop read whole: moved left or right, the box's crop is clipped to the whole image again."""
+    reader = CountingReader()
+    crop = np.full((100, 400, 3), 90, np.uint8)
+    obs = Recognizer(FixedDetector([]), reader, upscale_min_width=0, shift_vote=0.025).recognize(crop)
+    assert len(obs) == 1 and obs[0].read is not None
+    # unmoved (the whole image: no wider crop to compare), then up and down, each unsure and so also read from
+    # a wider crop (the whole image); left and right give the unmoved crop again, the diagonals up's or down's
+    assert reader.calls == 1 + 2 * 2
+    assert obs[0].read.confidence == 0.5  # every placement read the same

@@ -92,12 +92,14 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     assert 0 < ran["n"] <= detect["n"] and ran["median"] >= detect["median"]
     assert ran["n"] == sum(c["detector_ran_ms"]["n"] for c in report["per_camera"])
     assert report["peak_rss_mb"] > 50
+    assert report["boxes_not_read"] == sum(c["boxes_not_read"] for c in report["per_camera"]) >= 0
     assert report["frame_size"] == [1280, 720]
     assert "logged pass" in report["latency_measured"]
     text = format_report(report)
     assert "analysed FPS" in text and "peak RSS" in text and "reader per plate crop" in text
     assert f"detector ran on {ran['n']} of" in text
     assert f"CPU time of the reading thread: mean {cpu['mean']}" in text
+    assert f"too tall for a plate, not read: {report['boxes_not_read']}" in text
 
 
 def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -55,6 +55,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         unsure_min_score=settings.detector.still_unsure_min_score,
         fine_max_imgsz=settings.detector.still_fine_max_imgsz,
         shift_vote=settings.reader.still_shift_vote,
+        unsmear=settings.reader.still_unsmear,
     )
     return recognizer, str(getattr(models, "version", ""))
 

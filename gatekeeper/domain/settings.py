@@ -80,6 +80,9 @@ class ReaderSettings(_Strict):
     # directions of a grid, and the text with the largest summed confidence kept (reads swing with a box moved
     # by a pixel; weights/README.md); nine reads per box; 0: one read per box
     still_shift_vote: float = Field(default=0.025, ge=0.0, le=0.2)
+    # still images: a crop that looks smeared sideways (a car crossing a long exposure) is also read with the
+    # smear undone at a few estimated lengths, and the surest read kept (pipeline/deblur.py)
+    still_unsmear: bool = True
 
 
 class VotingSettings(_Strict):

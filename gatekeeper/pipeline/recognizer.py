@@ -13,6 +13,8 @@ import numpy as np
 from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.deblur import smear_candidates, unsmear
+from gatekeeper.pipeline.reader_latin import latin_sure
 from gatekeeper.pipeline.tracker import dedupe_detections, part_of
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
 
@@ -32,6 +34,9 @@ FINE_MAX_TILES = 12  # more would be needed: the tiles are made larger (the imag
 SAME_SCALE = 0.3  # a box inside a box over 1 / this times as wide is not a part of it (a plate, a car)
 TILE_MAX_BOX = 0.125  # a tile's box wider than this share of its side is left to the looks at the whole image
 SEAM = 2  # px: a box this close to a tile's inner edge is cut by it (the neighbouring tile holds it whole)
+UNSMEAR_SETTLED = 0.99  # a valid Korean read this sure is not read unsmeared (Hangul's horizontal strokes put
+# many sharp Korean plates under the smear ratio; smeared ones read 0.93-0.99, or as Latin digits at 0.99+);
+# nor is a sure Latin read (reader_latin.latin_sure: letters in a common layout, every character >= 0.97)
 SHIFTS = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1))  # the shift vote's
 # placements, in steps: the box and its eight neighbours on a grid (unmoved first)
 
@@ -170,7 +175,9 @@ class Recognizer:
     layout): bumpers, badges and signs read as garbage are left out. With ``shift_vote`` (a share of the box
     width) each box is also read moved by that much in the eight directions of a grid, and the text with
     the largest summed confidence over the nine reads is kept, as sure as the reads agree (that sum / 9): a
-    read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted.
+    read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted. With
+    ``unsmear`` a crop that looks smeared sideways is also read unsmeared at a few candidate lengths
+    (:mod:`.deblur`), and the reader's arbitration picks among the reads.
     """
 
     def __init__(
@@ -187,8 +194,10 @@ class Recognizer:
         unsure_min_score: float = 0.0,
         fine_max_imgsz: int | None = None,
         shift_vote: float = 0.0,
+        unsmear: bool = False,
     ) -> None:
         self.detector = detector
+        self.unsmear = unsmear
         self.shift_vote = shift_vote
         self.fine_max_imgsz = fine_max_imgsz
         self.fallback_confidence = fallback_confidence
@@ -211,8 +220,9 @@ class Recognizer:
     def read_box(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
         """Read one known box: (read or None, the crop that gave it); with ``shift_vote``, the vote's winner
         over the box and its eight moved copies."""
+        lengths = self._smear_lengths(image, box)
         if self.shift_vote <= 0:
-            read, crop = self._read_placed(image, box)
+            read, crop = self._read_placed(image, box, lengths)
         else:
             step = max(1.0, self.shift_vote * box.width)
             seen: dict[tuple[int, int, int, int], tuple[PlateRead | None, np.ndarray]] = {}
@@ -221,7 +231,7 @@ class Recognizer:
                 moved = shifted(box, dx * step, dy * step)
                 key = crop_rect(image.shape, moved, self.margin)
                 if key not in seen:
-                    seen[key] = self._read_placed(image, moved)
+                    seen[key] = self._read_placed(image, moved, lengths)
                 placed.append(seen[key])
             reads = [r for r, _ in placed]
             win = vote_reads(reads)
@@ -233,18 +243,47 @@ class Recognizer:
             read = None
         return read, crop
 
-    def _read_placed(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
-        """Read one box as placed; a read that is not sure is compared with a read of a wider crop."""
-        crop = crop_plate(image, box, self.margin)
+    def _smear_lengths(self, image: np.ndarray, box: Box) -> list[int]:
+        """With ``unsmear``, the candidate smear lengths of the box's crop (upscaled as it is read); else none."""
+        if not self.unsmear:
+            return []
+        return smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width))
+
+    def _read_placed(self, image: np.ndarray, box: Box,
+                     lengths: list[int] | None = None) -> tuple[PlateRead | None, np.ndarray]:
+        """Read one box as placed; a read that is not sure is compared with a read of a wider crop. With smear
+        ``lengths`` (the box's, :meth:`_smear_lengths`), a read that is not settled is also compared with
+        reads of the crop unsmeared at each length."""
+        crop = narrow = crop_plate(image, box, self.margin)
         read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
         if wide is not None and wide.shape != crop.shape:  # same shape: the same region (a box filling the image)
             second = self._read_crop(wide)
-            choose = getattr(self.reader, "choose", None)  # a reader chain arbitrates Korean vs Latin
-            pick = choose([read, second]) if choose is not None else better_read(second, read)
-            if pick is second and second is not None:
+            if self._pick([read, second]) is second and second is not None:
                 read, crop = second, wide
+        if lengths and not self._settled(read):
+            up = upscale(narrow, self.upscale_min_width)
+            read = self._pick([read] + [self._read_crop(unsmear(up, n)) for n in lengths])
         return read, crop
+
+    @staticmethod
+    def _settled(read: PlateRead | None) -> bool:
+        """A read too sure to be worth reading the crop unsmeared (:data:`UNSMEAR_SETTLED`)."""
+        if read is None:
+            return False
+        korean = plates.is_korean(read.text) and plates.is_valid_plate(read.text)
+        return read.confidence >= UNSMEAR_SETTLED if korean else latin_sure(read)
+
+    def _pick(self, reads: list[PlateRead | None]) -> PlateRead | None:
+        """The reader chain's arbitration (Korean vs Latin) when it has one, else :func:`better_read` (a tie
+        goes to the later read)."""
+        choose = getattr(self.reader, "choose", None)
+        if choose is not None:
+            return choose(reads)
+        best: PlateRead | None = None
+        for read in reads:
+            best = better_read(read, best)
+        return best
 
     def recognize(self, image: np.ndarray) -> list[PlateObservation]:
         """One observation per detected plate (best first). A plate-shaped image (a crop of one plate) is

@@ -1,0 +1,195 @@
+"""Sideways motion blur: noticed, its length estimated, undone; still images read unsmeared when smeared."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from gatekeeper.domain.types import Box, PlateRead
+from gatekeeper.pipeline.deblur import (
+    CANDIDATES,
+    SMEAR_RATIO,
+    smear_candidates,
+    smear_lengths,
+    smear_ratio,
+    unsmear,
+)
+from gatekeeper.pipeline.recognizer import Recognizer, crop_plate
+from gatekeeper.pipeline.types import Detection
+
+
+def smeared(image: np.ndarray, length: int) -> np.ndarray:
+    """A horizontal box blur of ``length`` px (a car crossing the view during the exposure)."""
+    kernel = np.full((1, length), 1.0 / length, np.float32)
+    return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
+@pytest.fixture(scope="module")
+def plate() -> tuple[np.ndarray, str]:
+    """A rendered white Korean plate, 320 px wide."""
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    img, text = PlateRenderer(seed=31).render(style=PlateStyle.WHITE_8)
+    return cv2.resize(img, (320, round(img.shape[0] * 320 / img.shape[1]))), text
+
+
+@pytest.fixture(scope="module")
+def latin_plate() -> tuple[np.ndarray, str]:
+    """A rendered EU plate, 320 px wide: mostly vertical strokes, so sharp it is far above the smear ratio
+    (Hangul's horizontal strokes put many sharp Korean plates under it)."""
+    from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+
+    p = LatinPlateRenderer(seed=3).render(style="eu")
+    return cv2.resize(p.image, (320, round(p.image.shape[0] * 320 / p.image.shape[1]))), p.text
+
+
+def test_a_sideways_smear_lowers_the_gradient_ratio(plate) -> None:  # noqa: ANN001
+    grey = cv2.cvtColor(plate[0], cv2.COLOR_BGR2GRAY)
+    sharp = smear_ratio(grey)
+    assert smear_ratio(smeared(grey, 16)) < 0.6 * sharp
+    assert smear_ratio(np.zeros((2, 50), np.uint8)) == 1.0 and smear_ratio(np.full((20, 50), 7, np.uint8)) == 1.0
+
+
+@pytest.mark.parametrize("length", [6, 11, 19, 30])
+def test_the_smear_length_is_the_first_candidate(plate, length: int) -> None:  # noqa: ANN001
+    grey = cv2.cvtColor(plate[0], cv2.COLOR_BGR2GRAY)
+    noisy = smeared(grey, length).astype(np.float32) + np.random.default_rng(length).normal(0, 2, grey.shape)
+    lengths = smear_lengths(np.clip(noisy, 0, 255).astype(np.uint8))
+    assert abs(lengths[0] - length) <= 1 and len(lengths) == CANDIDATES
+    assert all(abs(a - b) > 1 for i, a in enumerate(lengths) for b in lengths[i + 1:])
+    assert smear_lengths(np.zeros((30, 15), np.uint8)) == []  # too narrow for any length
+
+
+def test_unsmearing_at_the_right_length_restores_the_plate(plate) -> None:  # noqa: ANN001
+    image = plate[0]
+    blurred = smeared(image, 15)
+    restored = unsmear(blurred, 15)
+    assert restored.shape == image.shape and restored.dtype == np.uint8
+    inner = (slice(10, -10), slice(40, -40))  # the replicated borders are not restored
+
+    def error(x: np.ndarray) -> float:
+        return float(np.abs(x[inner].astype(int) - image[inner]).mean())
+
+    assert error(restored) < 0.5 * error(blurred)
+    assert all(error(restored) < error(unsmear(blurred, other)) for other in (8, 12, 18, 22))
+    grey = unsmear(cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY), 15)
+    assert grey.shape == image.shape[:2]
+
+
+def test_candidates_only_for_a_smeared_crop(latin_plate) -> None:  # noqa: ANN001
+    image = latin_plate[0]
+    assert smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)) >= SMEAR_RATIO
+    assert smear_candidates(image) == []
+    assert smear_candidates(smeared(image, 12)) == []  # 4 % of its width: a smear it reads through
+    lengths = smear_candidates(smeared(image, 24))
+    assert len(lengths) == CANDIDATES and lengths[0] == 24
+    assert smear_candidates(np.zeros((0, 0, 3), np.uint8)) == []
+
+
+class SharpnessReader:
+    """Reads the plate right only from a crop as sharp sideways as a clean plate (a stand-in for a network,
+    whose reads fall apart on a smeared plate); otherwise a fragment. Counts its calls."""
+
+    name = "sharpness"
+
+    def __init__(self, text: str, sharp_ratio: float) -> None:
+        self.text, self.sharp_ratio, self.calls = text, sharp_ratio, 0
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.calls += 1
+        ratio = smear_ratio(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
+        if ratio >= 0.7 * self.sharp_ratio:
+            return PlateRead(self.text, 0.95, (0.95,) * len(self.text))
+        return PlateRead(self.text[:-2], 0.6, (0.6,) * (len(self.text) - 2))
+
+
+def test_a_smeared_still_plate_is_read_unsmeared(latin_plate) -> None:  # noqa: ANN001
+    image, text = latin_plate
+    sharp = smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    blurred = smeared(image, 24)
+    plain = Recognizer(None, SharpnessReader(text, sharp)).recognize(blurred)
+    assert plain[0].read is not None and plain[0].read.text == text[:-2]
+    reader = SharpnessReader(text, sharp)
+    fixed = Recognizer(None, reader, unsmear=True).recognize(blurred)
+    assert len(fixed) == 1 and fixed[0].read is not None and fixed[0].read.text == text
+    assert reader.calls == 1 + CANDIDATES  # a plate-shaped crop read whole: no wider crop to compare
+    assert np.array_equal(fixed[0].crop, blurred)  # the evidence is the picture as taken
+    clean = SharpnessReader(text, sharp)
+    assert Recognizer(None, clean, unsmear=True).recognize(image)[0].read.text == text
+    assert clean.calls == 1  # a sharp plate: no unsmeared reads
+
+
+@pytest.mark.slow
+def test_the_real_readers_read_a_smeared_plate_unsmeared(plate, tmp_path) -> None:  # noqa: ANN001
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    try:
+        models = load_models(Settings(), AppPaths(tmp_path / "config", tmp_path / "data"), device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+    image, text = plate
+    blurred = smeared(image, 22)  # 7 % of the plate's width
+    obs = Recognizer(None, models.reader, unsmear=True).recognize(blurred)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+
+
+class SureReader:
+    """Reads every crop as the same plate, surely; counts its calls."""
+
+    name = "sure"
+
+    def __init__(self, text: str, confidence: float) -> None:
+        self.text, self.confidence, self.calls = text, confidence, 0
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.calls += 1
+        return PlateRead(self.text, self.confidence, (self.confidence,) * len(self.text))
+
+
+@pytest.mark.parametrize(("text", "confidence", "unsmeared"), [
+    ("12가3456", 0.995, False),  # Hangul's horizontal strokes put many sharp Korean plates under the ratio
+    ("12가3456", 0.98, True),  # smeared Korean plates read 0.93-0.99
+    ("4ABC123", 0.995, False),  # a sure Latin read (letters in a common layout)
+    ("4123123", 0.995, True),  # digits only: a smeared Korean plate read by the Latin network looks like this
+])
+def test_a_settled_read_is_not_read_unsmeared(plate, text: str, confidence: float,  # noqa: ANN001
+                                              unsmeared: bool) -> None:
+    reader = SureReader(text, confidence)
+    obs = Recognizer(None, reader, unsmear=True).recognize(smeared(plate[0], 24))
+    assert obs[0].read is not None and obs[0].read.text == text
+    assert reader.calls == (1 + CANDIDATES if unsmeared else 1)
+
+
+class OneBox:
+    """A detector that always finds the same box."""
+
+    imgsz = 320
+
+    def __init__(self, box: Box) -> None:
+        self.box = box
+
+    def detect(self, frame: np.ndarray, confidence: float | None = None, imgsz: int | None = None) -> list:
+        return [Detection(self.box, 0.9)]
+
+
+def test_with_the_shift_vote_every_placement_is_read_unsmeared(latin_plate) -> None:  # noqa: ANN001
+    image, text = latin_plate
+    scene = np.full((300, 700, 3), 128, np.uint8)
+    h, w = image.shape[:2]
+    scene[100:100 + h, 200:200 + w] = image
+    box = Box(200, 100, 200 + w, 100 + h)
+    sharp = smear_ratio(cv2.cvtColor(crop_plate(scene, box), cv2.COLOR_BGR2GRAY))  # with the plate's edges
+    reader = SharpnessReader(text, sharp)
+    recognizer = Recognizer(OneBox(box), reader, unsmear=True, shift_vote=0.025)
+    obs = recognizer.recognize(smeared(scene, 24))  # the whole frame: the car crossed the view in the exposure
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+    assert obs[0].read.confidence == pytest.approx(0.95)  # every placement read it unsmeared
+    # each placement: its crop, a wider one (the smeared read is unsure), and its crop unsmeared at every
+    # candidate length of the box (estimated once, on the box as found)
+    assert reader.calls == 9 * (2 + CANDIDATES)

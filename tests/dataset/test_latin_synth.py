@@ -14,6 +14,7 @@ from gatekeeper.dataset.synth.latin import (
     PLATE_FACE_SHARE,
     STYLES,
     LatinPlateRenderer,
+    dealer_frame,
     find_latin_fonts,
     find_plate_faces,
     label_of,
@@ -144,3 +145,18 @@ def test_tight_training_crops_keep_every_character_with_little_margin() -> None:
         c = tight_crop(p.image, p.text_box, rng)
         assert x1 - x0 <= c.shape[1] <= (x1 - x0) + 0.12 * (y1 - y0) + 2
         assert y1 - y0 <= c.shape[0] <= 1.3 * (y1 - y0) + 2
+
+
+def test_a_dealer_frame_borders_the_characters_without_covering_them() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(20):
+        plate = np.full((240, 480, 3), 230, np.uint8)
+        box = (60, 60, 420, 180)  # the characters' box: 120 px tall
+        plate[box[1]:box[3], box[0]:box[2]] = 20
+        framed = plate.copy()
+        dealer_frame(framed, rng, box)
+        x0, y0, x1, y1 = box
+        assert np.array_equal(framed[y0:y1 - 3, x0:x1], plate[y0:y1 - 3, x0:x1])  # at most 2 % covered
+        changed = (framed != plate).any(axis=2)
+        assert changed[y1 + 15:].mean(axis=1).min() > 0.5  # the bar: from 12 % of their height below them on
+        assert changed[:4].all() and changed[:, :2].all()  # the rails

@@ -65,6 +65,13 @@ HERSHEY_SHARE = 0.1
 PLATE_FACES = ("roadgeek/RG2014*.ttf", "opendin/OSP-DIN.ttf")
 NARROW_FACES = ("RG2014B", "RG2014C", "RG2014D")
 PLATE_FACE_SHARE = 0.3
+# Dealer frames: side and top rails and a bottom bar with the dealer's name in bold capitals, its top edge at or
+# just below the characters (most Californian plates in us-ucsd; the sixth-run network, trained without them,
+# took F for E and O for Q above such a bar). Share of US plates, and of the other styles (dealer strips).
+DEALER_FRAME_SHARE = {"us": 0.45}
+DEALER_FRAME_OTHER_SHARE = 0.1
+DEALER_WORDS = ("MOTORS", "AUTO", "HONDA", "TOYOTA", "FORD", "NISSAN", "LEXUS", "MINI", "KIA", "CHEVROLET",
+                "AUTOHAUS", "GARAGE", "CARS", "DEALER", "CITY", "VALLEY", "CREEK", "CENTER", "SALES", "GROUP")
 
 
 def find_latin_fonts() -> list[str]:
@@ -171,6 +178,53 @@ def _frame(img: np.ndarray, ink: np.ndarray) -> None:
     """A thin border in the ink colour, as many plates have."""
     h, w = img.shape[:2]
     cv2.rectangle(img, (2, 2), (w - 3, h - 3), tuple(float(v) for v in ink), max(1, h // 40))
+
+
+def _dealer_words(rng: np.random.Generator) -> str:
+    """A dealer's name: one to three words, from :data:`DEALER_WORDS` or random capitals."""
+    words = []
+    for _ in range(int(rng.integers(1, 4))):
+        if rng.random() < 0.5:
+            words.append(DEALER_WORDS[int(rng.integers(len(DEALER_WORDS)))])
+        else:
+            words.append("".join(LETTERS[int(i)] for i in rng.integers(26, size=int(rng.integers(3, 9)))))
+    return " ".join(words)
+
+
+def dealer_frame(img: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int]) -> None:
+    """A dealer's plate frame drawn over ``img`` in place (see :data:`DEALER_FRAME_SHARE`): rails at the
+    sides and top, a bottom bar whose top edge is at or just below the characters' box (up to 2 % of their
+    height over them), the dealer's name in bold capitals filling much of the bar. Black, chrome or coloured."""
+    h, w = img.shape[:2]
+    x0, _, x1, y1 = box
+    k = rng.random()
+    if k < 0.45:
+        colour, letters = rng.uniform(0, 45, 3), np.full(3, rng.uniform(170, 255))
+    elif k < 0.8:
+        colour, letters = np.full(3, rng.uniform(140, 215)) + rng.uniform(-10, 10, 3), np.full(3, rng.uniform(0, 60))
+    else:
+        colour, letters = rng.uniform(0, 120, 3), np.full(3, rng.uniform(200, 255))
+    fill = tuple(float(v) for v in colour)
+    ch = y1 - box[1]
+    bar_top = min(int(y1 + rng.uniform(-0.02, 0.12) * ch), h - max(3, int(0.08 * h)))
+    cv2.rectangle(img, (0, bar_top), (w - 1, h - 1), fill, -1)
+    side = min(int(rng.uniform(0.015, 0.05) * w), max(0, x0 - 1), max(0, w - x1 - 1))
+    if side > 0:
+        cv2.rectangle(img, (0, 0), (side, h - 1), fill, -1)
+        cv2.rectangle(img, (w - 1 - side, 0), (w - 1, h - 1), fill, -1)
+    cv2.rectangle(img, (0, 0), (w - 1, int(rng.uniform(0.02, 0.09) * h)), fill, -1)
+    bar_h = h - bar_top
+    text = _dealer_words(rng)
+    font = int(rng.choice([cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SIMPLEX]))
+    thick = int(rng.integers(2, 5))
+    (tw, th), _ = cv2.getTextSize(text, font, 1.0, thick)
+    scale = min(bar_h * rng.uniform(0.45, 0.8) / max(1, th), 0.92 * w / max(1, tw))
+    cap = int(th * scale)
+    if cap < 4:
+        return
+    base = bar_top + cap + int(rng.uniform(0.0, 0.3) * max(0, bar_h - cap))
+    cv2.putText(img, text, ((w - int(tw * scale)) // 2, min(h - 1, base)), font, scale,
+                tuple(float(v) for v in letters), thick, cv2.LINE_AA)
 
 
 class LatinPlateRenderer:
@@ -281,9 +335,12 @@ class LatinPlateRenderer:
         x0 = left + int(0.03 * w) + int(rng.uniform(0.2, 0.8) * (room - mask.shape[1]))
         y0 = int(top * h + ((bottom - top) * h - th) * rng.uniform(0.35, 0.65))
         _ink(img, mask, x0, y0, ink)
-        if rng.random() < 0.3:
+        box = (x0, y0, x0 + mask.shape[1], y0 + th)
+        if rng.random() < DEALER_FRAME_SHARE.get(style, DEALER_FRAME_OTHER_SHARE):
+            dealer_frame(img, rng, box)
+        elif rng.random() < 0.3:
             _frame(img, ink)
-        return LatinPlate(img, label_of(text), (x0, y0, x0 + mask.shape[1], y0 + th))
+        return LatinPlate(img, label_of(text), box)
 
     def render_two_line(self, top: str | None = None, bottom: str | None = None) -> LatinPlate:
         """A two-line plate (``MH 12 A`` over ``B 1234``, a motorcycle's or a square rear plate), its rows

@@ -14,6 +14,7 @@ from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import smear_candidates, unsmear
+from gatekeeper.pipeline.reader import korean_valid
 from gatekeeper.pipeline.reader_latin import latin_sure
 from gatekeeper.pipeline.tracker import dedupe_detections, part_of
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
@@ -271,8 +272,7 @@ class Recognizer:
         """A read too sure to be worth reading the crop unsmeared (:data:`UNSMEAR_SETTLED`)."""
         if read is None:
             return False
-        korean = plates.is_korean(read.text) and plates.is_valid_plate(read.text)
-        return read.confidence >= UNSMEAR_SETTLED if korean else latin_sure(read)
+        return read.confidence >= UNSMEAR_SETTLED if korean_valid(read.text) else latin_sure(read)
 
     def _pick(self, reads: list[PlateRead | None]) -> PlateRead | None:
         """The reader chain's arbitration (Korean vs Latin) when it has one, else :func:`better_read` (a tie

@@ -196,7 +196,7 @@ def dealer_frame(img: np.ndarray, rng: np.random.Generator, box: tuple[int, int,
     sides and top, a bottom bar whose top edge is at or just below the characters' box (up to 2 % of their
     height over them), the dealer's name in bold capitals filling much of the bar. Black, chrome or coloured."""
     h, w = img.shape[:2]
-    x0, _, x1, y1 = box
+    x0, y0, x1, y1 = box
     k = rng.random()
     if k < 0.45:
         colour, letters = rng.uniform(0, 45, 3), np.full(3, rng.uniform(170, 255))
@@ -205,7 +205,7 @@ def dealer_frame(img: np.ndarray, rng: np.random.Generator, box: tuple[int, int,
     else:
         colour, letters = rng.uniform(0, 120, 3), np.full(3, rng.uniform(200, 255))
     fill = tuple(float(v) for v in colour)
-    ch = y1 - box[1]
+    ch = y1 - y0
     bar_top = min(int(y1 + rng.uniform(-0.02, 0.12) * ch), h - max(3, int(0.08 * h)))
     cv2.rectangle(img, (0, bar_top), (w - 1, h - 1), fill, -1)
     side = min(int(rng.uniform(0.015, 0.05) * w), max(0, x0 - 1), max(0, w - x1 - 1))

@@ -19,6 +19,7 @@ from gatekeeper.dataset.synth.latin import (
     find_plate_faces,
     label_of,
     random_latin_text,
+    random_vanity_text,
 )
 from gatekeeper.domain.plates import is_valid_plate
 
@@ -160,3 +161,24 @@ def test_a_dealer_frame_borders_the_characters_without_covering_them() -> None:
         changed = (framed != plate).any(axis=2)
         assert changed[y1 + 15:].mean(axis=1).min() > 0.5  # the bar: from 12 % of their height below them on
         assert changed[:4].all() and changed[:, :2].all()  # the rails
+
+
+def test_personalised_plates_are_word_like_and_some_carry_digits() -> None:
+    rng = np.random.default_rng(8)
+    texts = [random_vanity_text(rng) for _ in range(400)]
+    assert all(4 <= len(t) <= 7 and set(t) <= set(LATIN_CHARSET) and is_valid_plate(t) for t in texts)
+    with_digits = [t for t in texts if any(c.isdigit() for c in t)]
+    assert 0.3 < len(with_digits) / len(texts) < 0.7  # most are letters only, many mix in a digit
+    vowels = sum(c in "AEIOUY" for t in texts for c in t) / sum(len(t) for t in texts)
+    assert vowels > 0.3  # pronounceable, unlike uniform letters (6 of 26)
+
+
+def test_a_share_of_the_drawn_plates_are_personalised(monkeypatch) -> None:
+    import gatekeeper.dataset.synth.latin as latin
+
+    monkeypatch.setattr(latin, "VANITY_SHARE", 1.0)
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    for _ in range(20):
+        a.random()  # the share's draw
+        assert random_latin_text(b) == random_vanity_text(a)
+    assert random_latin_text(b, "9AAA999")[0].isdigit()  # a layout asked for is kept

@@ -140,6 +140,41 @@ class LatinPlate:
     text_box: tuple[int, int, int, int]
 
 
+# Personalised (vanity) plates: word-like letters, often with digits standing for letters or sounds
+# (EMOTION, OLDHAG, V8PTRL, W326AVE in eval/es). Random letters teach no such sequences, and a network
+# tuned on serials alone read them as serials (O as D first, 8 as B between letters, a leading W dropped).
+VANITY_SHARE = 0.1
+_ONSETS = ("B", "C", "D", "F", "G", "H", "J", "K", "L", "M", "N", "P", "R", "S", "T", "V", "W", "Y", "Z",
+           "CH", "SH", "TH", "ST", "FL", "GR", "BR", "TR", "QU", "X", "")
+_VOWELS = ("A", "E", "I", "O", "U", "Y", "EE", "OO", "AI", "OU", "EA")
+_CODAS = ("", "", "N", "R", "S", "T", "X", "K", "L", "M", "NG", "CK", "LL", "SS", "D", "G")
+_LEET = {"O": "0", "I": "1", "L": "1", "Z": "2", "E": "3", "A": "4", "S": "5", "G": "6", "T": "7", "B": "8"}
+_SOUNDS = ("2", "4", "8", "1", "0")  # TO, FOR, ATE, ONE, O
+
+
+def random_vanity_text(rng: np.random.Generator) -> str:
+    """A personalised plate of 4-7 characters: pronounceable syllables, sometimes with digits for letters,
+    a digit for a sound (``GR8``) or a short number inside (``W326AVE``)."""
+    length = int(rng.integers(4, 8))
+    text = ""
+    while len(text) < length:
+        text += (_ONSETS[rng.integers(len(_ONSETS))] + _VOWELS[rng.integers(len(_VOWELS))]
+                 + _CODAS[rng.integers(len(_CODAS))])
+    text = text[:length]
+    k = rng.random()
+    if k < 0.25:  # leet: one or two letters written as digits
+        for i in rng.permutation(len(text))[: int(rng.integers(1, 3))]:
+            text = text[:i] + _LEET.get(text[i], text[i]) + text[i + 1:]
+    elif k < 0.4:  # a sound as a digit
+        i = int(rng.integers(len(text)))
+        text = (text[:i] + _SOUNDS[rng.integers(len(_SOUNDS))] + text[i + 1:])[:7]
+    elif k < 0.5:  # a number inside
+        i = int(rng.integers(1, len(text)))
+        digits = "".join(DIGITS[rng.integers(10)] for _ in range(int(rng.integers(1, 4))))
+        text = (text[:i] + digits + text[i:])[:7]
+    return text
+
+
 def _pick(rng: np.random.Generator, table: tuple) -> str:
     p = np.array([w for _, w in table], dtype=np.float64)
     return table[int(rng.choice(len(table), p=p / p.sum()))][0]
@@ -147,6 +182,8 @@ def _pick(rng: np.random.Generator, table: tuple) -> str:
 
 def random_latin_text(rng: np.random.Generator, pattern: str | None = None) -> str:
     """A plate string with separators (``pattern`` as in :data:`FORMATS`)."""
+    if pattern is None and rng.random() < VANITY_SHARE:
+        return random_vanity_text(rng)
     pattern = pattern or _pick(rng, FORMATS)
     serial = "9" in pattern
     out = []

@@ -83,6 +83,8 @@ class ReaderSettings(_Strict):
     # still images: a crop that looks smeared sideways (a car crossing a long exposure) is also read with the
     # smear undone at a few estimated lengths, and the surest read kept (pipeline/deblur.py)
     still_unsmear: bool = True
+    # cameras: a weak read of a smeared crop, on the whole reader chain's turn, is also read unsmeared
+    camera_unsmear: bool = True
 
 
 class VotingSettings(_Strict):

@@ -41,7 +41,8 @@ class CameraPipeline:
     plates narrower than ``min_read_width`` pixels are not read at all, nor boxes taller than a plate can look
     to a camera mounted upright (width under ``min_read_aspect`` x height: a headlight, a pole), a box that
     never moves is read only a few times (scenery, see :class:`PlateTracker`), and with ``motion_gate`` the
-    detector is skipped on still frames when no open track needs a read.
+    detector is skipped on still frames when no open track needs a read. With ``unsmear``, weak reads of
+    smeared crops are compared with reads of the crops unsmeared (:class:`TrackReads`).
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class CameraPipeline:
         max_reads_per_track: int = 12,
         early_reads: int = 3,
         early_confidence: float = 0.8,
+        unsmear: bool = False,
     ) -> None:
         self.camera = camera
         self._lock = threading.Lock()
@@ -78,12 +80,17 @@ class CameraPipeline:
         self.frames = 0
         self.detector_skipped = 0
         self.reads = 0
-        self.track_reads = TrackReads(camera, upscale_min_width)
+        self.track_reads = TrackReads(camera, upscale_min_width, unsmear)
 
     @property
     def fallback_reads(self) -> int:
         """How often the whole reader chain ran (:class:`TrackReads`)."""
         return self.track_reads.fallback_reads
+
+    @property
+    def unsmeared(self) -> int:
+        """How many weak reads were compared with reads of their crop unsmeared (:class:`TrackReads`)."""
+        return self.track_reads.unsmeared
 
     @property
     def detector(self) -> PlateDetector:

@@ -81,13 +81,13 @@ def unsmear(image: np.ndarray, length: int, nsr: float = NOISE_TO_SIGNAL) -> np.
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def smear_candidates(crop: np.ndarray, count: int = CANDIDATES) -> list[int]:
-    """Candidate smear lengths (:func:`smear_lengths`) when the crop looks smeared sideways
-    (:data:`SMEAR_RATIO`); empty otherwise."""
+def smear_candidates(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO) -> list[int]:
+    """Candidate smear lengths (:func:`smear_lengths`) when the crop looks smeared sideways (its
+    :func:`smear_ratio` under ``max_ratio``); empty otherwise."""
     if crop.size == 0 or min(crop.shape[:2]) < 3:
         return []
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    if smear_ratio(grey) >= SMEAR_RATIO:
+    if smear_ratio(grey) >= max_ratio:
         return []
     lengths = smear_lengths(grey, count)
     log.debug("crop looks smeared sideways: trying lengths %s", lengths)

@@ -215,4 +215,5 @@ def make_pipeline(camera: CameraSettings, models: Models, settings: Settings) ->
         motion_gate=settings.detector.motion_gate,
         upscale_min_width=settings.reader.upscale_min_width,
         min_confidence=settings.reader.min_confidence,
+        unsmear=settings.reader.camera_unsmear,
     )

@@ -168,7 +168,7 @@ def test_personalised_plates_are_word_like_and_some_carry_digits() -> None:
     texts = [random_vanity_text(rng) for _ in range(400)]
     assert all(4 <= len(t) <= 7 and set(t) <= set(LATIN_CHARSET) and is_valid_plate(t) for t in texts)
     with_digits = [t for t in texts if any(c.isdigit() for c in t)]
-    assert 0.3 < len(with_digits) / len(texts) < 0.7  # most are letters only, many mix in a digit
+    assert 0.15 < len(with_digits) / len(texts) < 0.45  # most are letters only, some mix in a digit
     vowels = sum(c in "AEIOUY" for t in texts for c in t) / sum(len(t) for t in texts)
     assert vowels > 0.3  # pronounceable, unlike uniform letters (6 of 26)
 

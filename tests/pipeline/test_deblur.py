@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from gatekeeper.dataset.synth.degrade import smear as smeared
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import (
     CANDIDATES,
@@ -17,12 +18,6 @@ from gatekeeper.pipeline.deblur import (
 )
 from gatekeeper.pipeline.recognizer import Recognizer, crop_plate
 from gatekeeper.pipeline.types import Detection
-
-
-def smeared(image: np.ndarray, length: int) -> np.ndarray:
-    """A horizontal box blur of ``length`` px (a car crossing the view during the exposure)."""
-    kernel = np.full((1, length), 1.0 / length, np.float32)
-    return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_REPLICATE)
 
 
 @pytest.fixture(scope="module")

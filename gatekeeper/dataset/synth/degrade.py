@@ -39,6 +39,12 @@ def motion_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.filter2D(img, -1, kernel / max(kernel.sum(), 1e-6))
 
 
+def smear(img: np.ndarray, length: int) -> np.ndarray:
+    """A horizontal box blur of ``length`` px: a car crossing the view during the exposure."""
+    kernel = np.full((1, max(1, int(length))), 1.0 / max(1, int(length)), np.float32)
+    return cv2.filter2D(img, -1, kernel, borderType=cv2.BORDER_REPLICATE)
+
+
 def focus_blur(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     s = float(rng.uniform(0.5, max(0.6, img.shape[1] / 180)))
     return cv2.GaussianBlur(img, (0, 0), s)

@@ -162,13 +162,13 @@ def random_vanity_text(rng: np.random.Generator) -> str:
                  + _CODAS[rng.integers(len(_CODAS))])
     text = text[:length]
     k = rng.random()
-    if k < 0.25:  # leet: one or two letters written as digits
-        for i in rng.permutation(len(text))[: int(rng.integers(1, 3))]:
-            text = text[:i] + _LEET.get(text[i], text[i]) + text[i + 1:]
-    elif k < 0.4:  # a sound as a digit
+    if k < 0.1:  # leet: a letter written as a digit
+        i = int(rng.integers(len(text)))
+        text = text[:i] + _LEET.get(text[i], text[i]) + text[i + 1:]
+    elif k < 0.2:  # a sound as a digit
         i = int(rng.integers(len(text)))
         text = (text[:i] + _SOUNDS[rng.integers(len(_SOUNDS))] + text[i + 1:])[:7]
-    elif k < 0.5:  # a number inside
+    elif k < 0.3:  # a number inside
         i = int(rng.integers(1, len(text)))
         digits = "".join(DIGITS[rng.integers(10)] for _ in range(int(rng.integers(1, 4))))
         text = (text[:i] + digits + text[i:])[:7]

@@ -269,7 +269,7 @@ def _night_plates(n: int, seed: int, width: int = 80, noise: float = 16.0) -> li
 def test_dark_noisy_crops_are_smoothed_before_reading(latin_reader, monkeypatch) -> None:
     import gatekeeper.pipeline.reader_latin_net as latin_net
 
-    night = _night_plates(30, seed=8)
+    night = _night_plates(90, seed=8)
     day = np.full((40, 160, 3), 200, np.uint8)
     assert denoise_dark(day) is day and denoise_dark(night[0][0]) is not night[0][0]
 
@@ -279,4 +279,4 @@ def test_dark_noisy_crops_are_smoothed_before_reading(latin_reader, monkeypatch)
     smoothed = correct()
     monkeypatch.setattr(latin_net, "denoise_dark", lambda crop: crop)
     raw = correct()
-    assert smoothed >= 25 and smoothed >= raw + 4, (smoothed, raw)  # measured 28 and 21
+    assert smoothed >= 75 and smoothed >= raw + 6, (smoothed, raw)  # measured 81 and 71

@@ -97,6 +97,7 @@ def test_the_real_pipeline_logs_a_smeared_real_car_right(shared_data: Path) -> N
     near): nothing is logged without unsmearing, the right plate with it."""
     from gatekeeper.domain.paths import AppPaths
     from gatekeeper.domain.settings import CameraSettings, Settings
+    from gatekeeper.pipeline.sources import open_source
     from gatekeeper.services.runtime import ModelsMissingError, load_models, make_pipeline
 
     video = shared_data / "video" / "uk_car_approach.mp4"
@@ -107,13 +108,11 @@ def test_the_real_pipeline_logs_a_smeared_real_car_right(shared_data: Path) -> N
         models = load_models(settings, AppPaths.default(None), device="cpu")
     except ModelsMissingError as exc:
         pytest.skip(f"weights/ lacks the shipped models: {exc}")
-    cap = cv2.VideoCapture(str(video))
+    source = open_source(str(video), loop=False, realtime=False)
     frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(smeared(frame, 21))
+    while (got := source.read()) is not None:
+        frames.append(smeared(got[0], 21))
+    source.close()
     logged = {}
     for unsmear in (False, True):
         settings.reader.camera_unsmear = unsmear

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import cv2
@@ -221,7 +222,7 @@ class Recognizer:
     def read_box(self, image: np.ndarray, box: Box) -> tuple[PlateRead | None, np.ndarray]:
         """Read one known box: (read or None, the crop that gave it); with ``shift_vote``, the vote's winner
         over the box and its eight moved copies."""
-        lengths = self._smear_lengths(image, box)
+        lengths = self._smear_lengths(image, box) if self.unsmear else None
         if self.shift_vote <= 0:
             read, crop = self._read_placed(image, box, lengths)
         else:
@@ -244,14 +245,20 @@ class Recognizer:
             read = None
         return read, crop
 
-    def _smear_lengths(self, image: np.ndarray, box: Box) -> list[int]:
-        """With ``unsmear``, the candidate smear lengths of the box's crop (upscaled as it is read); else none."""
-        if not self.unsmear:
-            return []
-        return smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width))
+    def _smear_lengths(self, image: np.ndarray, box: Box) -> Callable[[], list[int]]:
+        """The candidate smear lengths of the box's crop (upscaled as it is read), estimated when first asked
+        for: a box whose every read is settled needs none."""
+        found: list[list[int]] = []
+
+        def lengths() -> list[int]:
+            if not found:
+                found.append(smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
+            return found[0]
+
+        return lengths
 
     def _read_placed(self, image: np.ndarray, box: Box,
-                     lengths: list[int] | None = None) -> tuple[PlateRead | None, np.ndarray]:
+                     lengths: Callable[[], list[int]] | None = None) -> tuple[PlateRead | None, np.ndarray]:
         """Read one box as placed; a read that is not sure is compared with a read of a wider crop. With smear
         ``lengths`` (the box's, :meth:`_smear_lengths`), a read that is not settled is also compared with
         reads of the crop unsmeared at each length."""
@@ -262,9 +269,9 @@ class Recognizer:
             second = self._read_crop(wide)
             if self._pick([read, second]) is second and second is not None:
                 read, crop = second, wide
-        if lengths and not self._settled(read):
+        if lengths is not None and not self._settled(read) and (smears := lengths()):
             up = upscale(narrow, self.upscale_min_width)
-            read = self._pick([read] + [self._read_crop(unsmear(up, n)) for n in lengths])
+            read = self._pick([read] + [self._read_crop(unsmear(up, n)) for n in smears])
         return read, crop
 
     @staticmethod

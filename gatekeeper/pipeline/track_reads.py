@@ -73,17 +73,17 @@ class TrackReads:
         :class:`PlateReaderChain` of two readers or more is simply asked."""
         if not isinstance(reader, PlateReaderChain) or len(reader.readers) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
+        up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
         weak = self._weak.get(track_id, 0)
-        read = self._chain_read(reader, crop, track_id)
-        if not self.unsmear or not crop.size or weak % FALLBACK_EVERY or self._weak.get(track_id, 0) == weak:
+        read = self._chain_read(reader, up, track_id)
+        if not self.unsmear or not up.size or weak % FALLBACK_EVERY or self._weak.get(track_id, 0) == weak:
             return read
-        return self._unsmeared(reader, crop, read, track_id)
+        return self._unsmeared(reader, up, read, track_id)
 
-    def _unsmeared(self, reader: PlateReaderChain, crop: np.ndarray, read: PlateRead | None,
+    def _unsmeared(self, reader: PlateReaderChain, up: np.ndarray, read: PlateRead | None,
                    track_id: int) -> PlateRead | None:
         """A weak read on the whole chain's turn, or the chain's pick among it and the whole chain's reads of
-        the crop unsmeared at each candidate smear length (none: the crop does not look smeared)."""
-        up = np.ascontiguousarray(upscale(crop, self.upscale_min_width))
+        the (upscaled) crop unsmeared at each candidate smear length (none: the crop does not look smeared)."""
         lengths = smear_candidates(up, max_ratio=CAMERA_SMEAR_RATIO)
         if not lengths:
             return read
@@ -93,14 +93,14 @@ class TrackReads:
             self._strong(track_id, best, reader.final(best) or reader.leads(best))
         return best
 
-    def _chain_read(self, reader: PlateReaderChain, crop: np.ndarray, track_id: int) -> PlateRead | None:
+    def _chain_read(self, reader: PlateReaderChain, up: np.ndarray, track_id: int) -> PlateRead | None:
+        """The chain's read of one (upscaled) crop of this track, as described on the class."""
         chain = reader.readers
         lead = self._lead.get(track_id, 0)
-        up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
         weak = self._weak.get(track_id, 0)
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
         known = self._known.get(track_id, "")
-        if lead == 0 and crop.size and reader.stages:
+        if lead == 0 and up.size and reader.stages:
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
                                 agree=known)
             if got.weak:

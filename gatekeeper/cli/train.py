@@ -51,6 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--average-base", type=float, metavar="SHARE",
                    help="reader: export the weight average of the trained network and its base, "
                    "SHARE of the base (0.5 made the shipped Korean reader)")
+    p.add_argument("--distill", type=float, metavar="WEIGHT",
+                   help="reader: hold the fine-tune to its base where the base reads a plate right "
+                   "(the weight of that term beside the CTC loss, e.g. 1.0)")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -114,7 +117,7 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     """Options given that do not apply to this kind of model or mode (each a sentence)."""
     detector_only = {"low_light": "--low-light", "lr0": "--lr0", "imgsz": "--imgsz", "epochs": "--epochs"}
     reader_only = {"lr": "--lr", "stop_at": "--stop-at", "average_base": "--average-base",
-                   "held_out": "--held-out", "steps": "--steps"}
+                   "distill": "--distill", "held_out": "--held-out", "steps": "--steps"}
     wrong = detector_only if args.kind != "detector" else reader_only
     errors = [f"{flag} does not apply to the {args.kind}" for key, flag in wrong.items()
               if getattr(args, key, None) is not None]
@@ -122,6 +125,8 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append("--base does not apply with --site (site training starts from the active model)")
     if getattr(args, "average_base", None) is not None and not 0.0 <= args.average_base < 1.0:
         errors.append(f"--average-base must be at least 0 and under 1, not {args.average_base}")
+    if getattr(args, "distill", None) is not None and args.distill < 0:
+        errors.append(f"--distill must be at least 0, not {args.distill}")
     return errors
 
 
@@ -199,7 +204,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, "lr0", None):
             extra["lr0"] = args.lr0
     else:
-        for key in ("lr", "stop_at", "average_base"):
+        for key in ("lr", "stop_at", "average_base", "distill"):
             if getattr(args, key, None) is not None:
                 extra[key] = getattr(args, key)
     return extra

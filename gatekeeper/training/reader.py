@@ -50,6 +50,16 @@ def _ema_update(ema, model, decay: float) -> None:
                 e.copy_(m)
 
 
+def consistency_loss(student_logp, teacher_logp, keep):
+    """Mean per-frame KL(teacher || student) over the samples in ``keep`` (a bool mask; zero when none):
+    the fine-tuned network is held to the base network's output distribution where the base already reads
+    a sample right, and left to the labels where it reads it wrong."""
+    if not bool(keep.any()):
+        return student_logp.sum() * 0.0
+    t, s = teacher_logp[keep], student_logp[keep]
+    return (t.exp() * (t - s)).sum(-1).mean()
+
+
 def fitting_state(model, state: dict) -> dict:
     """The tensors of a saved state dict (``module.`` prefixes, as EasyOCR saves them, dropped) that fit
     ``model``'s by name and shape: another charset's output layer does not."""
@@ -240,6 +250,7 @@ def train_reader(
     stop_at: int | None = None,
     int8_calibration: int = 256,
     average_base: float = 0.0,
+    distill: float = 0.0,
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
@@ -249,6 +260,9 @@ def train_reader(
     (:mod:`gatekeeper.training.quantize`); 0 writes none.
     ``average_base``: the share of ``base_weights`` in a weight-space average with the trained network
     (:func:`average_with`), exported instead of it; 0 exports the trained network.
+    ``distill``: the weight of :func:`consistency_loss` to ``base_weights`` (a frozen copy) added to the CTC
+    loss, so that a fine-tune learns what the base reads wrong without unlearning what it reads right; 0:
+    none.
     """
     if kind not in KIND_SPECS:
         raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
@@ -256,6 +270,10 @@ def train_reader(
         raise ValueError(f"average_base must be in [0, 1), not {average_base}")
     if average_base and base_weights is None:
         raise ValueError("average_base needs base_weights to average with")
+    if distill < 0:
+        raise ValueError(f"distill must be 0 or more, not {distill}")
+    if distill and base_weights is None:
+        raise ValueError("distill needs base_weights to hold the fine-tune to")
     charset, default_name, lang_list = KIND_SPECS[kind]
     name = name or default_name
     import torch
@@ -274,6 +292,16 @@ def train_reader(
         base_state = fitting_state(model, torch.load(base_weights, map_location="cpu", weights_only=True))
         model.load_state_dict(base_state, strict=False)  # another charset: all but the output layer
         report(0.0, f"fine-tuning from {base_weights} ({len(base_state)}/{len(model.state_dict())} tensors)")
+    teacher = None
+    if distill:
+        if len(base_state) != len(model.state_dict()):
+            raise ValueError(f"distill needs base_weights of the same network and charset: {base_weights}")
+        teacher = reader_net.Model(num_class=codec.num_class, **NETWORK_PARAMS).to(device)
+        teacher.load_state_dict(base_state)
+        teacher.requires_grad_(False)
+        for m in teacher.modules():  # normalised by the batch's statistics, as the student in training is,
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):  # without moving the base's running ones
+                m.momentum = 0.0
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     warm = max(1, min(300, steps // 20))
 
@@ -345,6 +373,11 @@ def train_reader(
             logp = logits.log_softmax(-1).permute(1, 0, 2)
             t_len = torch.full((len(labels),), logp.shape[0], dtype=torch.long)
             loss = ctc(logp, torch.tensor(flat, dtype=torch.long), t_len, torch.tensor(lengths, dtype=torch.long))
+            if teacher is not None:
+                with torch.no_grad():
+                    t_logits = teacher(x)
+                keep = torch.tensor([p == t for p, t in zip(codec.greedy(t_logits.numpy()), labels, strict=True)])
+                loss = loss + distill * consistency_loss(logits.log_softmax(-1), t_logits.log_softmax(-1), keep)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -413,13 +446,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="synthetic lines calibrating the int8 copy of the network (0: no int8 copy)")
     p.add_argument("--average-base", type=float, default=0.0, metavar="SHARE",
                    help="export the weight average with --base-weights, SHARE of it (e.g. 0.5); 0: none")
+    p.add_argument("--distill", type=float, default=0.0, metavar="WEIGHT",
+                   help="hold the fine-tune to --base-weights where it reads a sample right (e.g. 1.0); 0: none")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
                        threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at,
-                       int8_calibration=args.int8_calibration, average_base=args.average_base)
+                       int8_calibration=args.int8_calibration, average_base=args.average_base,
+                       distill=args.distill)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx} {res.int8}; metrics {res.metrics}")
     return 0
 

@@ -376,8 +376,9 @@ def train_reader(
             if teacher is not None:
                 with torch.no_grad():
                     t_logits = teacher(x)
-                keep = torch.tensor([p == t for p, t in zip(codec.greedy(t_logits.numpy()), labels, strict=True)])
-                loss = loss + distill * consistency_loss(logits.log_softmax(-1), t_logits.log_softmax(-1), keep)
+                reads = codec.greedy(t_logits.cpu().numpy())
+                keep = torch.tensor([p == t for p, t in zip(reads, labels, strict=True)], device=logits.device)
+                loss = loss + distill * consistency_loss(logp.permute(1, 0, 2), t_logits.log_softmax(-1), keep)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)

@@ -376,9 +376,10 @@ def train_reader(
             if teacher is not None:
                 with torch.no_grad():
                     t_logits = teacher(x)
-                reads = codec.greedy(t_logits.cpu().numpy())
-                keep = torch.tensor([p == t for p, t in zip(reads, labels, strict=True)], device=logits.device)
-                loss = loss + distill * consistency_loss(logp.permute(1, 0, 2), t_logits.log_softmax(-1), keep)
+                right = [p == t for p, t in zip(codec.greedy(t_logits.cpu().numpy()), labels, strict=True)]
+                keep = torch.tensor(right, device=logits.device)
+                kl = consistency_loss(logp.permute(1, 0, 2), t_logits.log_softmax(-1), keep)
+                loss = loss + distill * kl
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -448,7 +449,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--average-base", type=float, default=0.0, metavar="SHARE",
                    help="export the weight average with --base-weights, SHARE of it (e.g. 0.5); 0: none")
     p.add_argument("--distill", type=float, default=0.0, metavar="WEIGHT",
-                   help="hold the fine-tune to --base-weights where it reads a sample right (e.g. 1.0); 0: none")
+                   help="hold the fine-tune to --base-weights where it reads a sample right (e.g. 1.0)")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,

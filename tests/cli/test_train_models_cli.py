@@ -64,7 +64,7 @@ def test_train_site_then_list_and_roll_back(labelled_site: AppPaths, capsys) -> 
     assert first["kind"] == "reader" and first["version"] and first["report"].endswith("report.html")
     if first["promoted"]:
         assert active_weights(labelled_site, "reader").parent.name == first["version"]
-    assert main(["train", "reader", "--site", "--progress-json", *TINY]) == 0
+    assert main(["train", "reader", "--site", "--progress-json", "--distill", "1", *TINY]) == 0
     second = _json_lines(capsys.readouterr().out)[-1]["result"]
     assert main(["models", "--json", "--kind", "reader"]) == 0
     listed = {m["version"]: m for m in json.loads(capsys.readouterr().out)}
@@ -104,7 +104,7 @@ def test_site_training_of_the_latin_reader(tmp_path, capsys) -> None:
     db.dispose()
     assert main(["train", "reader", "--site", *TINY]) == 2  # no Korean plates labelled
     assert "has no Korean plates" in capsys.readouterr().err
-    assert main(["train", "latin-reader", "--site", "--progress-json", *TINY]) == 0
+    assert main(["train", "latin-reader", "--site", "--progress-json", "--distill", "1", *TINY]) == 0
     result = _json_lines(capsys.readouterr().out)[-1]["result"]
     assert result["kind"] == "latin-reader" and result["version"].startswith("latin-reader-")
     assert set(result["data"]) == {"plates_latin_train", "plates_latin_val"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -248,14 +249,8 @@ class Recognizer:
     def _smear_lengths(self, image: np.ndarray, box: Box) -> Callable[[], list[int]]:
         """The candidate smear lengths of the box's crop (upscaled as it is read), estimated when first asked
         for: a box whose every read is settled needs none."""
-        found: list[list[int]] = []
-
-        def lengths() -> list[int]:
-            if not found:
-                found.append(smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
-            return found[0]
-
-        return lengths
+        return functools.cache(
+            lambda: smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
 
     def _read_placed(self, image: np.ndarray, box: Box,
                      lengths: Callable[[], list[int]] | None = None) -> tuple[PlateRead | None, np.ndarray]:

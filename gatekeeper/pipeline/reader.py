@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,12 @@ from gatekeeper.pipeline.reader_layout import ONE_LINE, layout_order, line_image
 from gatekeeper.pipeline.reader_prep import YELLOW, careful_variant, plate_colour
 
 log = logging.getLogger(__name__)
+
+REGION_SURE = 0.95
+"""A vote's winner without a region mark takes the one views read in front of the same text at this
+confidence or more (:func:`with_region`). On 2,400 degraded synthetic crops (seeds 4242, 777, 31; full
+chain) 2,330 -> 2,333 plates, none lost; at 0.85 five were gained and four lost to region marks read into
+the margin of a white plate (``12소9260`` -> ``세종12소9260``). Real crop sets unchanged."""
 
 
 def korean_valid(text: str) -> bool:
@@ -155,12 +161,33 @@ class Draft:
 def vote(reads: Sequence[PlateRead], syllables: str = "") -> PlateRead | None:
     """The valid text with the largest summed confidence over several views of one plate (views that
     agree outvote one confident outlier), preferring texts that fit the plate colour; its most confident
-    read is returned."""
+    read is returned, completed by a region mark some views read (:func:`with_region`)."""
     for ok in ((lambda t: consistent(t, syllables)), korean_valid):
         got = summed_vote(reads, ok)
         if got is not None:
-            return got
+            return with_region(got, reads, ok)
     return max(reads, key=lambda r: r.confidence, default=None)
+
+
+def with_region(got: PlateRead, reads: Sequence[PlateRead], keep: Callable[[str], bool] = korean_valid,
+                sure: float = REGION_SURE) -> PlateRead:
+    """``got`` (a vote's winner), or the read of the same plate with a region mark in front when views read
+    one at ``sure`` or more (the region chosen by summed confidence among them). The views cut around the
+    character row leave out a one-line plate's small stacked region mark, so they outvote the views that
+    read it (``울산20자1841`` read ``20자1841`` by three views, ``울산20자1841`` by two at 0.996 and 0.998)."""
+    info = plates.parse_plate(got.text)
+    if info is None or info.region or not plates.is_korean(got.text):
+        return got
+    regional = [r for r in reads if r.confidence >= sure and keep(r.text) and _region_of(r.text, got.text)]
+    return summed_vote(regional, keep) or got
+
+
+def _region_of(text: str, rest: str) -> bool:
+    """True when ``text`` is ``rest`` with a region mark in front."""
+    if len(text) <= len(rest) or not text.endswith(rest):
+        return False
+    info = plates.parse_plate(text)
+    return info is not None and info.region == text[: len(text) - len(rest)]
 
 
 def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:

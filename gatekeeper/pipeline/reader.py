@@ -28,6 +28,12 @@ from gatekeeper.pipeline.reader_prep import YELLOW, careful_variant, plate_colou
 
 log = logging.getLogger(__name__)
 
+CAREFUL_CHAR_BELOW = 0.9
+"""The cheap pass's read also needs every character at this confidence or more to skip the careful pass: a
+two-line plate's small top-line digit is misread at 0.78-0.86 in a read of 0.97-0.98 (``대전53가4157`` read
+``대전52가4157``). On 2,400 degraded synthetic crops (seeds 4242, 777, 31; full chain) 2,333 -> 2,339, none
+lost, for 1.6 % more careful passes; at 0.8 +1, at 0.95 +6 and -1. Real crop sets unchanged."""
+
 REGION_SURE = 0.95
 """A vote's winner without a region mark takes the one views read in front of the same text at this
 confidence or more (:func:`with_region`). On 2,400 degraded synthetic crops (seeds 4242, 777, 31; full
@@ -76,9 +82,11 @@ class KoreanPlateReader(CtcNetwork):
     """
 
     def __init__(self, weights_dir: Path, name: str = "kr_reader", device: str = "cpu", backend: str = "auto",
-                 careful_below: float = 0.97, threads: int = 1, int8: bool = True) -> None:
+                 careful_below: float = 0.97, threads: int = 1, int8: bool = True,
+                 careful_char_below: float = CAREFUL_CHAR_BELOW) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads, int8=int8)
         self.careful_below = careful_below
+        self.careful_char_below = careful_char_below
 
     def _decode(self, probs: np.ndarray, constrained: bool = False, syllables: str = "") -> list[PlateRead]:
         """Greedy reads; with ``constrained``, a read that is not a valid Korean plate fitting the plate
@@ -94,7 +102,8 @@ class KoreanPlateReader(CtcNetwork):
                 for text, confs in reads]
 
     def _good(self, read: PlateRead | None, syllables: str = "") -> bool:
-        return read is not None and consistent(read.text, syllables) and read.confidence >= self.careful_below
+        return (read is not None and consistent(read.text, syllables) and read.confidence >= self.careful_below
+                and min(read.char_confidences, default=1.0) >= self.careful_char_below)
 
     def candidate_lines(self, crop: np.ndarray) -> list[np.ndarray]:
         """The careful pass: other layout, the plate located inside a loose crop (by its outline, and by its
@@ -139,7 +148,7 @@ class KoreanPlateReader(CtcNetwork):
         """Read one plate crop (BGR or grey); None when no Hangul plate text is found.
 
         Cheap first: the crop in its likely layout (one network call). Careful second, when that read is
-        not grammar-valid or below ``careful_below``: the other layout, the located plate, horizontal bands
+        not grammar-valid, below ``careful_below`` or has a character below ``careful_char_below``: the other layout, the located plate, horizontal bands
         of a loose crop, and a deskewed/contrast-enhanced copy, in one batch; the best read wins.
         """
         draft = self.draft(crop)

@@ -238,3 +238,18 @@ def test_batched_viterbi_scores_match_the_textbook_recursion() -> None:
         scores, _, _ = _viterbi(logp, pairs)
         want = [_reference_path_score(logp[v], t) for v, t in pairs]
         assert np.allclose(scores, want), trial
+
+
+def test_a_cheap_read_with_an_unsure_character_takes_the_careful_pass(onnx_reader: KoreanPlateReader) -> None:
+    from gatekeeper.domain.types import PlateRead
+    from gatekeeper.pipeline.reader import CAREFUL_CHAR_BELOW
+
+    def read(confs: tuple[float, ...]) -> PlateRead:
+        return PlateRead(text="대전52가4157", confidence=0.973, char_confidences=confs)
+
+    sure = (1.0,) * 9
+    weak = (1.0, 1.0, 1.0, 0.78, 1.0, 1.0, 1.0, 1.0, 1.0)  # a top-line digit misread, the read still 0.973
+    assert onnx_reader._good(read(sure)) and not onnx_reader._good(read(weak))
+    assert onnx_reader.careful_char_below == CAREFUL_CHAR_BELOW
+    lenient = KoreanPlateReader(weights_dir(), careful_char_below=0.7)
+    assert lenient._good(read(weak))

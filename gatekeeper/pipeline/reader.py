@@ -102,7 +102,8 @@ class KoreanPlateReader(CtcNetwork):
                 for text, confs in reads]
 
     def _good(self, read: PlateRead | None, syllables: str = "") -> bool:
-        return (read is not None and consistent(read.text, syllables) and read.confidence >= self.careful_below
+        return (read is not None and consistent(read.text, syllables)
+                and read.confidence >= self.careful_below
                 and min(read.char_confidences, default=1.0) >= self.careful_char_below)
 
     def candidate_lines(self, crop: np.ndarray) -> list[np.ndarray]:
@@ -148,8 +149,9 @@ class KoreanPlateReader(CtcNetwork):
         """Read one plate crop (BGR or grey); None when no Hangul plate text is found.
 
         Cheap first: the crop in its likely layout (one network call). Careful second, when that read is
-        not grammar-valid, below ``careful_below`` or has a character below ``careful_char_below``: the other layout, the located plate, horizontal bands
-        of a loose crop, and a deskewed/contrast-enhanced copy, in one batch; the best read wins.
+        not grammar-valid, below ``careful_below`` or has a character below ``careful_char_below``: the other
+        layout, the located plate, horizontal bands of a loose crop, and a deskewed/contrast-enhanced copy,
+        in one batch; the best read wins.
         """
         draft = self.draft(crop)
         return None if draft is None else self.finish(draft)
@@ -211,6 +213,6 @@ def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:
 
 
 __all__ = [
-    "BACKENDS", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read", "consistent", "ctc_greedy", "ctc_plate",
-    "korean_valid", "plate_bands", "syllables_for", "vote",
+    "BACKENDS", "CAREFUL_CHAR_BELOW", "REGION_SURE", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read",
+    "consistent", "ctc_greedy", "ctc_plate", "korean_valid", "plate_bands", "syllables_for", "vote", "with_region",
 ]

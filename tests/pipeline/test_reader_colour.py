@@ -1,0 +1,57 @@
+"""The plate colour's restriction of the use syllable, and the network overruling a misjudged colour."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+from gatekeeper.domain import plates
+from gatekeeper.domain.paths import weights_dir
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline import reader as reader_module
+from gatekeeper.pipeline.reader import PRIOR_REFUTED_BELOW, KoreanPlateReader, colour_refuted
+
+
+def _r(text: str, confs: tuple[float, ...]) -> PlateRead:
+    return PlateRead(text=text, confidence=min(confs), char_confidences=confs)
+
+
+def test_a_syllable_the_network_all_but_rules_out_refutes_the_colour() -> None:
+    forced = (1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0)  # 214바1415: the colour's 바 where the network saw 너
+    assert colour_refuted(_r("214바1415", forced))
+    assert not colour_refuted(_r("214바1415", (1.0, 1.0, 1.0, 0.6, 1.0, 1.0, 1.0, 1.0)))
+    regional = (1.0, 1.0, 1.0, 1.0, PRIOR_REFUTED_BELOW - 0.01, 1.0, 1.0, 1.0, 1.0)
+    assert colour_refuted(_r("경남79버5641", regional))  # the syllable, not the region mark, is judged
+    assert not colour_refuted(_r("경남79버5641", (0.0, 0.0) + (1.0,) * 7))
+    assert colour_refuted(None)
+    assert not colour_refuted(_r("5AZJ257", (0.0,) * 7))  # no syllable: nothing the colour forced
+    assert not colour_refuted(PlateRead(text="214바1415", confidence=0.1))  # no per-character values
+
+
+@pytest.fixture(scope="module")
+def reader() -> KoreanPlateReader:
+    return KoreanPlateReader(weights_dir(), backend="onnx")
+
+
+def test_a_sure_read_overrules_a_misjudged_colour(reader: KoreanPlateReader, monkeypatch) -> None:
+    # an EV plate judged yellow (as on a yellow car body): the colour allows only commercial syllables
+    crop, text = PlateRenderer(seed=5).render("214너1415", PlateStyle.BLUE_EV)
+    draft = reader.draft(crop)
+    assert draft is not None
+    misjudged = dataclasses.replace(draft, syllables=plates.COMMERCIAL_SYLLABLES, good=False)
+    got = reader.finish(misjudged)
+    assert got is not None and got.text == text and got.confidence >= reader_module.PRIOR_OVERRULED_AT
+    monkeypatch.setattr(reader_module, "PRIOR_OVERRULED_AT", 1.01)  # never overruled: the colour decides
+    forced = reader.finish(misjudged)
+    assert forced is not None and plates.parse_plate(forced.text).syllable in plates.COMMERCIAL_SYLLABLES
+
+
+def test_a_plate_of_the_judged_colour_reads_as_before(reader: KoreanPlateReader) -> None:
+    # a commercial plate judged yellow: the colour's syllable is the network's too, nothing to overrule
+    crop, text = PlateRenderer(seed=6).render("서울74사9728", PlateStyle.YELLOW_COMMERCIAL_2LINE)
+    draft = reader.draft(crop)
+    assert draft is not None
+    got = reader.finish(dataclasses.replace(draft, syllables=plates.COMMERCIAL_SYLLABLES, good=False))
+    assert got is not None and got.text == text

@@ -207,9 +207,28 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     if (plain.isdigit() and letter_count(latin) < LATIN_OVERRIDE_LETTERS and len(plain) < len(digits)
             and edit_distance(plain, digits) <= MISREAD_DIGITS):
         return True  # fewer digits, one or two of them lost or misread: 88735 for 경기78아8135
+    if _syllable_as_digit(plain, korean):
+        return True
     if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
         return False
     return sum(a != b for a, b in zip(latin, digits, strict=True)) <= MISREAD_DIGITS
+
+
+def _syllable_as_digit(plain: str, korean: PlateRead) -> bool:
+    """True when a digit-only Latin read is the Korean read's digits with one more digit where its use syllable
+    stands (``4840178`` for ``광주48사0178``: the Latin network took 사 for a 4), when the Korean read is at
+    :data:`KOREAN_WEAK` or more and all its Hangul at :data:`HANGUL_INVENTED` or more: a digit-only plate
+    forced into the Korean grammar reads weakly (es ``3100000`` as ``대전31소0000`` at 0.51 in the dark)."""
+    info = plates.parse_plate(korean.text)
+    if info is None or not info.syllable or not info.serial or not plain.isdigit():
+        return False
+    if korean.confidence < KOREAN_WEAK or hangul_confidence(korean) < HANGUL_INVENTED:
+        return False
+    at = len(korean.text) - len(info.serial) - 1
+    if korean.text[at] != info.syllable:
+        return False
+    head = info.class_code
+    return len(plain) == len(head) + 1 + len(info.serial) and plain.startswith(head) and plain.endswith(info.serial)
 
 
 def _invented_hangul(latin: PlateRead, korean: PlateRead) -> bool:

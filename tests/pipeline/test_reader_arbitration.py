@@ -262,3 +262,21 @@ def test_a_certain_digit_read_of_the_korean_digits_wins_when_the_hangul_looks_in
     assert arbitrate([plausible, latin]) is plausible
     unsure_digits = PlateRead("1032148", 0.96, (0.99,) * 6 + (0.8,), "latin", "latin_reader")
     assert arbitrate([invented, unsure_digits]) is invented  # only a certain Latin read counts
+
+
+def test_a_digit_read_with_a_digit_where_the_korean_syllable_is_does_not_win() -> None:
+    # synthetic yellow 광주48사0178 (seed 777): right at 0.976, untrusted for its 사 at 0.86; the Latin network
+    # read the 사 as a 4 (4840178, every digit >= 0.97) and won as a certain read
+    korean = _kr("광주48사0178", [0.94, 1.0, 1.0, 1.0, 0.86, 1.0, 1.0, 1.0, 1.0])
+    latin = PlateRead("4840178", 0.99, (1.0, 1.0, 0.97, 0.97, 1.0, 1.0, 0.99), "latin", "latin_reader")
+    assert not korean_trusted(korean) and arbitrate([korean, latin]) is korean
+    # a digit anywhere else, or a syllable that looks invented (a digit-only plate forced into the grammar),
+    # and the Latin read is no reading of this Korean plate: the evidence decides
+    elsewhere = PlateRead("4801478", 0.99, (1.0,) * 7, "latin", "latin_reader")
+    assert arbitrate([korean, elsewhere]) is elsewhere
+    invented = _kr("48사0178", [1.0, 1.0, 0.5, 1.0, 1.0, 1.0, 1.0])
+    assert arbitrate([invented, latin]) is latin
+    # nor a weak Korean read: es 3100000, a digit-only plate read 대전31소0000 at 0.51 in the dark
+    weak = _kr("대전31소0000", [0.3, 0.3, 0.9, 0.9, 0.75, 0.6, 0.6, 0.6, 0.6])
+    digits = PlateRead("3100000", 0.995, (0.99,) * 7, "latin", "latin_reader")
+    assert arbitrate([weak, digits]) is digits

@@ -23,9 +23,11 @@ from gatekeeper.pipeline.reader_latin_net import (
     fit_layouts,
     fit_two_lines,
     latin_lines,
+    Q_SURE,
     o_or_zero,
     pick,
     trim_edge,
+    unsure_q,
 )
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 from gatekeeper.pipeline.reader_prep import denoise_dark
@@ -173,6 +175,22 @@ def test_pick_lets_agreeing_views_outvote_a_confident_outlier() -> None:
     c = PlateRead("4YTD4B3", 0.9, (0.9,) * 7, "latin", "latin_reader")
     assert pick([a, b, c]) is a
     assert pick([PlateRead("AB", 0.99, (0.99, 0.99), "latin", "x")]) is None  # no plate is that short
+
+
+def test_an_unsure_q_is_read_as_o() -> None:
+    """us-ucsd 3UOA792: the network read the Californian O as a Q at 0.79; real Qs read at 0.996 or more."""
+    confs = (1.0, 1.0, 0.79, 1.0, 1.0, 1.0, 1.0)
+    assert unsure_q("3UQA792", confs) == "3UOA792"
+    assert unsure_q("5CQU569", (1.0, 1.0, 0.996, 1.0, 1.0, 1.0, 1.0)) == "5CQU569"
+    assert unsure_q("5CQU569", (1.0, 1.0, Q_SURE - 0.01, 1.0, 1.0, 1.0, 1.0)) == "5COU569"
+    assert unsure_q("3UQA792", confs, sure=0.5) == "3UQA792"
+    assert unsure_q("3UQA792", (0.5,)) == "3UQA792"  # no per-character values: left as read
+    # the vote's winner is the one changed, and an O it leaves among digits settles as 0 when that fits
+    views = [PlateRead("3UQA792", 0.96, confs, "latin", "latin_reader"),
+             PlateRead("3UQA792", 0.9, (0.9,) * 7, "latin", "latin_reader")]
+    got = pick(views)
+    assert got is not None and got.text == "3UOA792" and got.confidence == 0.96 and got.plate_format == "latin"
+    assert pick([PlateRead("1234Q67", 0.9, (0.9,) * 7, "latin", "latin_reader")]).text == "1234067"
 
 
 def test_chain_reads_latin_and_korean_plates(latin_reader) -> None:

@@ -155,6 +155,16 @@ def parse_plate(text: str) -> PlateInfo | None:
     return None
 
 
+def syllable_index(text: str) -> int | None:
+    """Where the use syllable stands in a Korean plate ``text`` as given (just before the serial: 4 in
+    ``서울12가3456``), or None when ``text`` is no such plate (a Latin plate, a diplomatic one, separators)."""
+    info = parse_plate(text)
+    if info is None or not info.syllable or not info.serial:
+        return None
+    at = len(text) - len(info.serial) - 1
+    return at if at >= 0 and text[at] == info.syllable else None
+
+
 def is_valid_plate(text: str) -> bool:
     """True when ``text`` matches one of the plate grammars."""
     return parse_plate(text) is not None

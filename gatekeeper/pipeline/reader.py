@@ -62,11 +62,8 @@ def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -
     grammar-valid read with a syllable under ``below``), or when no read fits the colour at all."""
     if read is None:
         return True
-    info = plates.parse_plate(read.text)
-    if info is None or not info.syllable or not info.serial or len(read.char_confidences) != len(read.text):
-        return False
-    at = len(read.text) - len(info.serial) - 1
-    return read.text[at] == info.syllable and read.char_confidences[at] < below
+    at = plates.syllable_index(read.text)
+    return at is not None and len(read.char_confidences) == len(read.text) and read.char_confidences[at] < below
 
 
 def korean_valid(text: str) -> bool:

@@ -219,16 +219,14 @@ def _syllable_as_digit(plain: str, korean: PlateRead) -> bool:
     stands (``4840178`` for ``광주48사0178``: the Latin network took 사 for a 4), when the Korean read is at
     :data:`KOREAN_WEAK` or more and all its Hangul at :data:`HANGUL_INVENTED` or more: a digit-only plate
     forced into the Korean grammar reads weakly (es ``3100000`` as ``대전31소0000`` at 0.51 in the dark)."""
-    info = plates.parse_plate(korean.text)
-    if info is None or not info.syllable or not info.serial or not plain.isdigit():
+    at = plates.syllable_index(korean.text)
+    if at is None or not plain.isdigit():
         return False
     if korean.confidence < KOREAN_WEAK or hangul_confidence(korean) < HANGUL_INVENTED:
         return False
-    at = len(korean.text) - len(info.serial) - 1
-    if korean.text[at] != info.syllable:
-        return False
-    head = info.class_code
-    return len(plain) == len(head) + 1 + len(info.serial) and plain.startswith(head) and plain.endswith(info.serial)
+    serial = korean.text[at + 1:]
+    digits = _non_hangul(korean.text[:at])  # the class code
+    return len(plain) == len(digits) + 1 + len(serial) and plain.startswith(digits) and plain.endswith(serial)
 
 
 def _invented_hangul(latin: PlateRead, korean: PlateRead) -> bool:

@@ -35,23 +35,31 @@ def reader() -> KoreanPlateReader:
     return KoreanPlateReader(weights_dir(), backend="onnx")
 
 
-def test_a_sure_read_overrules_a_misjudged_colour(reader: KoreanPlateReader, monkeypatch) -> None:
-    # an EV plate judged yellow (as on a yellow car body): the colour allows only commercial syllables
-    crop, text = PlateRenderer(seed=5).render("214너1415", PlateStyle.BLUE_EV)
+def _misjudged(reader: KoreanPlateReader, crop, syllables: str):  # noqa: ANN001, ANN202
     draft = reader.draft(crop)
     assert draft is not None
-    misjudged = dataclasses.replace(draft, syllables=plates.COMMERCIAL_SYLLABLES, good=False)
-    got = reader.finish(misjudged)
-    assert got is not None and got.text == text and got.confidence >= reader_module.PRIOR_OVERRULED_AT
+    return dataclasses.replace(draft, syllables=syllables, good=False)
+
+
+def test_a_sure_read_overrules_a_misjudged_colour(reader: KoreanPlateReader, tmp_path, monkeypatch) -> None:
+    # EV plates judged yellow (as on a yellow car body): the colour allows only commercial syllables.
+    # Rendered from fonts alone (no glyph folder), as on a machine without ../shared.
+    crops = [PlateRenderer(seed=seed, glyph_dir=tmp_path).render("214너1415", PlateStyle.BLUE_EV)[0]
+             for seed in range(4)]
+    for crop in crops:
+        got = reader.finish(_misjudged(reader, crop, plates.COMMERCIAL_SYLLABLES))
+        assert got is not None and got.text == "214너1415"
+        assert got.confidence >= reader_module.PRIOR_OVERRULED_AT
     monkeypatch.setattr(reader_module, "PRIOR_OVERRULED_AT", 1.01)  # never overruled: the colour decides
-    forced = reader.finish(misjudged)
-    assert forced is not None and plates.parse_plate(forced.text).syllable in plates.COMMERCIAL_SYLLABLES
+    for crop in crops:
+        forced = reader.finish(_misjudged(reader, crop, plates.COMMERCIAL_SYLLABLES))
+        assert forced is not None and plates.parse_plate(forced.text).syllable in plates.COMMERCIAL_SYLLABLES
 
 
-def test_a_plate_of_the_judged_colour_reads_as_before(reader: KoreanPlateReader) -> None:
-    # a commercial plate judged yellow: the colour's syllable is the network's too, nothing to overrule
-    crop, text = PlateRenderer(seed=6).render("서울74사9728", PlateStyle.YELLOW_COMMERCIAL_2LINE)
-    draft = reader.draft(crop)
-    assert draft is not None
-    got = reader.finish(dataclasses.replace(draft, syllables=plates.COMMERCIAL_SYLLABLES, good=False))
-    assert got is not None and got.text == text
+def test_a_plate_of_the_judged_colour_reads_as_before(reader: KoreanPlateReader, tmp_path) -> None:
+    # commercial plates judged yellow: the colour's syllable is the network's too, nothing to overrule
+    for seed in range(3):
+        crop, text = PlateRenderer(seed=seed, glyph_dir=tmp_path).render("서울74사9728",
+                                                                      PlateStyle.YELLOW_COMMERCIAL_2LINE)
+        got = reader.finish(_misjudged(reader, crop, plates.COMMERCIAL_SYLLABLES))
+        assert got is not None and got.text == text

@@ -60,8 +60,10 @@ sets unchanged."""
 PRIOR_WEAK = 0.9
 """A vote's winner under this confidence among the reads that fit the plate colour is also checked against
 the reads of any syllable (:data:`PRIOR_OVERRULED_AT`): when the colour is misjudged, its vote can land on
-another view's wrong read, whose syllable is not refuted (``충남99바7798`` judged white). On two fresh
-seeds +1 plate, none lost on them or on the three seeds (0.9 and 0.95 alike)."""
+another view's wrong read, whose syllable is not refuted (``충남99바7798`` judged white, its vote won by
+``700어1170``). A sure read that differs from it in the syllable alone does not overrule it: that is the
+colour settling a look-alike (``경남95아3351``, a yellow plate, against ``경남95마3351`` at 0.987). On two
+fresh seeds +1 plate, none lost on them or on the three seeds, read as they are or as the app reads them."""
 
 
 def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -> bool:
@@ -71,6 +73,13 @@ def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -
         return True
     at = plates.syllable_index(read.text)
     return at is not None and len(read.char_confidences) == len(read.text) and read.char_confidences[at] < below
+
+
+def _syllable_apart(a: str, b: str) -> bool:
+    """True when two reads are one plate but for the use syllable (``경남95아3351``, ``경남95마3351``)."""
+    at = plates.syllable_index(a)
+    return at is not None and len(a) == len(b) and at == plates.syllable_index(b) and a[:at] + a[at + 1:] == (
+        b[:at] + b[at + 1:])
 
 
 def korean_valid(text: str) -> bool:
@@ -175,7 +184,8 @@ class KoreanPlateReader(CtcNetwork):
         best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or draft.read
         if syllables and (colour_refuted(best) or best.confidence < PRIOR_WEAK):  # the colour may have misled
             plain = vote(self._decode(probs, constrained=True))
-            if plain is not None and korean_valid(plain.text) and plain.confidence >= PRIOR_OVERRULED_AT:
+            if (plain is not None and korean_valid(plain.text) and plain.confidence >= PRIOR_OVERRULED_AT
+                    and (colour_refuted(best) or not _syllable_apart(best.text, plain.text))):
                 best = plain
         if best is None or not plates.is_korean(best.text):
             return None  # digits alone are no Korean plate: leave the crop to the Latin reader

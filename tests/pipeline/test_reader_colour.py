@@ -63,3 +63,13 @@ def test_a_plate_of_the_judged_colour_reads_as_before(reader: KoreanPlateReader,
                                                                       PlateStyle.YELLOW_COMMERCIAL_2LINE)
         got = reader.finish(_misjudged(reader, crop, plates.COMMERCIAL_SYLLABLES))
         assert got is not None and got.text == text
+
+
+def test_a_read_apart_in_the_syllable_alone_does_not_overrule_a_weak_colour_vote() -> None:
+    from gatekeeper.pipeline.reader import _syllable_apart
+
+    # a yellow plate: the colour settles the look-alike 아/마, a sure private read does not overrule it
+    assert _syllable_apart("경남95아3351", "경남95마3351") and _syllable_apart("214바1415", "214너1415")
+    # another view's wrong read won the colour's vote: a sure read of another plate overrules it
+    assert not _syllable_apart("700어1170", "충남99바7798") and not _syllable_apart("12가3456", "13가3456")
+    assert not _syllable_apart("5AZJ257", "5AZJ257")  # no Korean syllable

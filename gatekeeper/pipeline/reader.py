@@ -78,8 +78,9 @@ def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -
 def _syllable_apart(a: str, b: str) -> bool:
     """True when two reads are one plate but for the use syllable (``경남95아3351``, ``경남95마3351``)."""
     at = plates.syllable_index(a)
-    return at is not None and len(a) == len(b) and at == plates.syllable_index(b) and a[:at] + a[at + 1:] == (
-        b[:at] + b[at + 1:])
+    if at is None or len(a) != len(b) or plates.syllable_index(b) != at:
+        return False
+    return a[:at] == b[:at] and a[at + 1:] == b[at + 1:]
 
 
 def korean_valid(text: str) -> bool:
@@ -182,10 +183,11 @@ class KoreanPlateReader(CtcNetwork):
             lines += [line_image(alt, lay, self.img_h, self.img_w) for lay in layout_order(alt)]
         probs = np.concatenate([draft.probs, self.line_probs(lines)])  # the cheap pass's view votes too
         best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or draft.read
-        if syllables and (colour_refuted(best) or best.confidence < PRIOR_WEAK):  # the colour may have misled
+        refuted = bool(syllables) and colour_refuted(best)
+        if syllables and (refuted or best.confidence < PRIOR_WEAK):  # the colour may have misled: read without it
             plain = vote(self._decode(probs, constrained=True))
             if (plain is not None and korean_valid(plain.text) and plain.confidence >= PRIOR_OVERRULED_AT
-                    and (colour_refuted(best) or not _syllable_apart(best.text, plain.text))):
+                    and (refuted or not _syllable_apart(best.text, plain.text))):
                 best = plain
         if best is None or not plates.is_korean(best.text):
             return None  # digits alone are no Korean plate: leave the crop to the Latin reader

@@ -187,8 +187,11 @@ def pick(reads: Sequence[PlateRead]) -> PlateRead | None:
     got = summed_vote(reads, lambda text: LATIN_LENGTH[0] <= len(text) <= LATIN_LENGTH[1])
     if got is None:
         return None
-    text = o_or_zero(unsure_q(got.text, got.char_confidences))
-    return got if text == got.text else replace(got, text=text, plate_format=plates.plate_format(text))
+    text = unsure_q(got.text, got.char_confidences)
+    if text == got.text:
+        return got  # the views' reads had the O/0 rule already
+    text = o_or_zero(text)
+    return replace(got, text=text, plate_format=plates.plate_format(text))
 
 
 class LatinNetReader(CtcNetwork):

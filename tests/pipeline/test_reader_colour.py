@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
@@ -11,7 +12,7 @@ from gatekeeper.domain import plates
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline import reader as reader_module
-from gatekeeper.pipeline.reader import PRIOR_REFUTED_BELOW, KoreanPlateReader, colour_refuted
+from gatekeeper.pipeline.reader import PRIOR_REFUTED_BELOW, Draft, KoreanPlateReader, colour_refuted
 
 
 def _r(text: str, confs: tuple[float, ...]) -> PlateRead:
@@ -35,7 +36,7 @@ def reader() -> KoreanPlateReader:
     return KoreanPlateReader(weights_dir(), backend="onnx")
 
 
-def _misjudged(reader: KoreanPlateReader, crop, syllables: str):  # noqa: ANN001, ANN202
+def _misjudged(reader: KoreanPlateReader, crop: np.ndarray, syllables: str) -> Draft:
     draft = reader.draft(crop)
     assert draft is not None
     return dataclasses.replace(draft, syllables=syllables, good=False)

@@ -167,16 +167,26 @@ class KoreanPlateReader(CtcNetwork):
         tiny crop. :meth:`finish` completes it; a reader chain can ask another reader in between."""
         if crop is None or crop.size == 0 or min(crop.shape[:2]) < 4:
             return None
-        syllables = syllables_for(plate_colour(crop))
         probs = self.line_probs([line_image(crop, layout_order(crop)[0], self.img_h, self.img_w)])
         read = self._decode(probs)[0]
+        if not self._good(read):  # not good whatever the colour: the careful pass judges it
+            return Draft(crop, None, probs, read, False)
+        syllables = syllables_for(plate_colour(crop))
         return Draft(crop, syllables, probs, read, self._good(read, syllables))
+
+    def other_layout(self, draft: Draft) -> PlateRead:
+        """The cheap read of a :meth:`draft`'s crop in its less likely layout (one network call): a camera
+        compares it with the text its track was read as (a loose box of a one-line plate has a two-line
+        plate's aspect)."""
+        line = line_image(draft.crop, layout_order(draft.crop)[1], self.img_h, self.img_w)
+        return self._decode(self.line_probs([line]))[0]
 
     def finish(self, draft: Draft) -> PlateRead | None:
         """The read of a :meth:`draft`: its cheap read when good, else the careful pass's."""
         if draft.good:
             return draft.read
-        crop, syllables = draft.crop, draft.syllables
+        crop = draft.crop
+        syllables = draft.syllables if draft.syllables is not None else syllables_for(plate_colour(crop))
         lines = self.candidate_lines(crop)
         alt = careful_variant(crop)
         if alt is not None:
@@ -211,7 +221,7 @@ class Draft:
     to need no careful pass (:meth:`KoreanPlateReader.finish`)."""
 
     crop: np.ndarray
-    syllables: str
+    syllables: str | None  # the use syllables its colour allows; None when not judged yet (a weak cheap read)
     probs: np.ndarray
     read: PlateRead
     good: bool

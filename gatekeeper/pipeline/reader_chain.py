@@ -103,7 +103,7 @@ class PlateReaderChain:
         return self.choose(reads)
 
     def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
-               second_opinion: bool = True, agree: str = "") -> Staged:
+               second_opinion: bool = True, agree: str = "", careful: bool = True) -> Staged:
         """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
         the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
@@ -112,14 +112,23 @@ class PlateReaderChain:
         against the full reads when not. ``check`` is applied to every read (a camera grammar-checks them),
         ``context`` names the camera in the log of a reader that fails. A cheap read of exactly ``agree`` (the
         text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
-        the careful pass would look for."""
+        the careful pass would look for, and so is the first reader's cheap read of the crop in its other layout
+        (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has not come), a
+        cheap read that is not final ends there: weak, and None."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
         drafted = keep(draft.read) if draft is not None and (draft.good or agree) else None
         cheap = drafted if draft is not None and draft.good else None
-        if agree and drafted is not None and drafted.text == agree and not self.final(cheap):
-            return Staged(drafted)
+        if agree and draft is not None and not self.final(cheap):
+            if drafted is not None and drafted.text == agree:
+                return Staged(drafted)
+            if hasattr(first, "other_layout"):
+                other = keep(guarded(first, first.other_layout, draft, context))
+                if other is not None and other.text == agree:
+                    return Staged(other)
+        if not careful and not self.final(cheap):
+            return Staged(None, weak=True)
         opinions = [SecondOpinion(r, crop, check, context) for r in self.readers[1:]]
         if self.final(cheap):
             seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []

@@ -16,7 +16,12 @@ from gatekeeper.pipeline.types import PlateReader
 
 log = logging.getLogger(__name__)
 
-FALLBACK_EVERY = 3  # weak reads of one track between two runs of the whole (slow) reader chain
+FALLBACK_EVERY = 2
+"""A track's weak reads between two turns of the whole (slow) reader chain: the Korean careful pass, the Latin
+reader and unsmearing run on its first weak read and on every second after it; in between a weak cheap read
+ends there. Until the twenty-fifth session every weak read took the careful pass and every third the whole
+chain: the detector's false boxes (a grille, a bumper, a car seen whole) were read carefully every time, at
+20-50 ms each, and now and then voted into a pass (``111사1111``)."""
 CAMERA_SMEAR_RATIO = 0.45
 """A crop is read unsmeared on a camera only under this :func:`~.deblur.smear_ratio` (still images: under
 :data:`~.deblur.SMEAR_RATIO`). Crops of weak reads measured 0.45-0.75 on the sharp demo video (Hangul's
@@ -34,13 +39,14 @@ class TrackReads:
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
     Frames agree: once a track was read strongly (a final read, or one that makes a later reader lead), a
-    cheap read of exactly that text on a later crop is taken as it is: the Korean reader's cheap pass without
-    its careful pass, a leading Latin reader's quick read without its full read.
+    cheap read of exactly that text on a later crop is taken as it is: the Korean reader's cheap pass (in
+    either layout) without its careful pass, a leading Latin reader's quick read without its full read.
 
     A chain that :attr:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.stages` reads a track its Korean
     reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
-    are read, but with no second opinion on a final cheap read (the frames to come are) and the later
-    readers asked only on the whole chain's turn.
+    are read, but with no second opinion on a final cheap read (the frames to come are), and the Korean
+    careful pass and the later readers only on the whole chain's turn: between turns a weak cheap read gives
+    nothing (the plate is read again a few frames later, usually nearer).
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
     passing a night shutter, :mod:`.deblur`) is compared with the whole chain's reads of the crop unsmeared
@@ -102,7 +108,7 @@ class TrackReads:
         known = self._known.get(track_id, "")
         if lead == 0 and up.size and reader.stages:
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
-                                agree=known)
+                                agree=known, careful=turn)
             if got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn

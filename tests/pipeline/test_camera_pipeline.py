@@ -12,6 +12,7 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.runner import CameraRunner
 from gatekeeper.pipeline.sources import open_source
+from gatekeeper.pipeline.track_reads import FALLBACK_EVERY
 from gatekeeper.pipeline.types import FrameResult, PlatePass
 
 
@@ -140,16 +141,16 @@ def test_slow_fallback_reader_runs_only_on_some_weak_reads() -> None:
     pipeline = CameraPipeline("cam", BoxDetector(), PlateReaderChain([Weak(), Slow()]), VotingSettings(),
                               motion_gate=False, max_reads_per_track=30)
     frame = np.zeros((360, 640, 3), np.uint8)
-    for i in range(9):
+    for i in range(3 * FALLBACK_EVERY):
         pipeline.process(frame, i * 0.15)
-    assert pipeline.reads == 9 and Slow.calls == 3 == pipeline.fallback_reads
+    assert pipeline.reads == 3 * FALLBACK_EVERY and Slow.calls == 3 == pipeline.fallback_reads
 
 
 def test_a_track_the_chain_reads_as_latin_is_read_by_the_latin_reader_first() -> None:
     """A foreign plate: after the whole chain chose a strong Latin read, the track's next crops go to the
     Latin reader alone (a few ms) instead of the Korean careful pass, while its reads stay that strong; once
-    they weaken, the whole chain runs again on every third read and gives the lead back to the Korean
-    reader when it wins."""
+    they weaken, the whole chain runs again on every ``FALLBACK_EVERY``-th weak read and gives the lead back
+    to the Korean reader when it wins."""
     import numpy as np
 
     from gatekeeper.domain.types import PlateRead
@@ -187,8 +188,9 @@ def test_a_track_the_chain_reads_as_latin_is_read_by_the_latin_reader_first() ->
     Korean.text, Korean.conf = "12가3456", 0.99
     for i in range(6, 12):
         pipeline.process(frame, i * 0.15)
-    assert Latin.calls == 6 + 3 and pipeline.fallback_reads == 2  # reads 7 and 8 alone, read 9 whole chain
-    assert Korean.calls == 1 + 1 + 3  # read 9, where the Korean read wins back the lead, then 10-12 alone
+    # reads 7 to 5 + FALLBACK_EVERY alone, read 6 + FALLBACK_EVERY the whole chain
+    assert Latin.calls == 6 + FALLBACK_EVERY and pipeline.fallback_reads == 2
+    assert Korean.calls == 1 + 1 + 6 - FALLBACK_EVERY  # where the Korean read wins back the lead, then alone
 
 
 def test_weak_latin_reads_do_not_take_a_korean_track() -> None:

@@ -4,6 +4,7 @@ sure one spares the Korean careful pass, on still images (``PlateReaderChain.rea
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -28,17 +29,23 @@ def _read(text: str, conf: float, reader: str, hangul: float | None = None) -> P
 
 
 class StagedKorean:
-    """Stand-in for the Korean reader's two passes: ``cheap`` from ``draft``, ``careful`` from ``finish``."""
+    """Stand-in for the Korean reader's two passes: ``cheap`` from ``draft``, ``careful`` from ``finish``, and
+    ``other`` from ``other_layout``."""
 
     name = "kr"
 
-    def __init__(self, cheap: PlateRead, careful: PlateRead | None, good: bool = False) -> None:
-        self.cheap, self.careful, self.good = cheap, careful, good
-        self.drafts = self.finishes = 0
+    def __init__(self, cheap: PlateRead, careful: PlateRead | None, good: bool = False,
+                 other: PlateRead | None = None) -> None:
+        self.cheap, self.careful, self.good, self.other = cheap, careful, good, other
+        self.drafts = self.finishes = self.others = 0
 
     def draft(self, crop: np.ndarray) -> Draft:
         self.drafts += 1
         return Draft(crop, "", np.zeros((1, 1, 1), np.float32), self.cheap, self.good)
+
+    def other_layout(self, draft: Draft) -> PlateRead | None:
+        self.others += 1
+        return self.other
 
     def finish(self, draft: Draft) -> PlateRead | None:
         self.finishes += 1
@@ -189,8 +196,24 @@ def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:
     korean, latin = StagedKorean(WEAK_KOREAN, _read("12가3456", 0.7, "kr")), Latin(None)
     reads, chain = TrackReads("cam"), MultiReader(korean, latin)
     assert reads.read(chain, CROP, 1).text == "12가3456"  # the careful read, not final: weak
-    korean.cheap = _read("12가3456", 0.8, "kr")
-    assert reads.read(chain, CROP, 1).text == "12가3456" and korean.finishes == 2
+    korean.cheap = korean.other = _read("12가3456", 0.8, "kr")
+    for _ in range(FALLBACK_EVERY - 1):
+        assert reads.read(chain, CROP, 1) is None  # a weak cheap read between turns, though of the same text
+    assert reads.read(chain, CROP, 1).text == "12가3456" and korean.finishes == 2 and korean.others == 0
+
+
+def test_a_cheap_read_in_the_other_layout_that_agrees_with_the_track_needs_no_careful_pass() -> None:
+    trusted = _read("12가3456", 0.99, "kr")
+    korean, latin = StagedKorean(trusted, None, good=True), Latin(None)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert reads.read(chain, CROP, 1).text == "12가3456"
+    # a loose box of the plate: read in its likely layout (two lines, by its aspect) it is garbage
+    korean.cheap, korean.good = _read("1212가3456", 0.7, "kr"), False
+    korean.other, korean.careful = _read("12가3456", 0.93, "kr"), _read("12가3458", 0.9, "kr")
+    assert [reads.read(chain, CROP, 1).text for _ in range(2)] == ["12가3456"] * 2
+    assert korean.others == 2 and korean.finishes == 0 and latin.reads == latin.quick_reads == 0
+    korean.other = _read("12가3457", 0.99, "kr")  # another text in the other layout: the careful pass, as before
+    assert reads.read(chain, CROP, 1).text == "12가3458" and korean.finishes == 1 and korean.others == 3
 
 
 def test_a_camera_does_not_read_boxes_too_tall_for_a_plate() -> None:
@@ -206,15 +229,17 @@ def test_a_camera_does_not_read_boxes_too_tall_for_a_plate() -> None:
     assert korean.drafts == 1 and pipeline.unreadable_boxes == 1 and len(result.read_ms) == 1
 
 
-def test_a_camera_reads_weak_korean_crops_with_the_careful_pass_between_whole_chain_turns() -> None:
+def test_a_camera_reads_weak_korean_crops_carefully_only_on_the_whole_chain_turns() -> None:
     korean, latin = StagedKorean(WEAK_KOREAN, _read("12가3456", 0.7, "kr")), Latin(None)  # Latin finds nothing
     pipeline = _camera(korean, latin)
     frame = np.zeros((360, 640, 3), np.uint8)
     reads = 2 * FALLBACK_EVERY
+    got = []
     for i in range(reads):
-        pipeline.process(frame, i * 0.15)
-    assert korean.drafts == reads and korean.finishes == reads  # each weak cheap read gets the careful pass
-    assert latin.quick_reads == latin.reads == 2 == pipeline.fallback_reads  # first and fourth read: whole chain
+        got += [o.read.text if o.read else "" for o in pipeline.process(frame, i * 0.15).observations]
+    assert korean.drafts == reads and korean.finishes == 2  # between the turns a weak cheap read ends there
+    assert got == (["12가3456"] + [""] * (FALLBACK_EVERY - 1)) * 2
+    assert latin.quick_reads == latin.reads == 2 == pipeline.fallback_reads  # the turns: the whole chain
     assert pipeline.track_reads.spared == 0
 
 
@@ -270,6 +295,33 @@ def test_real_readers_spare_the_careful_pass_on_clean_latin_plates_and_still_rea
             img, text = kr.render(style=style)
             got = real_chain.read(img)
             assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
+    finally:
+        del korean.finish
+
+
+def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain, tmp_path) -> None:
+    korean = real_chain.readers[0]
+    finishes = []
+    original = korean.finish
+
+    def counting_finish(draft: Draft) -> PlateRead | None:
+        finishes.append(draft.good)
+        return original(draft)
+
+    korean.finish = counting_finish  # type: ignore[method-assign]
+    try:
+        for seed in (0, 2):  # fonts alone (no glyph folder), as on a machine without ../shared
+            img, text = PlateRenderer(seed=seed, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
+            pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2  # a loose box: a two-line plate's aspect
+            loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+            draft = korean.draft(loose)
+            assert draft is not None and not draft.good and draft.read.text != text
+            assert korean.other_layout(draft).text == text
+            reads, before = TrackReads("cam"), len(finishes)
+            first = reads.read(real_chain, loose, 1)  # the first crop of the track: the careful pass
+            assert first is not None and first.text == text and len(finishes) == before + 1
+            again = reads.read(real_chain, loose, 1)  # the next: its other layout agrees
+            assert again is not None and again.text == text and len(finishes) == before + 1
     finally:
         del korean.finish
 

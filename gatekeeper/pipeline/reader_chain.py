@@ -114,7 +114,7 @@ class PlateReaderChain:
         text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
         the careful pass would look for, and so is the first reader's cheap read of the crop in its other layout
         (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has not come), a
-        cheap read that is not final ends there: weak, and None."""
+        cheap read that is not final ends there, weak: None unless the cheap pass found it good."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
@@ -128,7 +128,7 @@ class PlateReaderChain:
                 if other is not None and other.text == agree:
                     return Staged(other)
         if not careful and not self.final(cheap):
-            return Staged(None, weak=True)
+            return Staged(cheap, weak=True)  # what the careful pass gives a good draft; None for the others
         opinions = [SecondOpinion(r, crop, check, context) for r in self.readers[1:]]
         if self.final(cheap):
             seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []
@@ -137,15 +137,15 @@ class PlateReaderChain:
         foreign = any(self.looks_foreign(r) for r in quick)
         if foreign and any(self.concludes(o.full()) for o in opinions):
             return self._chosen([cheap, *(o.full() for o in opinions)], weak=True, spared=True)
-        careful = keep(guarded(first, first.finish, draft, context)) if draft is not None else None
-        if self.final(careful):
+        finished = keep(guarded(first, first.finish, draft, context)) if draft is not None else None
+        if self.final(finished):
             if foreign or quick:  # the other reads made so far are its second opinion
-                return self._chosen([careful, *(o.full() if foreign else o.quick() if o.probes else None
-                                                for o in opinions)])
-            return Staged(careful)
+                return self._chosen([finished, *(o.full() if foreign else o.quick() if o.probes else None
+                                                 for o in opinions)])
+            return Staged(finished)
         if not others:
-            return Staged(careful, weak=True)
-        return self._chosen([careful, *(o.full() for o in opinions)], weak=True)
+            return Staged(finished, weak=True)
+        return self._chosen([finished, *(o.full() for o in opinions)], weak=True)
 
     def _chosen(self, reads: list[PlateRead | None], weak: bool = False, spared: bool = False) -> Staged:
         return Staged(self.choose(reads), tuple(reads), weak=weak, spared=spared)

@@ -202,6 +202,16 @@ def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:
     assert reads.read(chain, CROP, 1).text == "12가3456" and korean.finishes == 2 and korean.others == 0
 
 
+def test_between_turns_a_good_cheap_read_that_is_not_final_is_kept_weak() -> None:
+    good = _read("12가3456", 0.99, "kr", hangul=0.85)  # good for the cheap pass, its Hangul too weak to trust
+    korean, latin = StagedKorean(good, _read("12가3458", 0.9, "kr"), good=True), Latin(SURE_LATIN, quick=SURE_LATIN)
+    staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False, careful=False)
+    assert staged.read is good and staged.weak and korean.finishes == 0 and latin.quick_reads == latin.reads == 0
+    korean.cheap, korean.good = WEAK_KOREAN, False
+    staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False, careful=False)
+    assert staged.read is None and staged.weak and korean.finishes == 0
+
+
 def test_a_cheap_read_in_the_other_layout_that_agrees_with_the_track_needs_no_careful_pass() -> None:
     trusted = _read("12가3456", 0.99, "kr")
     korean, latin = StagedKorean(trusted, None, good=True), Latin(None)

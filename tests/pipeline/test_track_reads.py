@@ -4,6 +4,8 @@ sure one spares the Korean careful pass, on still images (``PlateReaderChain.rea
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 import pytest
@@ -204,9 +206,11 @@ def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:
 
 def test_between_turns_a_good_cheap_read_that_is_not_final_is_kept_weak() -> None:
     good = _read("12가3456", 0.99, "kr", hangul=0.85)  # good for the cheap pass, its Hangul too weak to trust
-    korean, latin = StagedKorean(good, _read("12가3458", 0.9, "kr"), good=True), Latin(SURE_LATIN, quick=SURE_LATIN)
+    korean = StagedKorean(good, _read("12가3458", 0.9, "kr"), good=True)
+    latin = Latin(SURE_LATIN, quick=SURE_LATIN)
     staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False, careful=False)
-    assert staged.read is good and staged.weak and korean.finishes == 0 and latin.quick_reads == latin.reads == 0
+    assert staged.read is good and staged.weak and korean.finishes == 0
+    assert latin.quick_reads == latin.reads == 0
     korean.cheap, korean.good = WEAK_KOREAN, False
     staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False, careful=False)
     assert staged.read is None and staged.weak and korean.finishes == 0
@@ -222,7 +226,7 @@ def test_a_cheap_read_in_the_other_layout_that_agrees_with_the_track_needs_no_ca
     korean.other, korean.careful = _read("12가3456", 0.93, "kr"), _read("12가3458", 0.9, "kr")
     assert [reads.read(chain, CROP, 1).text for _ in range(2)] == ["12가3456"] * 2
     assert korean.others == 2 and korean.finishes == 0 and latin.reads == latin.quick_reads == 0
-    korean.other = _read("12가3457", 0.99, "kr")  # another text in the other layout: the careful pass, as before
+    korean.other = _read("12가3457", 0.99, "kr")  # another text in the other layout: the careful pass
     assert reads.read(chain, CROP, 1).text == "12가3458" and korean.finishes == 1 and korean.others == 3
 
 
@@ -279,61 +283,55 @@ def real_chain() -> MultiReader:
     return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinNetReader(weights_dir(), backend="onnx"))
 
 
+@pytest.fixture
+def finishes(real_chain) -> Iterator[list[bool]]:
+    """The real Korean reader's careful-pass calls (each draft's ``good``), counted while the test runs."""
+    korean = real_chain.readers[0]
+    calls: list[bool] = []
+    original = korean.finish
+
+    def counting_finish(draft: Draft) -> PlateRead | None:
+        calls.append(draft.good)
+        return original(draft)
+
+    korean.finish = counting_finish  # type: ignore[method-assign]
+    yield calls
+    del korean.finish
+
+
 @pytest.mark.slow
-def test_real_readers_spare_the_careful_pass_on_clean_latin_plates_and_still_read_korean_ones(real_chain) -> None:
+def test_real_readers_spare_the_careful_pass_on_clean_latin_plates_and_still_read_korean_ones(
+        real_chain, finishes) -> None:
+    spared = right = 0
+    r = LatinPlateRenderer(seed=4711)
+    for _ in range(12):
+        plate = r.render()
+        before = len(finishes)
+        got = real_chain.read(plate.image)
+        right += got is not None and got.text == plate.text
+        spared += len(finishes) == before
+    assert right >= 9 and spared >= 6, (right, spared)  # clean plates: most are read sure
+    kr = PlateRenderer(seed=31)
+    for style in (PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_REGIONAL):
+        img, text = kr.render(style=style)
+        got = real_chain.read(img)
+        assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
+
+
+def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain, finishes, tmp_path) -> None:
     korean = real_chain.readers[0]
-    finishes = []
-    original = korean.finish
-
-    def counting_finish(draft: Draft) -> PlateRead | None:
-        finishes.append(draft.good)
-        return original(draft)
-
-    korean.finish = counting_finish  # type: ignore[method-assign]
-    try:
-        spared = right = 0
-        r = LatinPlateRenderer(seed=4711)
-        for _ in range(12):
-            plate = r.render()
-            before = len(finishes)
-            got = real_chain.read(plate.image)
-            right += got is not None and got.text == plate.text
-            spared += len(finishes) == before
-        assert right >= 9 and spared >= 6, (right, spared)  # clean plates: most are read sure
-        kr = PlateRenderer(seed=31)
-        for style in (PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_REGIONAL):
-            img, text = kr.render(style=style)
-            got = real_chain.read(img)
-            assert got is not None and got.text == text and got.reader == "kr_reader", (got, text)
-    finally:
-        del korean.finish
-
-
-def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain, tmp_path) -> None:
-    korean = real_chain.readers[0]
-    finishes = []
-    original = korean.finish
-
-    def counting_finish(draft: Draft) -> PlateRead | None:
-        finishes.append(draft.good)
-        return original(draft)
-
-    korean.finish = counting_finish  # type: ignore[method-assign]
-    try:
-        for seed in (0, 2):  # fonts alone (no glyph folder), as on a machine without ../shared
-            img, text = PlateRenderer(seed=seed, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
-            pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2  # a loose box: a two-line plate's aspect
-            loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
-            draft = korean.draft(loose)
-            assert draft is not None and not draft.good and draft.read.text != text
-            assert korean.other_layout(draft).text == text
-            reads, before = TrackReads("cam"), len(finishes)
-            first = reads.read(real_chain, loose, 1)  # the first crop of the track: the careful pass
-            assert first is not None and first.text == text and len(finishes) == before + 1
-            again = reads.read(real_chain, loose, 1)  # the next: its other layout agrees
-            assert again is not None and again.text == text and len(finishes) == before + 1
-    finally:
-        del korean.finish
+    for seed in (0, 2):  # fonts alone (no glyph folder), as on a machine without ../shared
+        img, text = PlateRenderer(seed=seed, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
+        pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2  # a loose box: a two-line plate's aspect
+        loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+        draft = korean.draft(loose)
+        assert draft is not None and not draft.good and draft.read.text != text
+        assert korean.other_layout(draft).text == text
+        reads, before = TrackReads("cam"), len(finishes)
+        first = reads.read(real_chain, loose, 1)  # the first crop of the track: the careful pass
+        assert first is not None and first.text == text and len(finishes) == before + 1
+        again = reads.read(real_chain, loose, 1)  # the next: its other layout agrees
+        assert again is not None and again.text == text and len(finishes) == before + 1
 
 
 def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() -> None:

@@ -22,6 +22,12 @@ reader and unsmearing run on its first weak read and on every second after it; i
 ends there. Until the twenty-fifth session every weak read took the careful pass and every third the whole
 chain: the detector's false boxes (a grille, a bumper, a car seen whole) were read carefully every time, at
 20-50 ms each, and now and then voted into a pass (``111사1111``)."""
+AGREE_CONFIDENCE = 0.8
+"""Two of a track's whole-chain turns in a row that choose the same reader's read of the same text, each at
+this confidence or more, settle it (:meth:`TrackReads.read`). Until the twenty-sixth session only a final
+Korean read or a long Latin read with letters did, and a Latin plate without three letters (es ``1000051``,
+``B76ZHN``; us ``5N30048``) took the whole chain on every second crop, the same read each time: a third of
+the reader time on the es approach footage and a quarter on us-ucsd's went on such turns."""
 CAMERA_SMEAR_RATIO = 0.45
 """A crop is read unsmeared on a camera only under this :func:`~.deblur.smear_ratio` (still images: under
 :data:`~.deblur.SMEAR_RATIO`). Crops of weak reads measured 0.45-0.75 on the sharp demo video (Hangul's
@@ -38,9 +44,11 @@ class TrackReads:
     its reads stay that strong, not by the Korean careful pass each time). A read that is not final is weak;
     the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
 
-    Frames agree: once a track was read strongly (a final read, or one that makes a later reader lead), a
-    cheap read of exactly that text on a later crop is taken as it is: the Korean reader's cheap pass (in
-    either layout) without its careful pass, a leading Latin reader's quick read without its full read.
+    Frames agree: once a track was read strongly (a final read, one that makes a later reader lead, or the
+    same reader's read of the same text chosen by two whole-chain turns in a row, each at
+    ``AGREE_CONFIDENCE`` or more), a cheap read of exactly that text on a later crop is taken as it is: the
+    Korean reader's cheap pass (in either layout) without its careful pass, a leading reader's quick read
+    without its full read. Two such turns that chose a later reader's read hand it the lead.
 
     A chain that :attr:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.stages` reads a track its Korean
     reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
@@ -63,16 +71,20 @@ class TrackReads:
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
+        self._picked: dict[int, tuple[int, str]] = {}  # track id -> (reader, text) its last turn chose
+        self._agreed: dict[int, str] = {}  # track id -> the text two turns in a row chose
 
     def forget(self, live: Container[int]) -> None:
         """Drop what is kept for tracks that ended (ids not in ``live``)."""
         self._weak = {k: v for k, v in self._weak.items() if k in live}
         self._lead = {k: v for k, v in self._lead.items() if k in live}
         self._known = {k: v for k, v in self._known.items() if k in live}
+        self._picked = {k: v for k, v in self._picked.items() if k in live}
+        self._agreed = {k: v for k, v in self._agreed.items() if k in live}
 
     def __len__(self) -> int:
         """How many tracks something is kept for."""
-        return len(self._weak.keys() | self._lead.keys() | self._known.keys())
+        return len(self._weak.keys() | self._lead.keys() | self._known.keys() | self._picked.keys())
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
         """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is no
@@ -115,10 +127,13 @@ class TrackReads:
             self.spared += got.spared
             if got.reads:
                 self._lead_by(reader, got.reads, got.read, track_id)
-            self._strong(track_id, got.read, not got.weak or bool(self._lead.get(track_id)))
+            elif got.weak and turn:
+                self._agree(track_id, 0, got.read)
+            agreed = got.read is not None and self._agreed.get(track_id) == got.read.text
+            self._strong(track_id, got.read, not got.weak or bool(self._lead.get(track_id)) or agreed)
             return got.read
-        read = self._lead_read(reader, lead, up, known)
-        if self._settled(reader, lead, read):
+        read = self._lead_read(reader, lead, up, known, track_id)
+        if self._settled(reader, lead, read, self._agreed.get(track_id, "")):
             self._strong(track_id, read, True)
             return read
         self._weak[track_id] = weak + 1
@@ -128,8 +143,8 @@ class TrackReads:
         reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
         return self._choose(reader, reads, track_id)
 
-    def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray,
-                   known: str) -> PlateRead | None:
+    def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray, known: str,
+                   track_id: int) -> PlateRead | None:
         """The lead reader's read of an (upscaled) crop: its quick read when that reads exactly ``known`` and
         still settles the track, else its full read (which reuses the quick read's work)."""
         if not crop.size:
@@ -137,7 +152,8 @@ class TrackReads:
         opinion = SecondOpinion(reader.readers[lead], crop, checked, self.camera)
         if known and opinion.probes:
             quick = opinion.quick()
-            if quick is not None and quick.text == known and self._settled(reader, lead, quick):
+            if (quick is not None and quick.text == known
+                    and self._settled(reader, lead, quick, self._agreed.get(track_id, ""))):
                 return quick
         return opinion.full()
 
@@ -153,14 +169,31 @@ class TrackReads:
 
     def _lead_by(self, reader: PlateReaderChain, reads: Sequence[PlateRead | None], best: PlateRead | None,
                  track_id: int) -> None:
-        """The track's lead reader after ``best`` was chosen among ``reads`` (in chain order)."""
+        """The track's lead reader after the whole chain chose ``best`` among ``reads`` (in chain order): the
+        reader whose read it is when that :meth:`~PlateReaderChain.leads`, or when the track's turn before
+        chose the same reader's read of the same text (:meth:`_agree`); else the first."""
         picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
-        self._lead[track_id] = picked if picked and reader.leads(best) else 0
+        agreed = self._agree(track_id, picked, best)
+        self._lead[track_id] = picked if picked and (reader.leads(best) or agreed) else 0
+
+    def _agree(self, track_id: int, picked: int, best: PlateRead | None) -> bool:
+        """Remember what a whole-chain turn chose (reader ``picked``'s ``best``); True when the track's turn
+        before chose the same, both at ``AGREE_CONFIDENCE`` or more (the text is then agreed)."""
+        if best is None or best.confidence < AGREE_CONFIDENCE:
+            self._picked.pop(track_id, None)
+            return False
+        agreed = self._picked.get(track_id) == (picked, best.text)
+        self._picked[track_id] = (picked, best.text)
+        if agreed:
+            self._agreed[track_id] = best.text
+        return agreed
 
     @staticmethod
-    def _settled(reader: PlateReaderChain, lead: int, read: PlateRead | None) -> bool:
-        """A read that needs no other reader: a lead other than the first still reading as strongly as when
-        it was handed the track (:meth:`PlateReaderChain.leads`), or the first reader's final read
-        (:meth:`PlateReaderChain.final`)."""
+    def _settled(reader: PlateReaderChain, lead: int, read: PlateRead | None, agreed: str = "") -> bool:
+        """A read that needs no other reader: the track's ``agreed`` text (:meth:`_agree`) read again, a lead
+        other than the first still reading as strongly as when it was handed the track
+        (:meth:`PlateReaderChain.leads`), or the first reader's final read (:meth:`PlateReaderChain.final`)."""
+        if read is not None and agreed and read.text == agreed:
+            return True
         return reader.leads(read) if lead else reader.final(read)
 

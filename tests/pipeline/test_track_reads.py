@@ -19,7 +19,7 @@ from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
 from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin import arbitrate, latin_hint, latin_sure
-from gatekeeper.pipeline.track_reads import FALLBACK_EVERY, TrackReads
+from gatekeeper.pipeline.track_reads import AGREE_CONFIDENCE, FALLBACK_EVERY, TrackReads
 from gatekeeper.pipeline.types import Detection
 
 CROP = np.full((40, 160, 3), 200, np.uint8)
@@ -202,6 +202,59 @@ def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:
     for _ in range(FALLBACK_EVERY - 1):
         assert reads.read(chain, CROP, 1) is None  # a weak cheap read between turns, though of the same text
     assert reads.read(chain, CROP, 1).text == "12가3456" and korean.finishes == 2 and korean.others == 0
+
+
+def _texts(reads: TrackReads, chain: MultiReader, n: int) -> list[str]:
+    return [r.text if r is not None else "" for r in (reads.read(chain, CROP, 1) for _ in range(n))]
+
+
+def test_two_turns_that_choose_the_same_latin_read_hand_it_the_lead() -> None:
+    # es 1000051: no letters, so never a Latin layout that leads at once; the Korean reader finds nothing
+    digits = _read("1000051", 0.95, "latin")
+    korean, latin = StagedKorean(WEAK_KOREAN, None), Latin(digits, quick=digits)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    turns = 2 * FALLBACK_EVERY - 1  # the crops up to the second turn
+    assert _texts(reads, chain, turns) == ["1000051"] + [""] * (FALLBACK_EVERY - 1) + ["1000051"]
+    assert korean.drafts == turns and korean.finishes == 2 and latin.reads == 2
+    # agreed: the Latin reader leads, and its quick read of the same text settles each later crop
+    assert _texts(reads, chain, 4) == ["1000051"] * 4
+    assert korean.drafts == turns and korean.finishes == 2 and latin.reads == 2
+    assert latin.quick_reads == 2 + 4 and reads.fallback_reads == 2
+    latin.quick = latin.full = _read("1000057", 0.95, "latin")  # another text: weak again, and on the chain's
+    texts = _texts(reads, chain, FALLBACK_EVERY)  # next turn (a first pick of that text) the lead goes back
+    assert texts[0] == "1000057" and reads.fallback_reads == 3 and korean.finishes == 3
+    drafts = korean.drafts
+    assert _texts(reads, chain, 1) == [""] and korean.drafts == drafts + 1
+
+
+def test_turns_agree_only_on_the_same_text_read_sure_enough() -> None:
+    unsure = _read("1000051", AGREE_CONFIDENCE - 0.05, "latin")
+    korean, latin = StagedKorean(WEAK_KOREAN, None), Latin(unsure, quick=unsure)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    n = 3 * FALLBACK_EVERY
+    _texts(reads, chain, n)
+    assert korean.drafts == n and reads.fallback_reads == 3  # never agreed: every turn is the whole chain's
+    texts = iter(["1000051", "1000057", "1000051"])  # sure, but each turn reads another text than the last
+
+    def full(crop: np.ndarray) -> PlateRead:
+        latin.reads += 1
+        return _read(next(texts), 0.95, "latin")
+
+    latin.read = full  # type: ignore[method-assign]
+    latin.quick = None
+    reads = TrackReads("cam")
+    _texts(reads, chain, n)
+    assert reads.fallback_reads == 3 and korean.drafts == 2 * n
+
+
+def test_two_turns_that_choose_the_same_korean_read_make_it_the_text_later_reads_agree_with() -> None:
+    fair = _read("12가3456", AGREE_CONFIDENCE + 0.05, "kr")  # not final: weak, but sure enough to agree
+    korean, latin = StagedKorean(WEAK_KOREAN, fair), Latin(None)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    _texts(reads, chain, 2 * FALLBACK_EVERY - 1)
+    assert korean.finishes == 2
+    korean.cheap = _read("12가3456", 0.6, "kr")  # a weak cheap read of the agreed text is taken as it is
+    assert _texts(reads, chain, 3) == ["12가3456"] * 3 and korean.finishes == 2 and latin.reads == 2
 
 
 def test_between_turns_a_good_cheap_read_that_is_not_final_is_kept_weak() -> None:

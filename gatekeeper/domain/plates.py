@@ -19,6 +19,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,12 @@ def parse_plate(text: str) -> PlateInfo | None:
     """Parse ``text`` (normalised first) into a :class:`PlateInfo`, or ``None`` when no grammar matches."""
     if not isinstance(text, str):
         return None
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> PlateInfo | None:
+    """:func:`parse_plate` of a string (cached: a reader checks the same few texts many times per crop)."""
     norm = normalize_plate(text)
     if not norm:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
@@ -66,12 +67,29 @@ def _korean_templates(syllables: str = "") -> tuple[tuple[str, ...], ...]:
     return ((d, d, syl, d, d, d, d), (d, d, d, syl, d, d, d, d), (r1, r2, d, d, syl, d, d, d, d))
 
 
-_INTERNED: dict[bytes, np.ndarray] = {}
+_INTERNED: dict[bytes, int] = {}  # the bytes of a set of class ids -> its index in ``_SETS``
+_SETS: list[np.ndarray] = []  # every distinct set of allowed class ids met so far, the blank's first
+
+
+_SETS_LOCK = threading.Lock()  # cameras decode in threads of their own
+
+
+def _set_index(ids: np.ndarray) -> int:
+    """The index in ``_SETS`` of a set of class ids (added when new)."""
+    ids = np.asarray(ids, np.int64)
+    with _SETS_LOCK:
+        at = _INTERNED.setdefault(ids.tobytes(), len(_SETS))
+        if at == len(_SETS):
+            _SETS.append(ids)
+    return at
 
 
 def _interned(ids: np.ndarray) -> np.ndarray:
     """One array object per distinct set of class ids, so that slots can be told apart by identity."""
-    return _INTERNED.setdefault(ids.tobytes(), ids)
+    return _SETS[_set_index(ids)]
+
+
+_interned(BLANK)
 
 
 @lru_cache(maxsize=256)
@@ -82,47 +100,77 @@ def _slot_ids(charset: str, template: tuple[str, ...]) -> tuple[np.ndarray, ...]
                  for chars in template)
 
 
+_PATTERNS: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
+PATTERNS_CACHE = 1024
+
+
+def _state_sets(slots: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The index in ``_SETS`` of each CTC state's allowed ids: blank, slot 1, blank, slot 2, ..., blank.
+    Remembered per slots (the entry keeps them alive, so their ids stay theirs)."""
+    key = tuple(map(id, slots))
+    entry = _PATTERNS.get(key)
+    if entry is None:
+        pattern = np.zeros(2 * len(slots) + 1, np.int64)
+        pattern[1::2] = [_set_index(ids) for ids in slots]
+        entry = (tuple(slots), pattern)
+        with _SETS_LOCK:
+            if len(_PATTERNS) >= PATTERNS_CACHE:
+                _PATTERNS.clear()
+            _PATTERNS[key] = entry
+    return entry[1]
+
+
+GUARDS = 3  # NEG columns in front of each pair's states in :func:`_viterbi` (an even row width: see there)
+
+
 def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...]]]
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Best CTC paths through blank/slot states for every (view, template) pair at once (``logps``: V x T
     x C log-probabilities of V views; templates padded to the longest): the log-score of each pair's path,
-    the back-pointers and each pair's end state."""
-    t_len = logps.shape[1]
+    the back-pointers and each pair's end state.
+
+    The pairs' states lie in one row per frame, each pair's behind ``GUARDS`` columns, so that a step
+    forward (s-1) and a slot-to-slot skip (s-2, odd s >= 3, an even column since the pair's width is even)
+    are one array operation each. Guard and padding columns score NEG or less, as do states no path
+    reaches yet; a reachable state's score (a sum of log-probabilities of at least log 1e-9 each) and its
+    back-pointer never depend on them."""
+    v_len, t_len = logps.shape[:2]
     k_len = len(pairs)
     n = 2 * max(len(t) for _, t in pairs) + 1
-    rows: dict[tuple[int, int], int] = {}  # (view, id of the interned allowed ids) -> row of ``maxes`` (0: NEG)
-    sources: list[tuple[int, np.ndarray]] = []
-    state_row = np.zeros((k_len, n), np.int64)  # the row of ``maxes`` that scores each (pair, state)
-
-    def row_of(v: int, allowed: np.ndarray) -> int:
-        key = (v, id(allowed))
-        if key not in rows:
-            rows[key] = len(sources) + 1
-            sources.append((v, allowed))
-        return rows[key]
-
-    for k, (v, slots) in enumerate(pairs):
-        state_row[k, 0:2 * len(slots) + 1:2] = row_of(v, BLANK)
-        for i, allowed in enumerate(slots):
-            state_row[k, 2 * i + 1] = row_of(v, allowed)
-    maxes = np.full((len(sources) + 1, t_len), NEG)
-    for j, (v, allowed) in enumerate(sources, start=1):
-        maxes[j] = logps[v][:, allowed].max(1)
-    em = np.moveaxis(maxes[state_row], -1, 0)  # T x K x n emission scores
-    delta = np.full((k_len, n), NEG)
-    delta[:, :2] = em[0, :, :2]
-    back = np.zeros((t_len, k_len, n), np.int8)
-    prev1 = np.full((k_len, n), NEG)  # state s-1 (a step forward)
-    prev2 = np.full((k_len, n), NEG)  # state s-2, only slot -> next slot (no blank in between): odd s >= 3
+    width = n + GUARDS
+    state_set = np.full((k_len, width), -1, np.int64)  # the set of each (pair, column); -1: guard or padding
+    for k, (_, slots) in enumerate(pairs):
+        pattern = _state_sets(slots)
+        state_set[k, GUARDS:GUARDS + len(pattern)] = pattern
+    used, local = np.unique(state_set, return_inverse=True)
+    local = local.reshape(state_set.shape) - (1 if used[0] < 0 else 0)  # guards and padding: -1
+    views = np.array([v for v, _ in pairs], np.int64)
+    # the best log-probability among a set's characters, per (set, view, frame); row 0 of ``maxes`` is NEG
+    sets = used[used >= 0]
+    maxes = np.full((len(sets) * v_len + 1, t_len), NEG)
+    for j, at in enumerate(sets):
+        maxes[1 + j * v_len:1 + (j + 1) * v_len] = logps[:, :, _SETS[at]].max(2)
+    state_row = np.where(local >= 0, 1 + local * v_len + views[:, None], 0)
+    em = np.ascontiguousarray(maxes[state_row.ravel()].T)  # T x (K * width) emission scores
+    hist = np.full((t_len, k_len * width), NEG)  # the best score of each column at each frame
+    first = hist[0].reshape(k_len, width)
+    first[:, GUARDS:GUARDS + 2] = em[0].reshape(k_len, width)[:, GUARDS:GUARDS + 2]
+    skip = GUARDS + 3  # the first column a skip lands on (state 3 of the first pair); GUARDS is odd
     for t in range(1, t_len):
-        prev1[:, 1:] = delta[:, :-1]
-        prev2[:, 3::2] = delta[:, 1:-2:2]
-        take1 = prev1 > delta  # strict: ties keep the earlier option, as an argmax over (stay, +1, +2) does
-        best = np.maximum(delta, prev1)
-        take2 = prev2 > best
-        back[t] = np.where(take2, 2, take1)
-        delta = np.maximum(best, prev2)
-        delta += em[t]
+        prev, cur = hist[t - 1], hist[t]
+        np.maximum(prev[1:], prev[:-1], out=cur[1:])  # stay, or a step forward
+        np.maximum(cur[skip::2], prev[skip - 2:-2:2], out=cur[skip::2])  # slot -> next slot, no blank between
+        cur += em[t]
+    grid = hist.reshape(t_len, k_len, width)
+    prev = grid[:-1, :, GUARDS:]
+    prev1 = np.full_like(prev, NEG)
+    prev1[..., 1:] = prev[..., :-1]
+    prev2 = np.full_like(prev, NEG)
+    prev2[..., 3::2] = prev[..., 1:-2:2]
+    back = np.zeros((t_len, k_len, n), np.int8)
+    # strict: ties keep the earlier option, as an argmax over (stay, +1, +2) does
+    back[1:] = np.where(prev2 > np.maximum(prev, prev1), 2, prev1 > prev)
+    delta = grid[-1, :, GUARDS:]
     last = np.array([2 * len(t) for _, t in pairs])
     ks = np.arange(k_len)
     end = np.where(delta[ks, last] >= delta[ks, last - 1], last, last - 1)
@@ -130,13 +178,14 @@ def _viterbi(logps: np.ndarray, pairs: Sequence[tuple[int, tuple[np.ndarray, ...
 
 
 def _frames(back: np.ndarray, k: int, end: int, n_slots: int) -> list[list[int]]:
-    """The frames of each slot on template ``k``'s best path (from :func:`_viterbi`)."""
+    """The frames of each slot on template ``k``'s best path (from :func:`_viterbi`), in descending order."""
     frames: list[list[int]] = [[] for _ in range(n_slots)]
+    steps = back[:, k].tolist()
     s = end
-    for t in range(back.shape[0] - 1, -1, -1):
+    for t in range(len(steps) - 1, -1, -1):
         if s % 2 == 1:
             frames[s // 2].append(t)
-        s -= int(back[t, k, s])
+        s -= steps[t][s]
         if s < 0:
             break
     return frames
@@ -159,9 +208,10 @@ def _path_read(probs: np.ndarray, logp: np.ndarray, charset: str, slots: tuple[n
     """Text and char confidences of one template path: the likeliest allowed character in each slot."""
     chars, confs = [], []
     for allowed, fr in zip(slots, frames, strict=True):
-        c = int(allowed[logp[fr][:, allowed].sum(0).argmax()])
+        scores = logp[fr[0], allowed] if len(fr) == 1 else logp[np.ix_(fr, allowed)].sum(0)
+        c = int(allowed[scores.argmax()])
         chars.append(charset[c - 1])
-        confs.append(float(probs[fr, c].max()))
+        confs.append(float(probs[fr[-1]:fr[0] + 1, c].max()))  # a slot's frames on a path are consecutive
     return "".join(chars), tuple(confs)
 
 

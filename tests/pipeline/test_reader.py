@@ -212,20 +212,30 @@ def test_grammar_decoding_of_several_views_at_once_matches_one_at_a_time() -> No
     assert ctc_plates(probs, reader.charset, yellow) == [ctc_plate(p, reader.charset, yellow) for p in probs]
 
 
-def _reference_path_score(logp: np.ndarray, slots: tuple[np.ndarray, ...]) -> float:
-    """Best CTC path score through blank/slot states, one state at a time (the textbook recursion)."""
+def _reference_path(logp: np.ndarray, slots: tuple[np.ndarray, ...]) -> tuple[float, list[list[int]]]:
+    """Best CTC path through blank/slot states, one state at a time (the textbook recursion): its score and
+    each slot's frames, latest first. Ties keep the earlier move (stay, then a step, then a skip)."""
     n, neg = 2 * len(slots) + 1, -1e9
     em = [[logp[t, 0] if s % 2 == 0 else logp[t, slots[s // 2]].max() for s in range(n)]
           for t in range(len(logp))]
     delta = [em[0][0], em[0][1]] + [neg] * (n - 2)
+    back = [[0] * n]
     for t in range(1, len(logp)):
-        delta = [max(delta[s], delta[s - 1] if s >= 1 else neg, delta[s - 2] if s >= 3 and s % 2 else neg)
-                 + em[t][s] for s in range(n)]
-    return max(delta[n - 1], delta[n - 2])
+        moves = [[delta[s], delta[s - 1] if s >= 1 else neg, delta[s - 2] if s >= 3 and s % 2 else neg]
+                 for s in range(n)]
+        back.append([m.index(max(m)) for m in moves])
+        delta = [max(m) + em[t][s] for s, m in enumerate(moves)]
+    s = n - 1 if delta[n - 1] >= delta[n - 2] else n - 2
+    score, frames = delta[s], [[] for _ in slots]
+    for t in range(len(logp) - 1, -1, -1):
+        if s % 2:
+            frames[s // 2].append(t)
+        s -= back[t][s]
+    return score, frames
 
 
-def test_batched_viterbi_scores_match_the_textbook_recursion() -> None:
-    from gatekeeper.pipeline.reader_decode import _viterbi
+def test_batched_viterbi_matches_the_textbook_recursion() -> None:
+    from gatekeeper.pipeline.reader_decode import _frames, _viterbi
 
     rng = np.random.default_rng(7)
     for trial in range(20):
@@ -235,9 +245,12 @@ def test_batched_viterbi_scores_match_the_textbook_recursion() -> None:
         templates = [tuple(np.array(sorted(rng.choice(np.arange(1, 6), size=int(rng.integers(1, 4)),
                                                        replace=False))) for _ in range(k)) for k in (2, 4, 5)]
         pairs = [(v, t) for v in range(3) for t in templates]
-        scores, _, _ = _viterbi(logp, pairs)
-        want = [_reference_path_score(logp[v], t) for v, t in pairs]
-        assert np.allclose(scores, want), trial
+        scores, back, ends = _viterbi(logp, pairs)
+        for k, (v, t) in enumerate(pairs):
+            score, frames = _reference_path(logp[v], t)
+            assert scores[k] == pytest.approx(score), trial
+            if score > -1e8:  # the template fits in the frames
+                assert _frames(back, k, int(ends[k]), len(t)) == frames, trial
 
 
 def test_a_cheap_read_with_an_unsure_character_takes_the_careful_pass(onnx_reader: KoreanPlateReader) -> None:

@@ -22,19 +22,14 @@ BLANK = np.zeros(1, np.int64)  # the CTC blank's class index, as a slot of allow
 
 def ctc_greedy(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...]]:
     """Greedy CTC decode of T x C probabilities: text and the peak probability of each character."""
+    if not len(probs):
+        return "", ()
     best = probs.argmax(-1)
-    chars: list[str] = []
-    confs: list[float] = []
-    prev = 0
-    for t, k in enumerate(best):
-        k = int(k)
-        if k != 0 and k != prev:
-            chars.append(charset[k - 1])
-            confs.append(float(probs[t, k]))
-        elif k != 0 and k == prev:
-            confs[-1] = max(confs[-1], float(probs[t, k]))
-        prev = k
-    return "".join(chars), tuple(confs)
+    runs = np.flatnonzero(np.diff(best, prepend=-1))  # where each run of one class begins
+    ids = best[runs]
+    chars = ids != 0  # runs of the blank are no character
+    peaks = np.maximum.reduceat(probs[np.arange(len(best)), best], runs)[chars]
+    return "".join(charset[k - 1] for k in ids[chars].tolist()), tuple(peaks.tolist())
 
 
 def summed_vote(reads: Sequence[PlateRead], keep: Callable[[str], bool]) -> PlateRead | None:
@@ -117,6 +112,25 @@ def _state_sets(slots: tuple[np.ndarray, ...]) -> np.ndarray:
             if len(_PATTERNS) >= PATTERNS_CACHE:
                 _PATTERNS.clear()
             _PATTERNS[key] = entry
+    return entry[1]
+
+
+_MASKS: dict[tuple[tuple[int, ...], int], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
+
+
+def _slot_mask(slots: tuple[np.ndarray, ...], n_classes: int) -> np.ndarray:
+    """slots x classes: True where a slot allows the class (remembered per slots, as :func:`_state_sets`)."""
+    key = (tuple(map(id, slots)), n_classes)
+    entry = _MASKS.get(key)
+    if entry is None:
+        mask = np.zeros((len(slots), n_classes), bool)
+        for i, ids in enumerate(slots):
+            mask[i, ids] = True
+        entry = (tuple(slots), mask)
+        with _SETS_LOCK:
+            if len(_MASKS) >= PATTERNS_CACHE:
+                _MASKS.clear()
+            _MASKS[key] = entry
     return entry[1]
 
 
@@ -205,14 +219,14 @@ def _usable(charset: str, templates: tuple[tuple[str, ...], ...], t_len: int) ->
 
 def _path_read(probs: np.ndarray, logp: np.ndarray, charset: str, slots: tuple[np.ndarray, ...],
                frames: list[list[int]]) -> tuple[str, tuple[float, ...]]:
-    """Text and char confidences of one template path: the likeliest allowed character in each slot."""
-    chars, confs = [], []
-    for allowed, fr in zip(slots, frames, strict=True):
-        scores = logp[fr[0], allowed] if len(fr) == 1 else logp[np.ix_(fr, allowed)].sum(0)
-        c = int(allowed[scores.argmax()])
-        chars.append(charset[c - 1])
-        confs.append(float(probs[fr[-1]:fr[0] + 1, c].max()))  # a slot's frames on a path are consecutive
-    return "".join(chars), tuple(confs)
+    """Text and char confidences of one template path: in each slot, the allowed character with the largest
+    summed log-probability over the slot's frames, and its peak probability there."""
+    rows = [t for fr in frames for t in fr]
+    starts = np.cumsum([0] + [len(fr) for fr in frames[:-1]])
+    sums = np.add.reduceat(logp[rows], starts)  # slots x classes, each slot's frames added in path order
+    best = np.where(_slot_mask(slots, logp.shape[1]), sums, -np.inf).argmax(1)
+    peaks = np.maximum.reduceat(probs[rows], starts)[np.arange(len(slots)), best]
+    return "".join(charset[c - 1] for c in best.tolist()), tuple(peaks.tolist())
 
 
 def ctc_constrained(probs: np.ndarray, charset: str, templates: Sequence[tuple[str, ...]],

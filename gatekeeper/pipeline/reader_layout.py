@@ -58,8 +58,10 @@ def stretch_contrast(grey: np.ndarray) -> np.ndarray:
     lo, hi = _percentiles(grey, 2, 98)
     if hi - lo < 8:
         return grey
-    out = (grey.astype(np.float32) - lo) * (255.0 / (hi - lo))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    if grey.dtype != np.uint8:
+        return np.clip((grey.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    levels = (np.arange(256, dtype=np.float32) - lo) * (255.0 / (hi - lo))  # each grey level, as stretched
+    return cv2.LUT(grey, np.clip(levels, 0, 255).astype(np.uint8))
 
 
 def layout_order(crop: np.ndarray) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.domain.paths import weights_dir
 from gatekeeper.domain.plates import is_valid_plate
 from gatekeeper.pipeline.plate_locate import text_cuts
-from gatekeeper.pipeline.reader import KoreanPlateReader, ctc_greedy
+from gatekeeper.pipeline.reader import KoreanPlateReader
 from gatekeeper.pipeline.reader_chain import MultiReader, PlateReaderChain
 from gatekeeper.pipeline.reader_layout import (
     IMG_H,
@@ -109,15 +109,6 @@ def test_reads_short_of_careful_below_get_the_careful_pass() -> None:
     assert KoreanPlateReader(weights_dir(), backend="onnx").careful_below == 0.97
 
 
-def test_ctc_greedy_gives_one_confidence_per_character() -> None:
-    charset = "0123가"
-    probs = np.full((6, 6), 0.01)
-    for t, k in enumerate([1, 1, 0, 2, 5, 5]):
-        probs[t, k] = 0.9 if t != 1 else 0.95
-    text, confs = ctc_greedy(probs, charset)
-    assert text == "01가" and len(confs) == 3 and confs[0] == pytest.approx(0.95)
-
-
 def _latin_plate(text: str) -> np.ndarray:
     from PIL import Image, ImageDraw, ImageFont
 
@@ -210,47 +201,6 @@ def test_grammar_decoding_of_several_views_at_once_matches_one_at_a_time() -> No
     assert ctc_plates(probs, reader.charset) == [ctc_plate(p, reader.charset) for p in probs]
     yellow = "바사아자배"
     assert ctc_plates(probs, reader.charset, yellow) == [ctc_plate(p, reader.charset, yellow) for p in probs]
-
-
-def _reference_path(logp: np.ndarray, slots: tuple[np.ndarray, ...]) -> tuple[float, list[list[int]]]:
-    """Best CTC path through blank/slot states, one state at a time (the textbook recursion): its score and
-    each slot's frames, latest first. Ties keep the earlier move (stay, then a step, then a skip)."""
-    n, neg = 2 * len(slots) + 1, -1e9
-    em = [[logp[t, 0] if s % 2 == 0 else logp[t, slots[s // 2]].max() for s in range(n)]
-          for t in range(len(logp))]
-    delta = [em[0][0], em[0][1]] + [neg] * (n - 2)
-    back = [[0] * n]
-    for t in range(1, len(logp)):
-        moves = [[delta[s], delta[s - 1] if s >= 1 else neg, delta[s - 2] if s >= 3 and s % 2 else neg]
-                 for s in range(n)]
-        back.append([m.index(max(m)) for m in moves])
-        delta = [max(m) + em[t][s] for s, m in enumerate(moves)]
-    s = n - 1 if delta[n - 1] >= delta[n - 2] else n - 2
-    score, frames = delta[s], [[] for _ in slots]
-    for t in range(len(logp) - 1, -1, -1):
-        if s % 2:
-            frames[s // 2].append(t)
-        s -= back[t][s]
-    return score, frames
-
-
-def test_batched_viterbi_matches_the_textbook_recursion() -> None:
-    from gatekeeper.pipeline.reader_decode import _frames, _viterbi
-
-    rng = np.random.default_rng(7)
-    for trial in range(20):
-        logp = np.log(rng.dirichlet(np.full(6, 0.3), size=(3, 12)))  # 3 views, 12 frames, blank + 5 classes
-        if trial % 2:
-            logp = np.round(logp, 1)  # ties between the stay / step / skip moves
-        templates = [tuple(np.array(sorted(rng.choice(np.arange(1, 6), size=int(rng.integers(1, 4)),
-                                                       replace=False))) for _ in range(k)) for k in (2, 4, 5)]
-        pairs = [(v, t) for v in range(3) for t in templates]
-        scores, back, ends = _viterbi(logp, pairs)
-        for k, (v, t) in enumerate(pairs):
-            score, frames = _reference_path(logp[v], t)
-            assert scores[k] == pytest.approx(score), trial
-            if score > -1e8:  # the template fits in the frames
-                assert _frames(back, k, int(ends[k]), len(t)) == frames, trial
 
 
 def test_a_cheap_read_with_an_unsure_character_takes_the_careful_pass(onnx_reader: KoreanPlateReader) -> None:

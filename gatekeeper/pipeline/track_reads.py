@@ -186,6 +186,7 @@ class TrackReads:
         self._picked[track_id] = (picked, best.text)
         if agreed:
             self._agreed[track_id] = best.text
+            self._known[track_id] = best.text  # the track's strong read, whichever path the turns took
         return agreed
 
     @staticmethod

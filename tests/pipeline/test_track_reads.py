@@ -257,6 +257,39 @@ def test_two_turns_that_choose_the_same_korean_read_make_it_the_text_later_reads
     assert _texts(reads, chain, 3) == ["12가3456"] * 3 and korean.finishes == 2 and latin.reads == 2
 
 
+class Plain:
+    """Stand-in for a first reader that does not read in stages (no ``draft`` / ``finish``), cheap, with a
+    quick read: a chain led by it takes the whole-chain path (``_choose``) on every turn."""
+
+    name = "plain"
+    cheap = True
+
+    def __init__(self, read: PlateRead) -> None:
+        self.read_as = read
+        self.reads = self.quick_reads = 0
+
+    def read(self, crop: np.ndarray) -> PlateRead | None:
+        self.reads += 1
+        return self.read_as
+
+    def quick_read(self, crop: np.ndarray) -> PlateRead | None:
+        self.quick_reads += 1
+        return self.read_as
+
+
+def test_two_turns_of_an_unstaged_chain_that_choose_the_first_readers_read_make_it_strong() -> None:
+    from gatekeeper.pipeline.reader_chain import PlateReaderChain
+
+    plain = Plain(_read("12가3456", AGREE_CONFIDENCE + 0.05, "plain"))  # not final, sure enough to agree
+    reads, chain = TrackReads("cam"), PlateReaderChain([plain, Latin(None)])
+    assert not chain.stages
+    _texts(reads, chain, 2 * FALLBACK_EVERY - 1)
+    assert plain.reads == 2 * FALLBACK_EVERY - 1 and reads.fallback_reads == 2
+    # agreed: the text is the track's strong read, so its quick read settles the next crop
+    assert _texts(reads, chain, 1) == ["12가3456"] and plain.quick_reads == 1
+    assert plain.reads == 2 * FALLBACK_EVERY - 1
+
+
 def test_between_turns_a_good_cheap_read_that_is_not_final_is_kept_weak() -> None:
     good = _read("12가3456", 0.99, "kr", hangul=0.85)  # good for the cheap pass, its Hangul too weak to trust
     korean = StagedKorean(good, _read("12가3458", 0.9, "kr"), good=True)

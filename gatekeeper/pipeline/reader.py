@@ -182,13 +182,14 @@ class KoreanPlateReader(CtcNetwork):
         return self._decode(self.line_probs([line]))[0]
 
     def finish(self, draft: Draft) -> PlateRead | None:
-        """The read of a :meth:`draft`: its cheap read when good, else the careful pass's."""
+        """The read of a :meth:`draft`: its cheap read when good, else the careful pass's (with the deskewed,
+        sharpened copy of the crop only when the draft is ``deskewed``: a camera leaves it out of most turns)."""
         if draft.good:
             return draft.read
         crop = draft.crop
         syllables = draft.syllables if draft.syllables is not None else syllables_for(plate_colour(crop))
         lines = self.candidate_lines(crop)
-        alt = careful_variant(crop)
+        alt = careful_variant(crop) if draft.deskewed else None
         if alt is not None:
             lines += [line_image(alt, lay, self.img_h, self.img_w) for lay in layout_order(alt)]
         probs = np.concatenate([draft.probs, self.line_probs(lines)])  # the cheap pass's view votes too
@@ -225,6 +226,7 @@ class Draft:
     probs: np.ndarray
     read: PlateRead
     good: bool
+    deskewed: bool = True  # the careful pass also reads the deskewed, sharpened copy (see ``finish``)
 
 
 def vote(reads: Sequence[PlateRead], syllables: str = "") -> PlateRead | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -103,7 +103,7 @@ class PlateReaderChain:
         return self.choose(reads)
 
     def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
-               second_opinion: bool = True, agree: str = "", careful: bool = True) -> Staged:
+               second_opinion: bool = True, agree: str = "", careful: bool = True, deskew: bool = True) -> Staged:
         """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
         the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
@@ -114,10 +114,14 @@ class PlateReaderChain:
         text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
         the careful pass would look for, and so is the first reader's cheap read of the crop in its other layout
         (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has not come), a
-        cheap read that is not final ends there, weak: None unless the cheap pass found it good."""
+        cheap read that is not final ends there, weak: None unless the cheap pass found it good. Without
+        ``deskew`` the careful pass leaves out its deskewed, sharpened copy of the crop (a draft's
+        ``deskewed``): a camera sees the plate again in the frames to come."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
+        if not deskew and is_dataclass(draft) and hasattr(draft, "deskewed"):
+            draft = replace(draft, deskewed=False)
         drafted = keep(draft.read) if draft is not None and (draft.good or agree) else None
         cheap = drafted if draft is not None and draft.good else None
         if agree and draft is not None and not self.final(cheap):

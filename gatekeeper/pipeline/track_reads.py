@@ -9,8 +9,9 @@ from collections.abc import Container, Sequence
 import numpy as np
 
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.deblur import smear_candidates, unsmear
+from gatekeeper.pipeline.deblur import smear_candidates, smear_ratio, unsmear
 from gatekeeper.pipeline.reader_chain import PlateReaderChain, SecondOpinion
+from gatekeeper.pipeline.reader_layout import to_grey
 from gatekeeper.pipeline.recognizer import checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
 
@@ -35,6 +36,15 @@ horizontal strokes) and 0.20-0.42 on it and the UK test video smeared by 7-21 px
 video's reader time was 1.14 s instead of 0.46 s, at 0.45 0.50 s."""
 
 
+def looks_smeared(crop: np.ndarray) -> bool:
+    """True when a crop looks smeared sideways on a camera (:data:`CAMERA_SMEAR_RATIO`): a turn's Korean
+    careful pass then also reads its deskewed, sharpened copy (still images always get it). Left out of the
+    other turns since the twenty-seventh session: a camera sees the plate again, and that copy cost 11-14 %
+    of the reader's CPU on the approach footage, whose passes it did not change; left out of every turn,
+    the demo video smeared by 11 px logged ``816867`` for ``울산81아6867``."""
+    return smear_ratio(to_grey(crop)) < CAMERA_SMEAR_RATIO
+
+
 class TrackReads:
     """Reads one camera's track crops and remembers, per track, which reader of a chain leads and how many
     weak reads it had.
@@ -54,7 +64,8 @@ class TrackReads:
     reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
     are read, but with no second opinion on a final cheap read (the frames to come are), and the Korean
     careful pass and the later readers only on the whole chain's turn: between turns a weak cheap read gives
-    nothing (the plate is read again a few frames later, usually nearer).
+    nothing (the plate is read again a few frames later, usually nearer). A turn's careful pass leaves out
+    the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`.
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
     passing a night shutter, :mod:`.deblur`) is compared with the whole chain's reads of the crop unsmeared
@@ -120,7 +131,7 @@ class TrackReads:
         known = self._known.get(track_id, "")
         if lead == 0 and up.size and reader.stages:
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
-                                agree=known, careful=turn)
+                                agree=known, careful=turn, deskew=turn and looks_smeared(up))
             if got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn

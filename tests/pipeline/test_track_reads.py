@@ -420,6 +420,32 @@ def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain
         assert again is not None and again.text == text and len(finishes) == before + 1
 
 
+def test_a_camera_turn_reads_the_deskewed_copy_only_of_a_crop_that_looks_smeared(real_chain, tmp_path) -> None:
+    from gatekeeper.pipeline.track_reads import looks_smeared
+
+    korean = real_chain.readers[0]
+    deskewed: list[bool] = []
+    original = korean.finish
+
+    def recording_finish(draft: Draft) -> PlateRead | None:
+        deskewed.append(draft.deskewed)
+        return original(draft)
+
+    korean.finish = recording_finish  # type: ignore[method-assign]
+    try:
+        img, _ = PlateRenderer(seed=0, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
+        pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2
+        loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))  # careful pass
+        smeared = cv2.blur(loose, (max(3, loose.shape[1] // 12), 1))  # a car crossing the view
+        assert not looks_smeared(loose) and looks_smeared(smeared)
+        TrackReads("cam").read(real_chain, loose, 1)
+        TrackReads("cam").read(real_chain, smeared, 1)
+        real_chain.read(loose)  # a still image: always
+        assert deskewed == [False, True, True]
+    finally:
+        del korean.finish
+
+
 def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() -> None:
     # a foreign-looking quick read whose full read is not sure: the careful pass runs, is final, and the
     # chain arbitrates it against the full Latin read (here the Korean read keeps the track)

@@ -39,7 +39,7 @@ video's reader time was 1.14 s instead of 0.46 s, at 0.45 0.50 s."""
 def looks_smeared(crop: np.ndarray) -> bool:
     """True when a crop looks smeared sideways on a camera (:data:`CAMERA_SMEAR_RATIO`): a turn's Korean
     careful pass then also reads its deskewed, sharpened copy (still images always get it). Left out of the
-    other turns since the twenty-seventh session: a camera sees the plate again, and that copy cost 11-14 %
+    other turns since the twenty-seventh session: a camera sees the plate again, and that copy cost 10-14 %
     of the reader's CPU on the approach footage, whose passes it did not change; left out of every turn,
     the demo video smeared by 11 px logged ``816867`` for ``울산81아6867``."""
     return smear_ratio(to_grey(crop)) < CAMERA_SMEAR_RATIO

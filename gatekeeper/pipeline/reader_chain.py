@@ -103,7 +103,8 @@ class PlateReaderChain:
         return self.choose(reads)
 
     def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
-               second_opinion: bool = True, agree: str = "", careful: bool = True, deskew: bool = True) -> Staged:
+               second_opinion: bool = True, agree: str = "", careful: bool = True,
+               deskew: Callable[[np.ndarray], bool] | None = None) -> Staged:
         """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
         the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
@@ -114,14 +115,13 @@ class PlateReaderChain:
         text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
         the careful pass would look for, and so is the first reader's cheap read of the crop in its other layout
         (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has not come), a
-        cheap read that is not final ends there, weak: None unless the cheap pass found it good. Without
-        ``deskew`` the careful pass leaves out its deskewed, sharpened copy of the crop (a draft's
-        ``deskewed``): a camera sees the plate again in the frames to come."""
+        cheap read that is not final ends there, weak: None unless the cheap pass found it good. With ``deskew``
+        (a test of the crop, asked only when the careful pass runs) the careful pass reads its deskewed,
+        sharpened copy of the crop (a draft's ``deskewed``) only when the test holds: a camera sees the plate
+        again in the frames to come."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
-        if not deskew and is_dataclass(draft) and hasattr(draft, "deskewed"):
-            draft = replace(draft, deskewed=False)
         drafted = keep(draft.read) if draft is not None and (draft.good or agree) else None
         cheap = drafted if draft is not None and draft.good else None
         if agree and draft is not None and not self.final(cheap):
@@ -141,6 +141,8 @@ class PlateReaderChain:
         foreign = any(self.looks_foreign(r) for r in quick)
         if foreign and any(self.concludes(o.full()) for o in opinions):
             return self._chosen([cheap, *(o.full() for o in opinions)], weak=True, spared=True)
+        if deskew is not None and is_dataclass(draft) and hasattr(draft, "deskewed") and not deskew(crop):
+            draft = replace(draft, deskewed=False)
         finished = keep(guarded(first, first.finish, draft, context)) if draft is not None else None
         if self.final(finished):
             if foreign or quick:  # the other reads made so far are its second opinion

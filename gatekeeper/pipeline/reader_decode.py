@@ -95,43 +95,44 @@ def _slot_ids(charset: str, template: tuple[str, ...]) -> tuple[np.ndarray, ...]
                  for chars in template)
 
 
+PATTERNS_CACHE = 1024  # entries each cache below keeps at most
 _PATTERNS: dict[tuple[int, ...], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
-PATTERNS_CACHE = 1024
-
-
-def _state_sets(slots: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The index in ``_SETS`` of each CTC state's allowed ids: blank, slot 1, blank, slot 2, ..., blank.
-    Remembered per slots (the entry keeps them alive, so their ids stay theirs)."""
-    key = tuple(map(id, slots))
-    entry = _PATTERNS.get(key)
-    if entry is None:
-        pattern = np.zeros(2 * len(slots) + 1, np.int64)
-        pattern[1::2] = [_set_index(ids) for ids in slots]
-        entry = (tuple(slots), pattern)
-        with _SETS_LOCK:
-            if len(_PATTERNS) >= PATTERNS_CACHE:
-                _PATTERNS.clear()
-            _PATTERNS[key] = entry
-    return entry[1]
-
-
 _MASKS: dict[tuple[tuple[int, ...], int], tuple[tuple[np.ndarray, ...], np.ndarray]] = {}
 
 
-def _slot_mask(slots: tuple[np.ndarray, ...], n_classes: int) -> np.ndarray:
-    """slots x classes: True where a slot allows the class (remembered per slots, as :func:`_state_sets`)."""
-    key = (tuple(map(id, slots)), n_classes)
-    entry = _MASKS.get(key)
+def _remembered(cache: dict, key: tuple, slots: tuple[np.ndarray, ...],
+                make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``make()`` for ``slots``, remembered in ``cache`` under ``key`` (made of the slots' ids: the entry keeps
+    the slots alive, so their ids stay theirs)."""
+    entry = cache.get(key)
     if entry is None:
+        entry = (tuple(slots), make())
+        with _SETS_LOCK:
+            if len(cache) >= PATTERNS_CACHE:
+                cache.clear()
+            cache[key] = entry
+    return entry[1]
+
+
+def _state_sets(slots: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The index in ``_SETS`` of each CTC state's allowed ids: blank, slot 1, blank, slot 2, ..., blank."""
+    def make() -> np.ndarray:
+        pattern = np.zeros(2 * len(slots) + 1, np.int64)
+        pattern[1::2] = [_set_index(ids) for ids in slots]
+        return pattern
+
+    return _remembered(_PATTERNS, tuple(map(id, slots)), slots, make)
+
+
+def _slot_mask(slots: tuple[np.ndarray, ...], n_classes: int) -> np.ndarray:
+    """slots x classes: True where a slot allows the class."""
+    def make() -> np.ndarray:
         mask = np.zeros((len(slots), n_classes), bool)
         for i, ids in enumerate(slots):
             mask[i, ids] = True
-        entry = (tuple(slots), mask)
-        with _SETS_LOCK:
-            if len(_MASKS) >= PATTERNS_CACHE:
-                _MASKS.clear()
-            _MASKS[key] = entry
-    return entry[1]
+        return mask
+
+    return _remembered(_MASKS, (tuple(map(id, slots)), n_classes), slots, make)
 
 
 GUARDS = 3  # NEG columns in front of each pair's states in :func:`_viterbi` (an even row width: see there)

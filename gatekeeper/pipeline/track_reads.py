@@ -131,7 +131,7 @@ class TrackReads:
         known = self._known.get(track_id, "")
         if lead == 0 and up.size and reader.stages:
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
-                                agree=known, careful=turn, deskew=turn and looks_smeared(up))
+                                agree=known, careful=turn, deskew=looks_smeared)
             if got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn

@@ -257,30 +257,11 @@ def test_two_turns_that_choose_the_same_korean_read_make_it_the_text_later_reads
     assert _texts(reads, chain, 3) == ["12가3456"] * 3 and korean.finishes == 2 and latin.reads == 2
 
 
-class Plain:
-    """Stand-in for a first reader that does not read in stages (no ``draft`` / ``finish``), cheap, with a
-    quick read: a chain led by it takes the whole-chain path (``_choose``) on every turn."""
-
-    name = "plain"
-    cheap = True
-
-    def __init__(self, read: PlateRead) -> None:
-        self.read_as = read
-        self.reads = self.quick_reads = 0
-
-    def read(self, crop: np.ndarray) -> PlateRead | None:
-        self.reads += 1
-        return self.read_as
-
-    def quick_read(self, crop: np.ndarray) -> PlateRead | None:
-        self.quick_reads += 1
-        return self.read_as
-
-
 def test_two_turns_of_an_unstaged_chain_that_choose_the_first_readers_read_make_it_strong() -> None:
     from gatekeeper.pipeline.reader_chain import PlateReaderChain
 
-    plain = Plain(_read("12가3456", AGREE_CONFIDENCE + 0.05, "plain"))  # not final, sure enough to agree
+    fair = _read("12가3456", AGREE_CONFIDENCE + 0.05, "plain")  # not final, sure enough to agree
+    plain = Latin(fair, quick=fair)  # a cheap first reader with a quick read and no draft / finish: unstaged
     reads, chain = TrackReads("cam"), PlateReaderChain([plain, Latin(None)])
     assert not chain.stages
     _texts(reads, chain, 2 * FALLBACK_EVERY - 1)

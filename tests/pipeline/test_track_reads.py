@@ -351,19 +351,25 @@ def real_chain() -> MultiReader:
 
 
 @pytest.fixture
-def finishes(real_chain) -> Iterator[list[bool]]:
-    """The real Korean reader's careful-pass calls (each draft's ``good``), counted while the test runs."""
+def finishes(real_chain) -> Iterator[list[Draft]]:
+    """The drafts the real Korean reader's careful pass was given, recorded while the test runs."""
     korean = real_chain.readers[0]
-    calls: list[bool] = []
+    calls: list[Draft] = []
     original = korean.finish
 
-    def counting_finish(draft: Draft) -> PlateRead | None:
-        calls.append(draft.good)
+    def recording_finish(draft: Draft) -> PlateRead | None:
+        calls.append(draft)
         return original(draft)
 
-    korean.finish = counting_finish  # type: ignore[method-assign]
+    korean.finish = recording_finish  # type: ignore[method-assign]
     yield calls
     del korean.finish
+
+
+def _loose(plate: np.ndarray) -> np.ndarray:
+    """A one-line plate in a loose box: a two-line plate's aspect."""
+    pad = (plate.shape[1] * 10 // 22 - plate.shape[0]) // 2
+    return cv2.copyMakeBorder(plate, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
 
 
 @pytest.mark.slow
@@ -389,8 +395,7 @@ def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain
     korean = real_chain.readers[0]
     for seed in (0, 2):  # fonts alone (no glyph folder), as on a machine without ../shared
         img, text = PlateRenderer(seed=seed, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
-        pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2  # a loose box: a two-line plate's aspect
-        loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+        loose = _loose(img)
         draft = korean.draft(loose)
         assert draft is not None and not draft.good and draft.read.text != text
         assert korean.other_layout(draft).text == text
@@ -401,30 +406,19 @@ def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain
         assert again is not None and again.text == text and len(finishes) == before + 1
 
 
-def test_a_camera_turn_reads_the_deskewed_copy_only_of_a_crop_that_looks_smeared(real_chain, tmp_path) -> None:
+def test_a_camera_turn_reads_the_deskewed_copy_only_of_a_crop_that_looks_smeared(
+        real_chain, finishes, tmp_path) -> None:
     from gatekeeper.pipeline.track_reads import looks_smeared
 
-    korean = real_chain.readers[0]
-    deskewed: list[bool] = []
-    original = korean.finish
-
-    def recording_finish(draft: Draft) -> PlateRead | None:
-        deskewed.append(draft.deskewed)
-        return original(draft)
-
-    korean.finish = recording_finish  # type: ignore[method-assign]
-    try:
-        img, _ = PlateRenderer(seed=0, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
-        pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2
-        loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))  # careful pass
-        smeared = cv2.blur(loose, (max(3, loose.shape[1] // 12), 1))  # a car crossing the view
-        assert not looks_smeared(loose) and looks_smeared(smeared)
-        TrackReads("cam").read(real_chain, loose, 1)
-        TrackReads("cam").read(real_chain, smeared, 1)
-        real_chain.read(loose)  # a still image: always
-        assert deskewed == [False, True, True]
-    finally:
-        del korean.finish
+    img, _ = PlateRenderer(seed=0, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
+    loose = _loose(img)  # careful pass
+    smeared = cv2.blur(loose, (max(3, loose.shape[1] // 12), 1))  # a car crossing the view
+    assert not looks_smeared(loose) and looks_smeared(smeared)
+    before = len(finishes)
+    TrackReads("cam").read(real_chain, loose, 1)
+    TrackReads("cam").read(real_chain, smeared, 1)
+    real_chain.read(loose)  # a still image: always
+    assert [d.deskewed for d in finishes[before:]] == [False, True, True]
 
 
 def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() -> None:

@@ -1,103 +1,26 @@
-"""Plate tracking across frames and voting over each track's reads: one ``PlatePass`` per vehicle."""
+"""Plate tracking across frames: one ``PlatePass`` per vehicle, decided by :mod:`.voting` over its reads."""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.types import Detection, PlatePass
+from gatekeeper.pipeline.voting import Vote, agreeing_reads, canonical_text, syllable_seen, vote
 
 log = logging.getLogger(__name__)
 
-CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate counts a little less
-TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
 READ_INTERVAL_S = 0.12  # at most ~8 reads a second per track (a 25 fps camera: every 3rd frame)
 SLOW_READ_INTERVAL_S = 0.3  # after max_reads_per_track undecided reads: ~3 a second
 STILL_SHIFT = 0.2  # a box whose centre moved this share of its width has moved (a still box: ~0.04)
 STILL_SIZE = 0.2  # ... or whose width changed by this share of it
 STILL_MEMORY_S = 600.0  # how long the place of a box that never moved nor read as a plate is remembered
 STILL_MATCH_IOU = 0.5  # a new track this close to a remembered place is scenery until it moves
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    """Outcome of voting over one track's reads."""
-
-    text: str
-    confidence: float
-    valid: bool
-    support: int
-    plate_format: str = ""
-
-
-def canonical_text(read: PlateRead) -> tuple[str, bool, float]:
-    """(normalised text, grammar-valid, weight factor) for one read; invalid reads get ``correct_plate``."""
-    text = plates.normalize_plate(read.text)
-    if text and plates.is_valid_plate(text):
-        return text, True, 1.0
-    corrected = plates.correct_plate(text) if text else None
-    if corrected and corrected != text and plates.is_valid_plate(corrected):
-        return corrected, True, CORRECTED_WEIGHT
-    return text, False, 1.0
-
-
-def _char_vote(texts: list[str], weights: list[float]) -> str:
-    """Per-position weighted majority over texts of one length."""
-    out = []
-    for i in range(len(texts[0])):
-        score: dict[str, float] = defaultdict(float)
-        for t, w in zip(texts, weights):
-            score[t[i]] += w
-        out.append(max(score.items(), key=lambda kv: (kv[1], kv[0]))[0])
-    return "".join(out)
-
-
-def vote(reads: list[PlateRead]) -> Vote | None:
-    """Cluster reads by normalised text, weight by confidence, prefer grammar-valid texts.
-
-    Ties between near-equal candidates are broken by per-character voting across all reads of the same
-    length and plate format.
-    """
-    weight: dict[str, float] = defaultdict(float)
-    count: dict[str, int] = defaultdict(int)
-    conf: dict[str, list[float]] = defaultdict(list)
-    valid: dict[str, bool] = {}
-    for r in reads:
-        text, ok, factor = canonical_text(r)
-        if not text:
-            continue
-        weight[text] += max(r.confidence, 1e-3) * factor
-        count[text] += 1
-        conf[text].append(r.confidence)
-        valid[text] = ok
-    if not weight:
-        return None
-    pool = [t for t in weight if valid[t]] or list(weight)
-    best = max(pool, key=lambda t: (weight[t], count[t], t))
-    ties = [t for t in pool if weight[t] >= weight[best] * (1 - TIE_MARGIN)]
-    if len(ties) > 1:
-        fmt = plates.plate_format(best) if valid[best] else ""
-        same = [t for t in pool if len(t) == len(best) and (not fmt or plates.plate_format(t) == fmt)]
-        consensus = _char_vote(same, [weight[t] for t in same])
-        if consensus in ties:
-            best = consensus
-    total = sum(weight[t] for t in pool)
-    share = weight[best] / total if total > 0 else 0.0
-    mean_conf = float(np.mean(conf[best]))
-    return Vote(
-        text=best,
-        confidence=mean_conf * (0.5 + 0.5 * share),
-        valid=valid[best],
-        support=count[best],
-        plate_format=plates.plate_format(best) if valid[best] else "",
-    )
 
 
 def displaced(first: Box, box: Box) -> bool:
@@ -108,13 +31,6 @@ def displaced(first: Box, box: Box) -> bool:
     dy = (box.y1 + box.y2 - first.y1 - first.y2) / 2
     return ((dx * dx + dy * dy) ** 0.5 > STILL_SHIFT * size
             or abs(box.width - first.width) > STILL_SIZE * size)
-
-
-def agreeing_reads(text: str, texts: list[str]) -> int:
-    """How many of ``texts`` agree with ``text``: the same, or one character different (a misread
-    character in one frame). A pass needs ``min_frames`` of them, so a false box whose every frame reads
-    differently is not logged even when one of its reads happens to be a valid plate."""
-    return sum(t == text or (len(t) == len(text) and edit_distance(t, text) <= 1) for t in texts)
 
 
 @dataclass(slots=True)
@@ -165,6 +81,10 @@ class Track:
 
     def vote(self) -> Vote | None:
         return vote([r.read for r in self.records])
+
+    def syllable_seen(self, text: str) -> bool:
+        """Whether one of its reads of ``text`` read the use syllable surely (:func:`syllable_seen`)."""
+        return syllable_seen(r.read for r in self.records if r.text == text)
 
 
 JUMP_MAX_GAP_S = 0.5  # the centre-distance fallback only bridges short gaps
@@ -356,7 +276,7 @@ class PlateTracker:
                      or tr.age(timestamp) > self.voting.max_track_s)
             if not tr.decided:
                 v = tr.vote()
-                if v is not None and (ended or self._confident(v)):
+                if v is not None and (ended or self._confident(tr, v)):
                     p = self._emit(tr, v)
                     if p is not None:
                         passes.append(p)
@@ -391,9 +311,10 @@ class PlateTracker:
         self.tracks.clear()
         return passes
 
-    def _confident(self, v: Vote) -> bool:
-        return (self.early_reads > 0 and v.valid and v.support >= max(self.early_reads, self.voting.min_frames)
-                and v.confidence >= self.early_confidence)
+    def _confident(self, tr: Track, v: Vote) -> bool:
+        return (self.early_reads > 0 and v.valid
+                and v.support >= max(self.early_reads, self.voting.min_frames)
+                and v.confidence >= self.early_confidence and tr.syllable_seen(v.text))
 
     def _emit(self, tr: Track, v: Vote) -> PlatePass | None:
         tr.decided = True
@@ -417,6 +338,10 @@ class PlateTracker:
                 return None
             log.info("%s: %s not logged: its box never moved and the reads are weak (%.2f; scenery)",
                      self.camera, v.text, v.confidence)
+            return None
+        if not tr.syllable_seen(v.text):
+            log.info("%s: %s not logged: no read saw its syllable surely (the grammar put it in: a grille, a "
+                     "fence)", self.camera, v.text)
             return None
         twin = self._same_vehicle(tr, v.text)
         if twin is not None:

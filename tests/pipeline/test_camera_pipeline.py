@@ -206,3 +206,49 @@ def test_weak_latin_reads_do_not_take_a_korean_track() -> None:
     assert not latin_leads(PlateRead("AB12CDE", 0.85))
     assert not latin_leads(None)
     assert MultiReader(object()).leads(PlateRead("LS15EBC", 0.97))
+
+
+class MovingBox:
+    """The box of whatever the test draws, moving from frame to frame (readers and voting under test)."""
+
+    name = "moving"
+
+    def __init__(self) -> None:
+        self.box = None
+
+    def detect(self, frame):  # noqa: ANN001, ANN201
+        from gatekeeper.pipeline.types import Detection
+
+        return [Detection(self.box, 0.6)]
+
+
+@pytest.mark.parametrize(("period", "width"), [(12, 200), (16, 300)])
+def test_a_grille_read_as_a_korean_plate_is_not_logged(
+    models, period: int, width: int  # noqa: ANN001
+) -> None:
+    """A radiator grille's bars, boxed by the detector as a car comes nearer: the real Korean reader reads
+    them as ``111사1111`` (the grammar puts the syllable in), every frame alike; no pass is logged."""
+    import cv2
+    import numpy as np
+
+    from gatekeeper.domain import plates
+    from gatekeeper.domain.types import Box
+
+    detector = MovingBox()
+    pipeline = CameraPipeline("gate", detector, models.reader, VotingSettings(), motion_gate=False)
+    korean, passes = [], []
+    for i in range(14):
+        w = int(width * (1 + 0.05 * i))
+        h, x, y, step = int(w * 0.4), 500 - 5 * i, 300 + 8 * i, int(period * (1 + 0.05 * i))
+        frame = np.full((720, 1280, 3), 120, np.uint8)
+        cv2.rectangle(frame, (x, y), (x + w, y + h), (170, 170, 170), -1)
+        for bar in range(x + 5, x + w - 5, step):
+            cv2.rectangle(frame, (bar, y + 8), (bar + period // 3, y + h - 8), (40, 40, 40), -1)
+        detector.box = Box(x, y, x + w, y + h)
+        result = pipeline.process(frame, i * 0.15)
+        read = [o.read.text for o in result.observations if o.read is not None]
+        korean += [text for text in read if plates.is_korean(text)]
+        passes += result.passes
+    passes += pipeline.flush()
+    assert korean.count("111사1111") >= 2  # what a pass would have been made of
+    assert passes == []

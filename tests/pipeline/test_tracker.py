@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from gatekeeper.domain import plates
 from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.tracker import PlateTracker, agreeing_reads, vote
+from gatekeeper.pipeline.tracker import PlateTracker
 from gatekeeper.pipeline.types import Detection
+from gatekeeper.pipeline.voting import agreeing_reads, vote
 
 FRAME = np.zeros((72, 128, 3), np.uint8)
 CROP = np.zeros((10, 30, 3), np.uint8)
@@ -15,6 +17,15 @@ CROP = np.zeros((10, 30, 3), np.uint8)
 
 def R(text: str, conf: float = 0.9) -> PlateRead:
     return PlateRead(text=text, confidence=conf)
+
+
+def K(text: str, conf: float, syllable: float) -> PlateRead:
+    """A Korean read whose use syllable was read at ``syllable``, its other characters at ``conf``."""
+    at = plates.syllable_index(text)
+    assert at is not None
+    confs = [conf] * len(text)
+    confs[at] = syllable
+    return PlateRead(text=text, confidence=conf, char_confidences=tuple(confs))
 
 
 def det(x: float, y: float = 50.0, w: float = 60.0, h: float = 20.0) -> Detection:
@@ -104,6 +115,27 @@ def test_reads_that_disagree_give_no_pass() -> None:
     out = feed(tr, 6.0, [det(40)], [R("12가3456", 0.9)]) + feed(tr, 6.1, [det(60)], [R("12가3458", 0.7)])
     out += feed(tr, 9.0, [], [])
     assert [p.text for p in out] == ["12가3456"]
+
+
+def test_a_korean_text_whose_syllable_no_read_saw_surely_is_not_logged() -> None:
+    """A radiator grille's bars read ``111사1111`` frame after frame, the syllable put in by the grammar (the
+    es approach footage: 사 at 0.33 and 0.62). Such reads decide nothing early and log no pass; one read that
+    saw the syllable surely makes the text a plate."""
+    tr = make_tracker(VotingSettings(min_frames=2), early_reads=2, early_confidence=0.7)
+    out = []
+    for i, syllable in enumerate((0.33, 0.62, 0.5)):
+        out += feed(tr, i * 0.1, [det(100 + 10 * i)], [K("111사1111", 0.85, syllable)])
+    tid = next(iter(tr.tracks))
+    assert out == [] and tr.needs_read(tid)  # undecided: the plate may yet be read
+    out += feed(tr, 0.3, [det(130)], [K("111사1111", 0.9, 0.97)])
+    assert [p.text for p in out] == ["111사1111"]
+    out = []
+    for i, syllable in enumerate((0.33, 0.89)):
+        out += feed(tr, 10 + i * 0.1, [det(400 + 10 * i)], [K("22너3333", 0.95, syllable)])
+    out += feed(tr, 15.0, [], [])
+    assert out == [] and not tr.tracks
+    assert [p.text for p in feed(tr, 20.0, [det(10)], [K("33하1234", 0.95, 0.96)])
+            + feed(tr, 20.1, [det(20)], [K("33하1234", 0.95, 0.4)]) + feed(tr, 25.0, [], [])] == ["33하1234"]
 
 
 def test_agreeing_reads_counts_one_character_slips() -> None:

@@ -9,7 +9,8 @@ Korean formats recognised (text is normalised first: NFC, no spaces, '-', '.', '
 - ``KR_DIPLOMATIC``: ``외교123-456`` (mark + 3-digit country code + 3-digit serial).
 - ``KR_TEMPORARY``: ``임1234``, optionally region-prefixed (``서울임1234``).
 - ``LATIN``: 2-10 uppercase letters/digits with at least one digit (UK, US, EU plates), or 4-8 letters
-  alone (US and other personalised plates such as ``OLDHAG``).
+  alone (US and other personalised plates such as ``OLDHAG``); not one character repeated (``LLLLLL``,
+  ``1111111``: the bars of a grille or a fence, read by a Latin reader).
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def _parse(text: str) -> PlateInfo | None:
         return None
     if is_korean(norm):
         return _parse_korean(norm)
-    if norm.isascii() and _LATIN_RE.fullmatch(norm):
+    if norm.isascii() and _LATIN_RE.fullmatch(norm) and len(set(norm)) > 1:
         return PlateInfo(norm, PlateKind.LATIN, PlateUse.FOREIGN, serial=norm)
     return None
 

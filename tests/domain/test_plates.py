@@ -110,6 +110,9 @@ def test_valid_plates_parse(
         "ABCDEFGH1234",  # too long
         "AB_123",
         "ÄB123",  # not ASCII
+        "LLLLLL",  # one character repeated: a grille's bars, not a plate
+        "1111111",
+        "II",
         "12가3456!",
     ],
 )

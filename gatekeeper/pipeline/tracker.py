@@ -11,7 +11,8 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.types import Detection, PlatePass
-from gatekeeper.pipeline.voting import Vote, agreeing_reads, canonical_text, syllable_seen, vote
+from gatekeeper.pipeline.voting import (Vote, agreeing_reads, canonical_text, letters_only, on_one_vehicle,
+                                        syllable_seen, vote)
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +315,8 @@ class PlateTracker:
     def _confident(self, tr: Track, v: Vote) -> bool:
         return (self.early_reads > 0 and v.valid
                 and v.support >= max(self.early_reads, self.voting.min_frames)
-                and v.confidence >= self.early_confidence and tr.syllable_seen(v.text))
+                and v.confidence >= self.early_confidence and tr.syllable_seen(v.text)
+                and not letters_only(v.text))
 
     def _emit(self, tr: Track, v: Vote) -> PlatePass | None:
         tr.decided = True
@@ -349,6 +351,12 @@ class PlateTracker:
             log.info("%s: %s looks like %s logged a moment ago (same vehicle), not logged twice", self.camera,
                      v.text, twin)
             return None
+        if letters_only(v.text):
+            plate = self._plate_beside(tr)
+            if plate is not None:
+                log.info("%s: %s not logged: letters only, on the vehicle of %s (a badge, a dealer's frame)",
+                         self.camera, v.text, plate)
+                return None
         last = self._recent.get(v.text)
         self._recent[v.text] = tr.last_seen
         tr.passed_text = v.text
@@ -384,6 +392,24 @@ class PlateTracker:
         for first, last, _box, other in self._emitted:
             if tr.first_seen <= last + gap and first <= tr.last_seen + gap and edit_distance(text, other) <= 2:
                 return other
+        return None
+
+    def _plate_beside(self, tr: Track) -> str | None:
+        """A text with digits read on the vehicle ``tr`` was seen on (:func:`on_one_vehicle`, at overlapping
+        times): logged for another track, or agreed on by an open one. A letters-only text beside it is a
+        word on that car, not its plate (the us-ucsd approach footage logged ``TOYOTA`` and ``INCUBUS``, es
+        ``WHICHONE``, each beside the car's plate)."""
+        gap = self.voting.track_timeout_s
+        for first, last, box, text in self._emitted:
+            if (not letters_only(text) and first <= tr.last_seen + gap and tr.first_seen <= last + gap
+                    and any(on_one_vehicle(box, b) for b in tr.boxes)):
+                return text
+        for other in self.tracks.values():
+            v = other.vote() if other is not tr else None
+            if (v is not None and v.valid and not letters_only(v.text)
+                    and agreeing_reads(v.text, [r.text for r in other.records]) >= self.voting.min_frames
+                    and any(on_one_vehicle(other.box, b) for b in tr.boxes)):
+                return v.text
         return None
 
     def _recent_like(self, text: str, since: float) -> str | None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.text import edit_distance
-from gatekeeper.domain.types import PlateRead
+from gatekeeper.domain.types import Box, PlateRead
 
 CORRECTED_WEIGHT = 0.8  # a read that only became valid through correct_plate counts a little less
 TIE_MARGIN = 0.15  # candidates within 15 % of the best weight are settled by per-character voting
@@ -115,3 +115,19 @@ def syllable_seen(reads: Iterable[PlateRead]) -> bool:
         if at is None or len(confs) != len(read.text) or confs[at] >= SYLLABLE_SEEN:
             return True
     return False
+
+
+def letters_only(text: str) -> bool:
+    """Whether ``text`` is a Latin plate text without a digit: a personalised plate, or a word on the car (a
+    badge, a dealer's plate frame, a sticker) that a Latin reader reads as surely as a plate."""
+    return plates.plate_format(text) == plates.PlateKind.LATIN.value and not any(c.isdigit() for c in text)
+
+
+def on_one_vehicle(a: Box, b: Box) -> bool:
+    """Whether two boxes seen at about the same time lie on one vehicle: centres within 1.5 widths of the
+    wider box sideways and 2 widths up or down (a badge sits on the boot lid above the plate, a dealer's
+    frame around it). Plates of cars side by side lie 5 plate widths apart or more."""
+    span = max(a.width, b.width)
+    dx = abs((a.x1 + a.x2) - (b.x1 + b.x2)) / 2
+    dy = abs((a.y1 + a.y2) - (b.y1 + b.y2)) / 2
+    return dx <= 1.5 * span and dy <= 2.0 * span

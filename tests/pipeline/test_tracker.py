@@ -138,6 +138,48 @@ def test_a_korean_text_whose_syllable_no_read_saw_surely_is_not_logged() -> None
             + feed(tr, 20.1, [det(20)], [K("33하1234", 0.95, 0.4)]) + feed(tr, 25.0, [], [])] == ["33하1234"]
 
 
+def test_a_grille_read_as_one_latin_letter_repeated_is_not_logged() -> None:
+    """The es approach footage logged ``LLLLLL``: a grille's bars read by the Latin reader, the same text
+    sure frame after frame. One character repeated is no plate (:func:`plates.is_valid_plate`)."""
+    tr = make_tracker(VotingSettings(min_frames=2), early_reads=2, early_confidence=0.7)
+    out = []
+    for i in range(4):
+        out += feed(tr, i * 0.1, [det(100 + 10 * i)], [R("LLLLLL", 0.97)])
+    out += feed(tr, 5.0, [], [])
+    assert out == [] and not tr.tracks
+    for i in range(2):
+        out += feed(tr, 10 + i * 0.1, [det(100 + 10 * i)], [R("LLL11L", 0.97)])
+    assert [p.text for p in out + feed(tr, 15.0, [], [])] == ["LLL11L"]
+
+
+def test_a_word_on_the_car_beside_its_plate_is_not_logged() -> None:
+    """A badge above the plate (us-ucsd approach footage: ``TOYOTA``) reads surely in every frame. Letters
+    alone are not decided early, and are not logged beside a plate with digits read on the same car, whichever
+    of the two tracks is decided first; alone, or beside a plate of another car, they are a personalised
+    plate and logged when the track ends."""
+    tr = make_tracker(VotingSettings(min_frames=2), early_reads=2, early_confidence=0.7)
+    out = []
+    for i in range(4):  # the plate is decided early, the badge 50 px above it is not
+        boxes = [det(100 + 5 * i, 100), det(100 + 5 * i, 50)]
+        out += feed(tr, i * 0.1, boxes, [R("7ABC123", 0.95), R("TOYOTA", 0.97)])
+    assert [p.text for p in out] == ["7ABC123"]
+    assert [p.text for p in out + feed(tr, 5.0, [], [])] == ["7ABC123"]
+    out = []
+    for i in range(2):  # the plate's reads are too weak to decide it early
+        boxes = [det(100 + 5 * i, 100), det(100 + 5 * i, 50)]
+        out += feed(tr, 10 + i * 0.5, boxes, [R("8DEF45" + "67"[i], 0.6), R("INCUBUS", 0.97)])
+    for t in (11.0, 11.5, 12.1):  # the badge's track ends while the plate's is still open
+        out += feed(tr, t, [det(115, 100)], [R("8DEF456", 0.6)])
+    assert out == [] and len(tr.tracks) == 1
+    assert [p.text for p in feed(tr, 15.0, [], [])] == ["8DEF456"]
+    out = []
+    for i in range(3):  # a personalised plate beside another car's plate, 400 px away
+        boxes = [det(100 + 5 * i, 100), det(500 + 5 * i, 100)]
+        out += feed(tr, 20 + i * 0.1, boxes, [R("OLDHAG", 0.97), R("5XYZ789", 0.95)])
+    assert [p.text for p in out] == ["5XYZ789"]
+    assert [p.text for p in feed(tr, 25.0, [], [])] == ["OLDHAG"]
+
+
 def test_agreeing_reads_counts_one_character_slips() -> None:
     assert agreeing_reads("12가3456", ["12가3456", "12가3458", "123가3456", "LS15EBC", "12나3457"]) == 2
 

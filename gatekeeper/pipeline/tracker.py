@@ -316,7 +316,7 @@ class PlateTracker:
         return (self.early_reads > 0 and v.valid
                 and v.support >= max(self.early_reads, self.voting.min_frames)
                 and v.confidence >= self.early_confidence and tr.syllable_seen(v.text)
-                and not letters_only(v.text))
+                and not (letters_only(v.text) and self._plate_beside(tr, min_reads=1)))
 
     def _emit(self, tr: Track, v: Vote) -> PlatePass | None:
         tr.decided = True
@@ -394,21 +394,25 @@ class PlateTracker:
                 return other
         return None
 
-    def _plate_beside(self, tr: Track) -> str | None:
+    def _plate_beside(self, tr: Track, min_reads: int = 0) -> str | None:
         """A text with digits read on the vehicle ``tr`` was seen on (:func:`on_one_vehicle`, at overlapping
-        times): logged for another track, or agreed on by an open one. A letters-only text beside it is a
-        word on that car, not its plate (the us-ucsd approach footage logged ``TOYOTA`` and ``INCUBUS``, es
-        ``WHICHONE``, each beside the car's plate)."""
+        times): logged for another track, or read by an undecided one in ``min_reads`` reads that agree
+        (default: ``min_frames``). A letters-only text beside it is a word on that car, not its plate (the
+        us-ucsd approach footage logged ``INCUBUS`` and ``HEVROLE``, es ``WHICHONE``, each beside the car's
+        plate); it is not decided early while such a plate is being read (``min_reads=1``), nor logged
+        beside one that was."""
         gap = self.voting.track_timeout_s
         for first, last, box, text in self._emitted:
             if (not letters_only(text) and first <= tr.last_seen + gap and tr.first_seen <= last + gap
                     and any(on_one_vehicle(box, b) for b in tr.boxes)):
                 return text
         for other in self.tracks.values():
-            v = other.vote() if other is not tr else None
-            if (v is not None and v.valid and not letters_only(v.text)
-                    and agreeing_reads(v.text, [r.text for r in other.records]) >= self.voting.min_frames
-                    and any(on_one_vehicle(other.box, b) for b in tr.boxes)):
+            if other is tr or other.decided or not any(on_one_vehicle(other.box, b) for b in tr.boxes):
+                continue
+            v = other.vote()
+            if (v is not None and v.valid and not letters_only(v.text) and other.syllable_seen(v.text)
+                    and agreeing_reads(v.text, [r.text for r in other.records]) >= (min_reads or
+                                                                                  self.voting.min_frames)):
                 return v.text
         return None
 

@@ -153,10 +153,10 @@ def test_a_grille_read_as_one_latin_letter_repeated_is_not_logged() -> None:
 
 
 def test_a_word_on_the_car_beside_its_plate_is_not_logged() -> None:
-    """A badge above the plate (us-ucsd approach footage: ``TOYOTA``) reads surely in every frame. Letters
-    alone are not decided early, and are not logged beside a plate with digits read on the same car, whichever
-    of the two tracks is decided first; alone, or beside a plate of another car, they are a personalised
-    plate and logged when the track ends."""
+    """A badge above the plate (us-ucsd approach footage: ``INCUBUS``, ``HEVROLE``) reads surely in every
+    frame. Letters alone are not decided early while a plate with digits is read on the same car, and are not
+    logged beside one, whichever of the two tracks ends first; alone, or beside a plate of another car, they
+    are a personalised plate, decided early as any plate (a car waiting at the barrier)."""
     tr = make_tracker(VotingSettings(min_frames=2), early_reads=2, early_confidence=0.7)
     out = []
     for i in range(4):  # the plate is decided early, the badge 50 px above it is not
@@ -176,8 +176,8 @@ def test_a_word_on_the_car_beside_its_plate_is_not_logged() -> None:
     for i in range(3):  # a personalised plate beside another car's plate, 400 px away
         boxes = [det(100 + 5 * i, 100), det(500 + 5 * i, 100)]
         out += feed(tr, 20 + i * 0.1, boxes, [R("OLDHAG", 0.97), R("5XYZ789", 0.95)])
-    assert [p.text for p in out] == ["5XYZ789"]
-    assert [p.text for p in feed(tr, 25.0, [], [])] == ["OLDHAG"]
+    assert sorted(p.text for p in out) == ["5XYZ789", "OLDHAG"]
+    assert feed(tr, 25.0, [], []) == []
 
 
 def test_agreeing_reads_counts_one_character_slips() -> None:

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="build/install.sh is 
 
 
 def _run_install(tmp_path: Path, fail_on: str = "") -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """Run the script against ``tmp_path/venv`` (made on first use); return its outcome and every call so far."""
+    """Run the script against ``tmp_path/venv`` (made on first use): its outcome and every call so far."""
     venv = tmp_path / "venv"
     python = venv / "bin" / "python"
     if not python.exists():

@@ -55,6 +55,10 @@ class Box:
     def area(self) -> float:
         return self.width * self.height
 
+    def offset(self, other: Box) -> tuple[float, float]:
+        """How far ``other``'s centre lies from this box's centre (x, y)."""
+        return (other.x1 + other.x2 - self.x1 - self.x2) / 2, (other.y1 + other.y2 - self.y1 - self.y2) / 2
+
     def iou(self, other: Box) -> float:
         """Intersection over union with ``other``."""
         iw = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))

@@ -28,8 +28,7 @@ def displaced(first: Box, box: Box) -> bool:
     """Whether ``box`` moved away from ``first`` (centre shift or size change): vehicles move, scenery the
     detector takes for a plate does not."""
     size = max(first.width, 1.0)
-    dx = (box.x1 + box.x2 - first.x1 - first.x2) / 2
-    dy = (box.y1 + box.y2 - first.y1 - first.y2) / 2
+    dx, dy = first.offset(box)
     return ((dx * dx + dy * dy) ** 0.5 > STILL_SHIFT * size
             or abs(box.width - first.width) > STILL_SIZE * size)
 
@@ -87,6 +86,10 @@ class Track:
         """Whether one of its reads of ``text`` read the use syllable surely (:func:`syllable_seen`)."""
         return syllable_seen(r.read for r in self.records if r.text == text)
 
+    def agreeing(self, text: str) -> int:
+        """How many of its reads agree with ``text`` (:func:`agreeing_reads`)."""
+        return agreeing_reads(text, [r.text for r in self.records])
+
 
 JUMP_MAX_GAP_S = 0.5  # the centre-distance fallback only bridges short gaps
 
@@ -100,8 +103,7 @@ def _match_score(track: Box, det: Box, iou_match: float, gap_s: float = 0.0) -> 
     if gap_s > JUMP_MAX_GAP_S:
         return 0.0
     size = max((track.width * det.width) ** 0.5, 1.0)
-    dx = (track.x1 + track.x2 - det.x1 - det.x2) / 2
-    dy = (track.y1 + track.y2 - det.y1 - det.y2) / 2
+    dx, dy = det.offset(track)
     dist = (dx * dx + dy * dy) ** 0.5 / size
     ratio = (det.area + 1.0) / (track.area + 1.0)
     if dist < 1.0 and 0.4 < ratio < 2.5:
@@ -323,7 +325,7 @@ class PlateTracker:
         if not v.valid or len(tr.records) < self.voting.min_frames:
             log.debug("track %d ended without a valid plate (%s, %d reads)", tr.id, v.text, len(tr.records))
             return None
-        backing = agreeing_reads(v.text, [r.text for r in tr.records])
+        backing = tr.agreeing(v.text)
         if backing < self.voting.min_frames:
             log.info("%s: %s not logged: only %d of %d reads agree with it (a false box or an unreadable plate)",
                      self.camera, v.text, backing, len(tr.records))
@@ -352,7 +354,7 @@ class PlateTracker:
                      v.text, twin)
             return None
         if letters_only(v.text):
-            plate = self._plate_beside(tr)
+            plate = self._plate_beside(tr, min_reads=self.voting.min_frames)
             if plate is not None:
                 log.info("%s: %s not logged: letters only, on the vehicle of %s (a badge, a dealer's frame)",
                          self.camera, v.text, plate)
@@ -394,13 +396,13 @@ class PlateTracker:
                 return other
         return None
 
-    def _plate_beside(self, tr: Track, min_reads: int = 0) -> str | None:
+    def _plate_beside(self, tr: Track, min_reads: int) -> str | None:
         """A text with digits read on the vehicle ``tr`` was seen on (:func:`on_one_vehicle`, at overlapping
         times): logged for another track, or read by an undecided one in ``min_reads`` reads that agree
-        (default: ``min_frames``). A letters-only text beside it is a word on that car, not its plate (the
-        us-ucsd approach footage logged ``INCUBUS`` and ``HEVROLE``, es ``WHICHONE``, each beside the car's
-        plate); it is not decided early while such a plate is being read (``min_reads=1``), nor logged
-        beside one that was."""
+        (``min_frames`` where a text is to be logged). A letters-only text beside it is a word on that car,
+        not its plate (the us-ucsd approach footage logged ``INCUBUS`` and ``HEVROLE``, es ``WHICHONE``, each
+        beside the car's plate); it is not decided early while such a plate is being read (``min_reads=1``),
+        nor logged beside one that was."""
         gap = self.voting.track_timeout_s
         for first, last, box, text in self._emitted:
             if (not letters_only(text) and first <= tr.last_seen + gap and tr.first_seen <= last + gap
@@ -411,8 +413,7 @@ class PlateTracker:
                 continue
             v = other.vote()
             if (v is not None and v.valid and not letters_only(v.text) and other.syllable_seen(v.text)
-                    and agreeing_reads(v.text, [r.text for r in other.records]) >= (min_reads or
-                                                                                  self.voting.min_frames)):
+                    and other.agreeing(v.text) >= min_reads):
                 return v.text
         return None
 

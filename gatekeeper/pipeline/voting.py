@@ -128,6 +128,5 @@ def on_one_vehicle(a: Box, b: Box) -> bool:
     wider box sideways and 2 widths up or down (a badge sits on the boot lid above the plate, a dealer's
     frame around it). Plates of cars side by side lie 5 plate widths apart or more."""
     span = max(a.width, b.width)
-    dx = abs((a.x1 + a.x2) - (b.x1 + b.x2)) / 2
-    dy = abs((a.y1 + a.y2) - (b.y1 + b.y2)) / 2
-    return dx <= 1.5 * span and dy <= 2.0 * span
+    dx, dy = a.offset(b)
+    return abs(dx) <= 1.5 * span and abs(dy) <= 2.0 * span

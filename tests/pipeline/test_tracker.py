@@ -9,7 +9,7 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.tracker import PlateTracker
 from gatekeeper.pipeline.types import Detection
-from gatekeeper.pipeline.voting import agreeing_reads, vote
+from gatekeeper.pipeline.voting import agreeing_reads, on_one_vehicle, vote
 
 FRAME = np.zeros((72, 128, 3), np.uint8)
 CROP = np.zeros((10, 30, 3), np.uint8)
@@ -178,6 +178,14 @@ def test_a_word_on_the_car_beside_its_plate_is_not_logged() -> None:
         out += feed(tr, 20 + i * 0.1, boxes, [R("OLDHAG", 0.97), R("5XYZ789", 0.95)])
     assert sorted(p.text for p in out) == ["5XYZ789", "OLDHAG"]
     assert feed(tr, 25.0, [], []) == []
+
+
+def test_boxes_on_one_vehicle_lie_within_a_few_plate_widths() -> None:
+    plate = Box(100, 100, 160, 120)
+    assert plate.offset(Box(130, 0, 190, 20)) == (30.0, -100.0)
+    assert on_one_vehicle(plate, Box(130, 0, 190, 20))  # a badge on the boot lid above it
+    assert not on_one_vehicle(plate, Box(100, -40, 160, -20))  # 140 px up: more than 2 widths
+    assert not on_one_vehicle(plate, Box(400, 100, 460, 120))  # the next car's plate, 5 widths across
 
 
 def test_agreeing_reads_counts_one_character_slips() -> None:

@@ -56,6 +56,7 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
         fine_max_imgsz=settings.detector.still_fine_max_imgsz,
         shift_vote=settings.reader.still_shift_vote,
         unsmear=settings.reader.still_unsmear,
+        mirror=settings.detector.still_mirror,
     )
     return recognizer, str(getattr(models, "version", ""))
 

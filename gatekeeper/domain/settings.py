@@ -57,6 +57,9 @@ class DetectorSettings(_Strict):
     # still images (from ~800 px) are detected again at their long side / 2, up to this input, when that is
     # 1.25x the first look's or more: small plates in street and traffic-camera frames; null: no finer look
     still_fine_max_imgsz: int | None = Field(default=1280, ge=64, le=1920)
+    # still images: the first look is also made at the image mirrored left to right, and the boxes only that
+    # look found are added (experiment-plates test split recall 0.950 -> 0.958 at conf 0.25)
+    still_mirror: bool = True
 
 
 class ReaderSettings(_Strict):

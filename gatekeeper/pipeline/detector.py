@@ -11,11 +11,13 @@ import numpy as np
 
 from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.offline import configure_offline
-from gatekeeper.pipeline.types import Detection, Frame
+from gatekeeper.pipeline.tracker import containment
+from gatekeeper.pipeline.types import Detection, Frame, PlateDetector
 
 log = logging.getLogger(__name__)
 
 WEIGHT_SUFFIXES = (".pt", ".onnx")
+MIRROR_OVERLAP = 0.2  # a mirrored look's box overlapping a first look's box more is no plate of its own
 
 
 class DetectorError(RuntimeError):
@@ -116,3 +118,29 @@ class YoloPlateDetector:
 
     def __repr__(self) -> str:
         return f"YoloPlateDetector({self.weights.name}, imgsz={self.imgsz}, device={self.device})"
+
+
+def mirrored_look(detector: PlateDetector, image: Frame, **kwargs: Any) -> list[Detection]:
+    """The detector's boxes on ``image`` mirrored left to right, mapped back onto ``image`` (``kwargs`` go to
+    ``detect``): the network sees the plates again in another arrangement of its pixels and finds some it
+    missed (weights/README.md, *Mirrored look*)."""
+    if image is None or getattr(image, "ndim", 0) != 3:
+        return []
+    w = image.shape[1]
+    flipped = np.ascontiguousarray(image[:, ::-1])
+    return [Detection(Box(w - d.box.x2, d.box.y1, w - d.box.x1, d.box.y2), d.score)
+            for d in detector.detect(flipped, **kwargs)]
+
+
+def mirror_finds(detector: PlateDetector, image: Frame, first: list[Detection],
+                 **kwargs: Any) -> list[Detection]:
+    """The boxes of the :func:`mirrored_look` at ``image`` where ``first`` (the first look's boxes) has none:
+    at most :data:`MIRROR_OVERLAP` of the smaller of the two boxes covered by the other, for each of them."""
+    return [d for d in mirrored_look(detector, image, **kwargs)
+            if all(containment(d.box, f.box) <= MIRROR_OVERLAP for f in first)]
+
+
+def with_mirrored(detector: PlateDetector, image: Frame, **kwargs: Any) -> list[Detection]:
+    """The detector's boxes on ``image`` and what :func:`mirror_finds` besides them, best first."""
+    first = detector.detect(image, **kwargs)
+    return sorted(first + mirror_finds(detector, image, first, **kwargs), key=lambda d: d.score, reverse=True)

@@ -16,6 +16,7 @@ from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import smear_candidates, unsmear
+from gatekeeper.pipeline.detector import mirror_finds
 from gatekeeper.pipeline.reader import korean_valid
 from gatekeeper.pipeline.reader_latin import latin_sure
 from gatekeeper.pipeline.tracker import dedupe_detections, part_of
@@ -130,6 +131,13 @@ def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> 
     return checked(reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width))))
 
 
+def _numbered(observations: list[PlateObservation]) -> list[PlateObservation]:
+    """``observations`` with their track ids numbering them (one still image: one track per plate)."""
+    for i, obs in enumerate(observations):
+        obs.track_id = i
+    return observations
+
+
 def shifted(box: Box, dx: float, dy: float) -> Box:
     """``box`` moved by (dx, dy) px."""
     return Box(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
@@ -180,7 +188,11 @@ class Recognizer:
     the largest summed confidence over the nine reads is kept, as sure as the reads agree (that sum / 9): a
     read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted. With
     ``unsmear`` a crop that looks smeared sideways is also read unsmeared at a few candidate lengths
-    (:mod:`.deblur`), and the reader's arbitration picks among the reads.
+    (:mod:`.deblur`), and the reader's arbitration picks among the reads. With ``mirror`` the first look is
+    also made at the image mirrored left to right (:func:`~.detector.mirror_finds`): where the first look
+    found something, a box only the mirrored look found is reported only when read as a plate
+    (``PLATE_LIKE_CONFIDENCE``), however it scored; where neither the first nor the fine look found
+    anything, its boxes read as plates are reported, else what the second look finds, else its best box.
     """
 
     def __init__(
@@ -198,8 +210,10 @@ class Recognizer:
         fine_max_imgsz: int | None = None,
         shift_vote: float = 0.0,
         unsmear: bool = False,
+        mirror: bool = False,
     ) -> None:
         self.detector = detector
+        self.mirror = mirror
         self.unsmear = unsmear
         self.shift_vote = shift_vote
         self.fine_max_imgsz = fine_max_imgsz
@@ -302,24 +316,34 @@ class Recognizer:
             if self._sure(whole.read):
                 return [whole]
         coarse = self._detect(image) if self.detector is not None else []
+        mirrored = self._mirrored(image, coarse)
         fine = self._fine_look(image)
-        detections = dedupe_detections(coarse + fine, same_scale=SAME_SCALE)
+        if coarse or fine:
+            return _numbered([o for o, keep in self._read_boxes(image, coarse, mirrored, fine) if keep])
+        seen = self._read_boxes(image, [], mirrored, [])  # what only the mirrored look found, if anything
+        found = _numbered([o for o, keep in seen if keep]) or self._second_look(image)
+        if not found and seen and whole is None:  # its best box, as the first look's best box is reported
+            found = [seen[0][0]]
+        if not found and whole is None and plate_aspect(image):  # a large crop nothing was found in
+            last = self._read_whole(image)
+            found = [last] if self._plate_like(last.read, self.recheck_below) else []
+        return found or ([whole] if whole is not None else [])
+
+    def _read_boxes(self, image: np.ndarray, coarse: list[Detection], mirrored: list[Detection],
+                    fine: list[Detection]) -> list[tuple[PlateObservation, bool]]:
+        """The looks' boxes pooled, best first, each read, and whether it is reported (see the class)."""
+        detections = dedupe_detections(coarse + mirrored + fine, same_scale=SAME_SCALE)
         alone = [d for d in fine if not any(_same_plate(d.box, c.box) for c in coarse)]  # what only it saw
-        if not detections:
-            found = self._second_look(image)
-            if not found and whole is None and plate_aspect(image):  # a large crop nothing was found in
-                last = self._read_whole(image)
-                found = [last] if self._plate_like(last.read, self.recheck_below) else []
-            return found or ([whole] if whole is not None else [])
         out = []
         for i, det in enumerate(sorted(detections, key=lambda d: -d.score)):
             read, crop = self.read_box(image, det.box)
             if any(det is d for d in alone):
                 keep = i == 0 or self._plate_like(read, FINE_SURE, any_layout=True)
+            elif any(det is d for d in mirrored):
+                keep = self._plate_like(read, PLATE_LIKE_CONFIDENCE)
             else:
                 keep = i == 0 or det.score >= self.unsure_min_score or self._plate_like(read, PLATE_LIKE_CONFIDENCE)
-            if keep:
-                out.append(PlateObservation(detection=det, track_id=len(out), read=read, crop=crop.copy()))
+            out.append((PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy()), keep))
         return out
 
     def input_size(self, image: np.ndarray) -> int | None:
@@ -371,6 +395,13 @@ class Recognizer:
         if size is None and confidence is None:
             return self.detector.detect(image)
         return self.detector.detect(image, confidence=confidence, imgsz=size)  # type: ignore[call-arg]
+
+    def _mirrored(self, image: np.ndarray, first: list[Detection]) -> list[Detection]:
+        """The boxes of the first look at the image mirrored (``mirror``) that are no plate of ``first``."""
+        if self.detector is None or not self.mirror:
+            return []
+        size = self.input_size(image)
+        return mirror_finds(self.detector, image, first, **({} if size is None else {"imgsz": size}))
 
     def _sure(self, read: PlateRead | None) -> bool:
         return read is not None and read.confidence >= self.recheck_below and plates.is_valid_plate(read.text)

@@ -21,7 +21,8 @@ import numpy as np
 from gatekeeper.dataset.composite import yolo_label_box
 from gatekeeper.dataset.labels import image_path, load_image, read_labels
 from gatekeeper.domain.types import Box
-from gatekeeper.pipeline.detector import YoloPlateDetector
+from gatekeeper.pipeline.detector import YoloPlateDetector, with_mirrored
+from gatekeeper.pipeline.types import PlateDetector
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -72,11 +73,13 @@ def split_images(data_yaml: Path, split: str) -> Path:
 
 
 def detection_recall(
-    detector: YoloPlateDetector, folder: Path, iou: float = 0.5, truth: dict[str, list[Box]] | None = None
+    detector: PlateDetector, folder: Path, iou: float = 0.5, truth: dict[str, list[Box]] | None = None,
+    mirror: bool = False,
 ) -> dict[str, Any]:
     """Share of labelled plates with a detection at IoU >= ``iou``; also false positives per image.
 
-    ``truth`` (image name under ``folder`` -> boxes) defaults to ``folder/labels.csv``.
+    ``truth`` (image name under ``folder`` -> boxes) defaults to ``folder/labels.csv``. With ``mirror`` the
+    boxes of the mirrored look are added, as still images add them (:func:`with_mirrored`).
     """
     truth = labelled_boxes(folder) if truth is None else truth
     hits = total = extra = loose = contained = 0
@@ -87,7 +90,7 @@ def detection_recall(
         except ValueError as exc:
             log.warning("%s", exc)
             continue
-        dets = detector.detect(img)
+        dets = with_mirrored(detector, img) if mirror else detector.detect(img)
         used: set[int] = set()
         for box in boxes:
             total += 1
@@ -176,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--bench", type=Path, default=None, help="a video for latency (1280x720 frames)")
     p.add_argument("--bench-sizes", type=int, nargs="*", default=[320, 640])
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--mirror", action="store_true", help="add the mirrored look's boxes, as still images do")
     a = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     import torch
@@ -187,11 +191,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         det = YoloPlateDetector(a.weights, imgsz=a.imgsz, confidence=a.conf, device="cpu")
     if a.eval:
         report["backend"] = det.backend
-        report["eval"] = {d.name: detection_recall(det, d) for d in a.eval}
+        report["eval"] = {d.name: detection_recall(det, d, mirror=a.mirror) for d in a.eval}
     if a.data:
         report[f"{a.split}_split"] = split_metrics(a.weights, a.data, a.split, a.imgsz)
         images = split_images(a.data, a.split)
-        found = detection_recall(det, images, truth=yolo_boxes(images))
+        found = detection_recall(det, images, truth=yolo_boxes(images), mirror=a.mirror)
         report[f"{a.split}_split_app"] = {k: v for k, v in found.items() if k != "missed"}
     if a.bench:
         frames = video_frames(a.bench)

@@ -13,8 +13,10 @@ from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.detector import (
     DetectorError,
     YoloPlateDetector,
+    mirrored_look,
     resolve_detector_weights,
     resolve_device,
+    with_mirrored,
 )
 
 SHIPPED_PT = weights_dir() / "plate_detector.pt"
@@ -105,3 +107,35 @@ def test_missing_and_corrupt_weights_give_clear_errors(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(junk)
         with pytest.raises(DetectorError, match="cannot load detector weights"):
             YoloPlateDetector(tmp_path / name, device="cpu")
+
+
+def test_the_mirrored_look_finds_each_plate_where_it_is(scenes: list[tuple[np.ndarray, Box]]) -> None:
+    det = YoloPlateDetector(SHIPPED_ONNX, imgsz=320, device="cpu")
+    for frame, truth in scenes:  # plates off the frame's centre: a box not mapped back lies elsewhere
+        assert any(d.box.iou(truth) >= 0.5 for d in mirrored_look(det, frame))
+    assert mirrored_look(det, np.zeros((4, 4), np.uint8)) == []
+
+
+def _two_plates() -> tuple[np.ndarray, Box, Box]:
+    """A grey frame with a white plate-shaped blob in its left half and one in its right half."""
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    left, right = Box(60, 200, 180, 240), Box(400, 100, 560, 150)
+    for b in (left, right):
+        frame[int(b.y1):int(b.y2), int(b.x1):int(b.x2)] = 240
+    return frame, left, right
+
+
+def test_with_mirrored_adds_the_plates_only_the_mirrored_look_found(left_eyed_detector) -> None:  # noqa: ANN001
+    frame, left, right = _two_plates()
+    assert [d.box for d in left_eyed_detector.detect(frame)] == [left]
+    found = [d.box for d in with_mirrored(left_eyed_detector, frame)]
+    assert len(found) == 2 and found[0] == left and found[1].iou(right) > 0.95
+
+
+def test_with_mirrored_keeps_one_box_per_plate(left_eyed_detector) -> None:  # noqa: ANN001
+    """A plate both looks find (here: on the image's vertical centre line) is the first look's box, once."""
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    frame[100:140, 250:390] = 240  # centred on the middle: seen as it is and mirrored
+    first = left_eyed_detector.detect(frame)
+    assert len(first) == 1 and len(mirrored_look(left_eyed_detector, frame)) == 1
+    assert with_mirrored(left_eyed_detector, frame) == first

@@ -449,3 +449,53 @@ def test_placements_the_frame_edge_clips_to_one_crop_are_read_once() -> None:
     # a wider crop (the whole image); left and right give the unmoved crop again, the diagonals up's or down's
     assert reader.calls == 1 + 2 * 2
     assert obs[0].read.confidence == 0.5  # every placement read the same
+
+
+@pytest.mark.slow
+def test_a_plate_only_the_mirrored_look_finds_is_read(models, left_eyed_detector) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    scene = np.random.default_rng(6).integers(70, 110, (400, 900, 3), dtype=np.uint8)
+    img, text = PlateRenderer(seed=24).render(style=PlateStyle.WHITE_8)
+    scene[200:252, 600:840] = cv2.resize(img, (240, 52))  # in the right half: the stand-in misses it
+    assert Recognizer(left_eyed_detector, models.reader).recognize(scene) == []
+    calls = left_eyed_detector.calls
+    found = Recognizer(left_eyed_detector, models.reader, mirror=True).recognize(scene)
+    assert left_eyed_detector.calls == calls + 2  # the first look, then the mirrored one
+    assert len(found) == 1 and found[0].detection.box.iou(Box(600, 200, 840, 252)) > 0.9
+    assert found[0].read is not None and found[0].read.text == text
+
+
+class MirrorDetector(FixedDetector):
+    """Other boxes on the mirrored image (told by a marker pixel the mirror moves to another corner)."""
+
+    def __init__(self, first: list, mirrored: list) -> None:  # noqa: ANN001
+        super().__init__(first)
+        self.mirrored = mirrored
+
+    def detect(self, frame: np.ndarray, confidence: float | None = None, imgsz: int | None = None) -> list:
+        return list(self.detections if frame[0, 0, 2] == 255 else self.mirrored)
+
+
+@pytest.mark.slow
+def test_boxes_only_the_mirrored_look_found_are_reported_only_when_read_as_a_plate(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.random.default_rng(7).integers(70, 110, (400, 900, 3), dtype=np.uint8)
+    scene[0, 0] = (0, 0, 255)
+    img, text = PlateRenderer(seed=25).render(style=PlateStyle.WHITE_8)
+    scene[60:112, 80:320] = cv2.resize(img, (240, 52))
+    img2, text2 = PlateRenderer(seed=26).render(style=PlateStyle.WHITE_8)
+    scene[300:352, 600:840] = cv2.resize(img2, (240, 52))
+    plate = Detection(Box(80, 60, 320, 112), 0.7)
+    w = scene.shape[1]
+    # the mirrored look (in its own coordinates): a box around the first plate and its surroundings, scored
+    # higher; the second plate, weakly; and a patch of noise, scored high
+    around = Detection(Box(w - 380, 20, w - 40, 160), 0.9)
+    second = Detection(Box(w - 840, 300, w - 600, 352), 0.3)
+    noise = Detection(Box(w - 500, 200, w - 380, 240), 0.8)
+    detector = MirrorDetector([plate], [around, second, noise])
+    kept = Recognizer(detector, models.reader, unsure_min_score=0.5, mirror=True).recognize(scene)
+    assert [o.detection.box for o in kept] == [plate.box, Box(600, 300, 840, 352)]
+    assert [o.read.text if o.read else None for o in kept] == [text, text2]

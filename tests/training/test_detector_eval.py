@@ -81,3 +81,17 @@ def test_a_yolo_split_is_scored_by_the_app_detector(tmp_path: Path) -> None:
     det = YoloPlateDetector(weights_dir() / "plate_detector.onnx", device="cpu")
     res = detection_recall(det, images, truth=boxes)
     assert res["plates"] == 2 and res["detection_recall"] == 1.0
+
+
+def test_the_mirrored_look_counts_as_still_images_use_it(tmp_path: Path, left_eyed_detector) -> None:  # noqa: ANN001
+    frame = np.full((360, 640, 3), 90, np.uint8)
+    frame[200:240, 60:180] = 240  # a plate the stand-in sees as it is
+    frame[100:150, 400:560] = 240  # one it sees mirrored only
+    (tmp_path / "images").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "two.png"), frame)
+    rows = ["image,plate,x1,y1,x2,y2", "images/two.png,AB123,60,200,180,240",
+            "images/two.png,CD456,400,100,560,150"]
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert detection_recall(left_eyed_detector, tmp_path)["detection_recall"] == 0.5
+    both = detection_recall(left_eyed_detector, tmp_path, mirror=True)
+    assert both["detection_recall"] == 1.0 and both["false_positives_per_image"] == 0

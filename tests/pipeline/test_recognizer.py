@@ -499,3 +499,35 @@ def test_boxes_only_the_mirrored_look_found_are_reported_only_when_read_as_a_pla
     kept = Recognizer(detector, models.reader, unsure_min_score=0.5, mirror=True).recognize(scene)
     assert [o.detection.box for o in kept] == [plate.box, Box(600, 300, 840, 352)]
     assert [o.read.text if o.read else None for o in kept] == [text, text2]
+
+
+class FallbackMirrorDetector(MirrorDetector):
+    """Nothing at the first look; ``low`` when asked for boxes scored down to a lower confidence."""
+
+    def __init__(self, mirrored: list, low: list) -> None:  # noqa: ANN001
+        super().__init__([], mirrored)
+        self.low = low
+
+    def detect(self, frame: np.ndarray, confidence: float | None = None, imgsz: int | None = None) -> list:
+        return list(self.low) if confidence is not None else super().detect(frame)
+
+
+@pytest.mark.slow
+def test_where_only_the_mirrored_look_found_noise_the_second_look_comes_first(models) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+    from gatekeeper.pipeline.types import Detection
+
+    scene = np.random.default_rng(8).integers(70, 110, (400, 900, 3), dtype=np.uint8)
+    scene[0, 0] = (0, 0, 255)
+    img, text = PlateRenderer(seed=27).render(style=PlateStyle.WHITE_8)
+    scene[300:352, 600:840] = cv2.resize(img, (240, 52))
+    w = scene.shape[1]
+    noise = Detection(Box(w - 500, 100, w - 380, 140), 0.6)  # in the mirrored image's coordinates
+    plate = Detection(Box(600, 300, 840, 352), 0.1)
+    rec = Recognizer(FallbackMirrorDetector([noise], [plate]), models.reader, fallback_confidence=0.08,
+                     unsure_min_score=0.5, mirror=True)
+    found = rec.recognize(scene)
+    assert [o.detection for o in found] == [plate] and found[0].read is not None and found[0].read.text == text
+    alone = Recognizer(FallbackMirrorDetector([noise], []), models.reader, fallback_confidence=0.08,
+                       unsure_min_score=0.5, mirror=True).recognize(scene)
+    assert [o.detection.box for o in alone] == [Box(380, 100, 500, 140)]  # no plate anywhere: its best box

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 
 from gatekeeper.domain.paths import weights_dir
@@ -12,3 +14,35 @@ from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 def latin_reader() -> LatinNetReader:
     """The shipped Latin network through ONNX."""
     return LatinNetReader(weights_dir(), backend="onnx")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The shipped detector and reader chain, loaded as the app loads them (skips without the weights)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    try:
+        home = tmp_path_factory.mktemp("models-home")
+        return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+
+
+@pytest.fixture(scope="module")
+def stop_frame(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, str]:
+    """A demo-camera frame with the first vehicle stopped at the gate, and its plate."""
+    from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
+
+    video = generate_demo_video(tmp_path_factory.mktemp("demo") / "d.mp4", seconds=7, fps=5, seed=2)
+    truth = read_sidecar(video)["vehicles"][0]
+    cap = cv2.VideoCapture(str(video))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, int((truth["stop_start"] + 0.5) * 5))
+    good, frame = cap.read()
+    cap.release()
+    assert good
+    return frame, truth["plate"]

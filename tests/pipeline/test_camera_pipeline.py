@@ -17,22 +17,6 @@ from gatekeeper.pipeline.types import FrameResult, PlatePass
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    import torch
-
-    torch.set_num_threads(1)
-    from gatekeeper.domain.paths import AppPaths
-    from gatekeeper.domain.settings import Settings
-    from gatekeeper.services.runtime import ModelsMissingError, load_models
-
-    try:
-        home = tmp_path_factory.mktemp("models-home")
-        return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
-    except ModelsMissingError as exc:
-        pytest.skip(f"weights/ lacks the shipped models: {exc}")
-
-
-@pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return generate_demo_video(tmp_path_factory.mktemp("demo") / "demo.mp4", seconds=20, fps=10, seed=11)
 

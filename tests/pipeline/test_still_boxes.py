@@ -162,19 +162,6 @@ def test_a_still_box_with_weak_reads_is_not_logged_but_a_moving_one_is() -> None
     assert out_still == [] and [p.text for p in out_moving] == ["12가3456"]
 
 
-@pytest.fixture(scope="module")
-def models(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    from gatekeeper.domain.paths import AppPaths
-    from gatekeeper.domain.settings import Settings
-    from gatekeeper.services.runtime import ModelsMissingError, load_models
-
-    try:
-        home = tmp_path_factory.mktemp("models-home")
-        return load_models(Settings(), AppPaths(home / "config", home / "data"), device="cpu")
-    except ModelsMissingError as exc:
-        pytest.skip(f"weights/ lacks the shipped models: {exc}")
-
-
 def run_still(models, frame: np.ndarray, seconds: float,  # noqa: ANN001
               fps: float) -> tuple[CameraPipeline, list[str], float]:
     """The frame over and over, with a little sensor noise, through the real camera pipeline; returns the

@@ -304,9 +304,9 @@ class Recognizer:
     def recognize(self, image: np.ndarray) -> list[PlateObservation]:
         """One observation per detected plate (best first). A plate-shaped image (a crop of one plate) is
         read whole first: a sure, valid whole-image read is its one plate; otherwise the detections are read
-        as in a scene. When nothing is detected: the second look below the threshold, then the whole image
-        (a plate-shaped one as it reads; a large one with a plate's aspect only when it reads as a sure
-        plate)."""
+        as in a scene. When nothing is detected (but by the mirrored look, whose boxes read as plates come
+        first): the second look below the threshold, the mirrored look's best box, then the whole image (a
+        plate-shaped one as it reads; a large one with a plate's aspect only when it reads as a sure plate)."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
         self.read_ms = []

@@ -11,7 +11,6 @@ import numpy as np
 
 from gatekeeper.domain.types import Box
 from gatekeeper.pipeline.offline import configure_offline
-from gatekeeper.pipeline.tracker import containment
 from gatekeeper.pipeline.types import Detection, Frame, PlateDetector
 
 log = logging.getLogger(__name__)
@@ -137,7 +136,7 @@ def mirror_finds(detector: PlateDetector, image: Frame, first: list[Detection],
     """The boxes of the :func:`mirrored_look` at ``image`` where ``first`` (the first look's boxes) has none:
     at most :data:`MIRROR_OVERLAP` of the smaller of the two boxes covered by the other, for each of them."""
     return [d for d in mirrored_look(detector, image, **kwargs)
-            if all(containment(d.box, f.box) <= MIRROR_OVERLAP for f in first)]
+            if all(d.box.containment(f.box) <= MIRROR_OVERLAP for f in first)]
 
 
 def with_mirrored(detector: PlateDetector, image: Frame, **kwargs: Any) -> list[Detection]:

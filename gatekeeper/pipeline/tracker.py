@@ -111,14 +111,6 @@ def _match_score(track: Box, det: Box, iou_match: float, gap_s: float = 0.0) -> 
     return 0.0
 
 
-def containment(a: Box, b: Box) -> float:
-    """Share of the smaller box covered by the other."""
-    iw = max(0.0, min(a.x2, b.x2) - max(a.x1, b.x1))
-    ih = max(0.0, min(a.y2, b.y2) - max(a.y1, b.y1))
-    small = min(a.area, b.area)
-    return iw * ih / small if small > 0 else 0.0
-
-
 def dedupe_detections(detections: list[Detection], max_containment: float = 0.6,
                       same_scale: float = 0.0) -> list[Detection]:
     """Drop a detection mostly inside a better one (one line of a two-line plate, a plate-in-plate box); with
@@ -134,7 +126,7 @@ def dedupe_detections(detections: list[Detection], max_containment: float = 0.6,
 def part_of(a: Box, b: Box, max_containment: float = 0.6, same_scale: float = 0.0) -> bool:
     """``a`` lies mostly (``max_containment``) inside ``b`` or around it, and is at least ``same_scale`` of
     its width: one box of what ``b`` boxes, not a plate inside a box around its car."""
-    return containment(a, b) >= max_containment and a.width >= same_scale * b.width
+    return a.containment(b) >= max_containment and a.width >= same_scale * b.width
 
 
 class PlateTracker:

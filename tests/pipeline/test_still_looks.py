@@ -101,6 +101,24 @@ def test_a_far_plate_in_an_8k_frame_is_found_by_the_tiled_fine_look(models, stop
     assert not any(d.box.iou(found[0].detection.box) > 0.3 for d in whole)
 
 
+def _scene(seed: int, size: tuple[int, int], plates: list[tuple[int, int, int]],
+           marked: bool = False) -> tuple[np.ndarray, list[str]]:
+    """A grey noise picture of ``size`` (h, w) with a rendered white 8-digit plate of 240x52 px at each
+    (renderer seed, x, y) of ``plates``, and their texts; ``marked``: with the red top-left pixel by which
+    :class:`LooksDetector` tells the mirrored picture."""
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    scene = np.random.default_rng(seed).integers(70, 110, (*size, 3), dtype=np.uint8)
+    if marked:
+        scene[0, 0] = (0, 0, 255)
+    texts = []
+    for plate_seed, x, y in plates:
+        img, text = PlateRenderer(seed=plate_seed).render(style=PlateStyle.WHITE_8)
+        scene[y:y + 52, x:x + 240] = cv2.resize(img, (240, 52))
+        texts.append(text)
+    return scene, texts
+
+
 class LooksDetector:
     """A stand-in for the detector (what is tested here is which boxes are kept): ``first`` at the first look,
     ``fine`` at the fine look's input ``fine_size``, ``mirrored`` on the image mirrored (told by a red marker
@@ -126,14 +144,9 @@ class LooksDetector:
 
 @pytest.mark.slow
 def test_weak_boxes_are_reported_only_when_read_as_a_plate(models) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
     from gatekeeper.pipeline.types import Detection
 
-    rng = np.random.default_rng(3)
-    scene = rng.integers(70, 110, (400, 900, 3), dtype=np.uint8)
-    img, text = PlateRenderer(seed=12).render(style=PlateStyle.WHITE_8)
-    plate = cv2.resize(img, (240, 52))
-    scene[300:352, 600:840] = plate
+    scene, (text,) = _scene(3, (400, 900), [(12, 600, 300)])
     cv2.circle(scene, (150, 120), 40, (200, 200, 200), 6)  # a badge
     top = Detection(Box(90, 60, 210, 180), 0.9)
     weak_plate = Detection(Box(600, 300, 840, 352), 0.3)
@@ -148,16 +161,9 @@ def test_weak_boxes_are_reported_only_when_read_as_a_plate(models) -> None:  # n
 
 @pytest.mark.slow
 def test_boxes_only_the_fine_look_found_are_reported_only_when_read_as_a_sure_plate(models) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
     from gatekeeper.pipeline.types import Detection
 
-    rng = np.random.default_rng(4)
-    scene = rng.integers(70, 110, (1080, 1920, 3), dtype=np.uint8)
-    texts = []
-    for seed, (x, y) in ((21, (300, 700)), (22, (1500, 300))):
-        img, text = PlateRenderer(seed=seed).render(style=PlateStyle.WHITE_8)
-        scene[y:y + 52, x:x + 240] = cv2.resize(img, (240, 52))
-        texts.append(text)
+    scene, texts = _scene(4, (1080, 1920), [(21, 300, 700), (22, 1500, 300)])
     first = Detection(Box(296, 696, 544, 756), 0.6)  # the near plate, loosely boxed
     again = Detection(Box(299, 699, 541, 753), 0.8)  # the same plate, better boxed by the fine look
     far = Detection(Box(1500, 300, 1740, 352), 0.4)  # a plate only the fine look found
@@ -174,12 +180,9 @@ def test_boxes_only_the_fine_look_found_are_reported_only_when_read_as_a_sure_pl
 def test_a_plate_the_fine_look_finds_inside_a_box_around_its_car_is_its_own_box(models) -> None:  # noqa: ANN001
     """The first look boxes a whole car (a large, high-scored box); the fine look boxes the plate inside it.
     The plate is not taken for a part of the car's box: it is kept, and read."""
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
     from gatekeeper.pipeline.types import Detection
 
-    scene = np.random.default_rng(5).integers(70, 110, (1080, 1920, 3), dtype=np.uint8)
-    img, text = PlateRenderer(seed=23).render(style=PlateStyle.WHITE_8)
-    scene[700:752, 900:1140] = cv2.resize(img, (240, 52))
+    scene, (text,) = _scene(5, (1080, 1920), [(23, 900, 700)])
     car = Detection(Box(500, 300, 1500, 1000), 0.8)
     plate = Detection(Box(900, 700, 1140, 752), 0.45)
     detector = LooksDetector([car], [plate], fine_size=960)
@@ -191,11 +194,7 @@ def test_a_plate_the_fine_look_finds_inside_a_box_around_its_car_is_its_own_box(
 
 @pytest.mark.slow
 def test_a_plate_only_the_mirrored_look_finds_is_read(models, left_eyed_detector) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
-
-    scene = np.random.default_rng(6).integers(70, 110, (400, 900, 3), dtype=np.uint8)
-    img, text = PlateRenderer(seed=24).render(style=PlateStyle.WHITE_8)
-    scene[200:252, 600:840] = cv2.resize(img, (240, 52))  # in the right half: the stand-in misses it
+    scene, (text,) = _scene(6, (400, 900), [(24, 600, 200)])  # in the right half: the stand-in misses it
     assert Recognizer(left_eyed_detector, models.reader).recognize(scene) == []
     calls = left_eyed_detector.calls
     found = Recognizer(left_eyed_detector, models.reader, mirror=True).recognize(scene)
@@ -206,15 +205,9 @@ def test_a_plate_only_the_mirrored_look_finds_is_read(models, left_eyed_detector
 
 @pytest.mark.slow
 def test_boxes_only_the_mirrored_look_found_are_reported_only_when_read_as_a_plate(models) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
     from gatekeeper.pipeline.types import Detection
 
-    scene = np.random.default_rng(7).integers(70, 110, (400, 900, 3), dtype=np.uint8)
-    scene[0, 0] = (0, 0, 255)
-    img, text = PlateRenderer(seed=25).render(style=PlateStyle.WHITE_8)
-    scene[60:112, 80:320] = cv2.resize(img, (240, 52))
-    img2, text2 = PlateRenderer(seed=26).render(style=PlateStyle.WHITE_8)
-    scene[300:352, 600:840] = cv2.resize(img2, (240, 52))
+    scene, (text, text2) = _scene(7, (400, 900), [(25, 80, 60), (26, 600, 300)], marked=True)
     plate = Detection(Box(80, 60, 320, 112), 0.7)
     w = scene.shape[1]
     # the mirrored look (in its own coordinates): a box around the first plate and its surroundings, scored
@@ -230,13 +223,9 @@ def test_boxes_only_the_mirrored_look_found_are_reported_only_when_read_as_a_pla
 
 @pytest.mark.slow
 def test_where_only_the_mirrored_look_found_noise_the_second_look_comes_first(models) -> None:  # noqa: ANN001
-    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
     from gatekeeper.pipeline.types import Detection
 
-    scene = np.random.default_rng(8).integers(70, 110, (400, 900, 3), dtype=np.uint8)
-    scene[0, 0] = (0, 0, 255)
-    img, text = PlateRenderer(seed=27).render(style=PlateStyle.WHITE_8)
-    scene[300:352, 600:840] = cv2.resize(img, (240, 52))
+    scene, (text,) = _scene(8, (400, 900), [(27, 600, 300)], marked=True)
     w = scene.shape[1]
     noise = Detection(Box(w - 500, 100, w - 380, 140), 0.6)  # in the mirrored image's coordinates
     plate = Detection(Box(600, 300, 840, 352), 0.1)

@@ -44,6 +44,22 @@ class BrightBoxDetector:
         return out
 
 
+class LeftEyedDetector(BrightBoxDetector):
+    """A :class:`BrightBoxDetector` that sees only the blobs in the left half of the image it is shown: a
+    detector that misses plates the mirrored image shows it. Counts its calls."""
+
+    name = "left-eyed"
+    imgsz = 320
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def detect(self, frame: np.ndarray, confidence: float | None = None,
+               imgsz: int | None = None) -> list[Detection]:
+        self.calls += 1
+        return [d for d in super().detect(frame) if d.box.x1 + d.box.x2 <= frame.shape[1]]
+
+
 class NoReader:
     """Reads nothing (the plumbing tests do not need text)."""
 

@@ -59,18 +59,20 @@ class Box:
         """How far ``other``'s centre lies from this box's centre (x, y)."""
         return (other.x1 + other.x2 - self.x1 - self.x2) / 2, (other.y1 + other.y2 - self.y1 - self.y2) / 2
 
-    def containment(self, other: Box) -> float:
-        """The share of the smaller of the two boxes that the other covers (1.0: one holds the other)."""
+    def intersection(self, other: Box) -> float:
+        """The area this box shares with ``other``."""
         iw = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
         ih = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
+        return iw * ih
+
+    def containment(self, other: Box) -> float:
+        """The share of the smaller of the two boxes that the other covers (1.0: one holds the other)."""
         small = min(self.area, other.area)
-        return iw * ih / small if small > 0 else 0.0
+        return self.intersection(other) / small if small > 0 else 0.0
 
     def iou(self, other: Box) -> float:
         """Intersection over union with ``other``."""
-        iw = max(0.0, min(self.x2, other.x2) - max(self.x1, other.x1))
-        ih = max(0.0, min(self.y2, other.y2) - max(self.y1, other.y1))
-        inter = iw * ih
+        inter = self.intersection(other)
         union = self.area + other.area - inter
         return inter / union if union > 0 else 0.0
 

@@ -117,9 +117,7 @@ def _covers(det: Box, truth: Box) -> bool:
 
     Label conventions differ: some datasets box only the character band, others the whole plate and frame.
     """
-    ix = max(0.0, min(det.x2, truth.x2) - max(det.x1, truth.x1))
-    iy = max(0.0, min(det.y2, truth.y2) - max(det.y1, truth.y1))
-    return truth.area > 0 and ix * iy >= 0.9 * truth.area and det.area <= 4 * truth.area
+    return truth.area > 0 and det.intersection(truth) >= 0.9 * truth.area and det.area <= 4 * truth.area
 
 
 def split_metrics(weights: Path, data_yaml: Path, split: str = "test", imgsz: int = 320) -> dict[str, float]:

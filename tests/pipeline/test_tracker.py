@@ -288,5 +288,5 @@ def test_containment_is_the_share_of_the_smaller_box_the_other_covers() -> None:
     big, inside = Box(0, 0, 100, 40), Box(10, 10, 50, 30)
     half_out, apart = Box(80, 10, 120, 30), Box(200, 0, 300, 40)
     assert big.containment(inside) == inside.containment(big) == 1.0
-    assert big.containment(half_out) == 0.5
+    assert big.containment(half_out) == 0.5 and big.intersection(half_out) == 400
     assert big.containment(apart) == 0.0 and big.containment(Box(5, 5, 5, 5)) == 0.0  # an empty box

@@ -57,6 +57,13 @@ def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 
 def detector_crop(plate: np.ndarray, rng: np.random.Generator, loose: bool = False) -> np.ndarray:
     """The plate in a car-like surrounding, tilted in 3-D, cropped by a loose/tight box like a detector's."""
+    return detector_crop_boxed(plate, rng, loose)[0]
+
+
+def detector_crop_boxed(plate: np.ndarray, rng: np.random.Generator,
+                        loose: bool = False) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """:func:`detector_crop` and the plate's box in it (x1, y1, x2, y2: the tilted plate's corners' extent,
+    clipped to the crop)."""
     ph, pw = plate.shape[:2]
     m = int(max(ph, pw) * 0.35)
     canvas = _background(ph + 2 * m, pw + 2 * m, rng)
@@ -84,7 +91,9 @@ def detector_crop(plate: np.ndarray, rng: np.random.Generator, loose: bool = Fal
         jy = rng.uniform(-0.04, 0.18, 2) * bh
     xa, xb = int(max(0, x0 - jx[0])), int(min(canvas.shape[1], x1 + jx[1]))
     ya, yb = int(max(0, y0 - jy[0])), int(min(canvas.shape[0], y1 + jy[1]))
-    return warped[ya:yb, xa:xb]
+    box = (max(0.0, float(x0) - xa), max(0.0, float(y0) - ya), min(float(xb - xa), float(x1) - xa),
+           min(float(yb - ya), float(y1) - ya))
+    return warped[ya:yb, xa:xb], box
 
 
 def synth_sample(renderer: PlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:

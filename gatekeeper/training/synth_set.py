@@ -52,8 +52,8 @@ def synthetic_crop(plate: np.ndarray, text: str,
 
 def write_synthetic_set(out: Path, per_style: int = 100, seed: int = 4242, glyph_dir: Path | None = None,
                         styles: Sequence[PlateStyle] = tuple(PlateStyle)) -> Path:
-    """Write ``per_style`` crops of each style to ``out`` (a labelled folder ``gatekeeper eval`` reads); returns
-    the labels file. An existing set in ``out`` is replaced."""
+    """Write ``per_style`` crops of each style to ``out`` (a labelled folder ``gatekeeper eval`` reads);
+    returns the labels file. An existing set in ``out`` is replaced."""
     if per_style < 1:
         raise ValueError("per_style must be at least 1")
     renderer = PlateRenderer(seed=seed, glyph_dir=glyph_dir)
@@ -79,7 +79,8 @@ def write_synthetic_set(out: Path, per_style: int = 100, seed: int = 4242, glyph
     info = {"seed": seed, "per_style": per_style, "styles": [PlateStyle(s).value for s in styles],
             "glyphs": str(renderer.glyph_dir) if renderer.glyph_dir is not None else None,
             "font_only": renderer.font_only, "command": "python -m gatekeeper.training.synth_set"}
-    (out / "synthetic.json").write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(info, ensure_ascii=False, indent=2) + "\n"
+    (out / "synthetic.json").write_text(text, encoding="utf-8")
     log.info("%d synthetic plates (%d per style, seed %d%s) written to %s", len(rows), per_style, seed,
              ", font-only" if renderer.font_only else "", out)
     return labels
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True, help="folder to write (images/ and labels.csv)")
     ap.add_argument("--per-style", type=int, default=100, help="plates of each style (default 100)")
-    ap.add_argument("--seed", type=int, default=4242, help="held-out seed (the model card uses 4242, 777, 31)")
+    ap.add_argument("--seed", type=int, default=4242, help="held-out seed (the model card: 4242, 777, 31)")
     ap.add_argument("--glyphs", type=Path, default=None, help="official glyph folder (kr-plate-glyphs)")
     ap.add_argument("--style", action="append", choices=[s.value for s in PlateStyle],
                     help="only this style (repeatable; default: every style)")

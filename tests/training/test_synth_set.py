@@ -1,4 +1,4 @@
-"""The held-out synthetic plate set (``python -m gatekeeper.training.synth_set``) and ``gatekeeper eval`` on it."""
+"""The held-out synthetic plate set (``python -m gatekeeper.training.synth_set``) and ``gatekeeper eval``."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def test_the_set_is_labelled_boxed_and_the_same_for_a_seed(tmp_path: Path) -> No
         assert image is not None and 55 <= image.shape[1] <= 360
         x1, y1, x2, y2 = (int(row[k]) for k in ("x1", "y1", "x2", "y2"))
         assert 0 <= x1 < x2 <= image.shape[1] and 0 <= y1 < y2 <= image.shape[0]
-        assert (x2 - x1) * (y2 - y1) >= 0.2 * image.shape[0] * image.shape[1]  # the plate fills much of its crop
+        # the plate fills much of its crop
+        assert (x2 - x1) * (y2 - y1) >= 0.2 * image.shape[0] * image.shape[1]
         assert (tmp_path / "a" / row["image"]).read_bytes() == (tmp_path / "b" / row["image"]).read_bytes()
     assert rows == _rows(tmp_path / "b")
     info = json.loads((tmp_path / "a" / "synthetic.json").read_text(encoding="utf-8"))
@@ -69,7 +70,7 @@ def test_gatekeeper_eval_reads_the_synthetic_set(tmp_path: Path, capsys: pytest.
     assert gatekeeper_main(["eval", str(tmp_path / "set"), "--json", str(out_json), "--device", "cpu"]) == 0
     report = json.loads(out_json.read_text(encoding="utf-8"))
     assert report["images"] == report["plates"] == 2 * len(PlateStyle) and report["failed_images"] == 0
-    # 0.972 on 2,400 such crops (seeds 4242, 777, 31; weights/README.md): a broken reader or a set whose labels
-    # do not match its pictures reads far fewer
+    # 0.972 on 2,400 such crops (seeds 4242, 777, 31; weights/README.md): a broken reader, or a set whose
+    # labels do not match its pictures, reads far fewer
     assert report["plate_accuracy"] >= 0.75
     assert report["detection_recall_loose"] == 1.0  # every crop's plate is found where the label says it is

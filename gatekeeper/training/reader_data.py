@@ -96,19 +96,38 @@ def detector_crop_boxed(plate: np.ndarray, rng: np.random.Generator,
     return warped[ya:yb, xa:xb], box
 
 
+CROP_WIDTHS = (55, 360)  # a sample's crop width in pixels, log-uniform
+PLATE_ALONE = 0.1  # samples that are the plate alone (a hand-cut crop), not a detector-like box
+
+
+def degraded_crop(plate: np.ndarray, text: str,
+                  rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A rendered plate as a gate camera's detector crops it (:func:`detector_crop_boxed`, or the plate
+    alone), degraded (:func:`~gatekeeper.dataset.synth.degrade.degrade`) and scaled to a width in
+    :data:`CROP_WIDTHS`, and the plate's box in it (x1, y1, x2, y2): the reader's training samples and the
+    held-out set of :mod:`gatekeeper.training.synth_set` are made alike."""
+    if rng.random() < 1.0 - PLATE_ALONE:
+        crop, box = detector_crop_boxed(plate, rng, loose=plate_layout(plate, text) == ONE_LINE)
+    else:
+        crop, box = plate, (0.0, 0.0, float(plate.shape[1]), float(plate.shape[0]))
+    crop = degrade(crop, rng)  # the same size out
+    h0, w0 = crop.shape[:2]
+    width = int(np.exp(rng.uniform(np.log(CROP_WIDTHS[0]), np.log(CROP_WIDTHS[1]))))
+    height = max(10, round(h0 * width / w0))
+    crop = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if width < w0 else cv2.INTER_LINEAR)
+    fx, fy = width / w0, height / h0
+    x1, y1, x2, y2 = (int(round(v)) for v in (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy))
+    return crop, (max(0, x1), max(0, y1), min(width, max(x2, x1 + 1)), min(height, max(y2, y1 + 1)))
+
+
 def synth_sample(renderer: PlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:
     """One network input (uint8 32x160) and its label."""
     styles = list(TRAIN_STYLE_WEIGHTS)
     p = np.array([TRAIN_STYLE_WEIGHTS[s] for s in styles])
     style = styles[int(rng.choice(len(styles), p=p / p.sum()))]
     plate, text = renderer.render(style=style)
-    layout = plate_layout(plate, text)
-    crop = detector_crop(plate, rng, loose=layout == ONE_LINE) if rng.random() < 0.9 else plate
-    crop = degrade(crop, rng)
-    width = int(np.exp(rng.uniform(np.log(55), np.log(360))))
-    height = max(10, round(crop.shape[0] * width / crop.shape[1]))
-    crop = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if width < crop.shape[1] else cv2.INTER_LINEAR)
-    return line_image(crop, layout), text
+    crop, _ = degraded_crop(plate, text, rng)
+    return line_image(crop, plate_layout(plate, text)), text
 
 
 @dataclass

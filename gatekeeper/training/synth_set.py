@@ -3,10 +3,11 @@
 ``python -m gatekeeper.training.synth_set --out DIR --per-style 100 --seed 4242`` writes ``DIR/images/*.png``
 and ``DIR/labels.csv`` (``image,plate,x1,y1,x2,y2``, the plate's box in its crop) for every plate style the
 renderer draws, so that ``gatekeeper eval DIR`` measures the issue's "synthetic held-out plates" figure with
-the app's own pipeline. The crops are made as the reader's training samples are (:func:`synth_sample`: a loose
-or tight detector-like box around the tilted plate, the gate-camera degradations, 55-360 px wide), but each
-style in equal numbers and kept as images rather than network inputs. Deterministic per seed; the training
-recipes never use the seeds the model card reports (4242, 777, 31). The set is generated, never committed.
+the app's own pipeline. The crops are made as the reader's training samples are
+(:func:`~gatekeeper.training.reader_data.degraded_crop`: a loose or tight detector-like box around the tilted
+plate, the gate-camera degradations, 55-360 px wide), but each style in equal numbers and kept as images
+rather than network inputs. Deterministic per seed; the training recipes never use the seeds the model card
+reports (4242, 777, 31). The set is generated, never committed.
 """
 
 from __future__ import annotations
@@ -22,32 +23,9 @@ import cv2
 import numpy as np
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
-from gatekeeper.dataset.synth.degrade import degrade
-from gatekeeper.pipeline.reader_layout import ONE_LINE
-from gatekeeper.training.reader_data import detector_crop_boxed, plate_layout
+from gatekeeper.training.reader_data import degraded_crop
 
 log = logging.getLogger(__name__)
-
-MIN_WIDTH, MAX_WIDTH = 55, 360  # crop widths, log-uniform (as the reader's training samples)
-TIGHT_SHARE = 0.1  # crops that are the plate alone (a hand-cut crop), as in training
-
-
-def synthetic_crop(plate: np.ndarray, text: str,
-                   rng: np.random.Generator) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """One degraded detector-like crop of a rendered plate and the plate's box in it (x1, y1, x2, y2)."""
-    if rng.random() < 1.0 - TIGHT_SHARE:
-        crop, box = detector_crop_boxed(plate, rng, loose=plate_layout(plate, text) == ONE_LINE)
-    else:
-        crop, box = plate, (0.0, 0.0, float(plate.shape[1]), float(plate.shape[0]))
-    crop = degrade(crop, rng)  # the same size out
-    h0, w0 = crop.shape[:2]
-    width = int(np.exp(rng.uniform(np.log(MIN_WIDTH), np.log(MAX_WIDTH))))
-    height = max(10, round(h0 * width / w0))
-    interp = cv2.INTER_AREA if width < w0 else cv2.INTER_LINEAR
-    crop = cv2.resize(crop, (width, height), interpolation=interp)
-    fx, fy = width / w0, height / h0
-    x1, y1, x2, y2 = (int(round(v)) for v in (box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy))
-    return crop, (max(0, x1), max(0, y1), min(width, max(x2, x1 + 1)), min(height, max(y2, y1 + 1)))
 
 
 def write_synthetic_set(out: Path, per_style: int = 100, seed: int = 4242, glyph_dir: Path | None = None,
@@ -66,7 +44,7 @@ def write_synthetic_set(out: Path, per_style: int = 100, seed: int = 4242, glyph
     for style in styles:
         for i in range(per_style):
             plate, text = renderer.render(style=style)
-            crop, box = synthetic_crop(plate, text, rng)
+            crop, box = degraded_crop(plate, text, rng)
             name = f"images/{style.value}_{i:04d}.png"
             if not cv2.imwrite(str(out / name), crop):
                 raise OSError(f"could not write {out / name}")

@@ -29,6 +29,10 @@ this confidence or more, settle it (:meth:`TrackReads.read`). Until the twenty-s
 Korean read or a long Latin read with letters did, and a Latin plate without three letters (es ``1000051``,
 ``B76ZHN``; us ``5N30048``) took the whole chain on every second crop, the same read each time: a third of
 the reader time on the es approach footage and a quarter on us-ucsd's went on such turns."""
+MAX_WAITS = 2
+"""How many of a track's crops a whole-chain turn waits past because their cheap read shows no plate
+(:data:`~gatekeeper.pipeline.reader_chain.ILLEGIBLE_CHARS`): a plate the Korean network cannot see at all (a
+foreign plate of letters alone, which it reads as a few characters) still gets its turn on the third crop."""
 CAMERA_SMEAR_RATIO = 0.45
 """A crop is read unsmeared on a camera only under this :func:`~.deblur.smear_ratio` (still images: under
 :data:`~.deblur.SMEAR_RATIO`). Crops of weak reads measured 0.45-0.75 on the sharp demo video (Hangul's
@@ -52,7 +56,9 @@ class TrackReads:
     A track is read by its lead reader: the first of the chain, until the whole chain chose another reader's
     read for it that the chain says ``leads`` (a foreign plate is then read by the Latin reader alone while
     its reads stay that strong, not by the Korean careful pass each time). A read that is not final is weak;
-    the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it.
+    the whole chain runs on a track's first weak read and on every ``FALLBACK_EVERY``-th after it; a turn
+    waits (up to ``MAX_WAITS`` crops of the track) while the first reader's cheap read shows no plate at all
+    (a car far away boxed whole: see :data:`~gatekeeper.pipeline.reader_chain.ILLEGIBLE_CHARS`).
 
     Frames agree: once a track was read strongly (a final read, one that makes a later reader lead, or the
     same reader's read of the same text chosen by two whole-chain turns in a row, each at
@@ -79,11 +85,13 @@ class TrackReads:
         self.unsmeared = 0  # weak reads compared with reads of their crop unsmeared
         self.fallback_reads = 0  # runs of the whole chain
         self.spared = 0  # careful passes spared by a concluding read
+        self.waited = 0  # turns that waited for a crop showing a plate
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
         self._picked: dict[int, tuple[int, str]] = {}  # track id -> (reader, text) its last turn chose
         self._agreed: dict[int, str] = {}  # track id -> the text two turns in a row chose
+        self._waits: dict[int, int] = {}  # track id -> how many of its crops a turn waited past
 
     def forget(self, live: Container[int]) -> None:
         """Drop what is kept for tracks that ended (ids not in ``live``)."""
@@ -92,10 +100,12 @@ class TrackReads:
         self._known = {k: v for k, v in self._known.items() if k in live}
         self._picked = {k: v for k, v in self._picked.items() if k in live}
         self._agreed = {k: v for k, v in self._agreed.items() if k in live}
+        self._waits = {k: v for k, v in self._waits.items() if k in live}
 
     def __len__(self) -> int:
         """How many tracks something is kept for."""
-        return len(self._weak.keys() | self._lead.keys() | self._known.keys() | self._picked.keys())
+        return len(self._weak.keys() | self._lead.keys() | self._known.keys() | self._picked.keys()
+                   | self._waits.keys())
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
         """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is no
@@ -130,15 +140,20 @@ class TrackReads:
         turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
         known = self._known.get(track_id, "")
         if lead == 0 and up.size and reader.stages:
+            waits = self._waits.get(track_id, 0)
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
-                                agree=known, careful=turn, deskew=looks_smeared)
-            if got.weak:
+                                agree=known, careful=turn, deskew=looks_smeared,
+                                wait_illegible=waits < MAX_WAITS)
+            if got.postponed:  # not a turn: the next crop's is
+                self._waits[track_id] = waits + 1
+                self.waited += 1
+            elif got.weak:
                 self._weak[track_id] = weak + 1
                 self.fallback_reads += turn
             self.spared += got.spared
             if got.reads:
                 self._lead_by(reader, got.reads, got.read, track_id)
-            elif got.weak and turn:
+            elif got.weak and turn and not got.postponed:
                 self._agree(track_id, 0, got.read)
             agreed = got.read is not None and self._agreed.get(track_id) == got.read.text
             self._strong(track_id, got.read, not got.weak or bool(self._lead.get(track_id)) or agreed)

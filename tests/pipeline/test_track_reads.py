@@ -19,7 +19,7 @@ from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
 from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin import arbitrate, latin_hint, latin_sure
-from gatekeeper.pipeline.track_reads import AGREE_CONFIDENCE, FALLBACK_EVERY, TrackReads
+from gatekeeper.pipeline.track_reads import AGREE_CONFIDENCE, FALLBACK_EVERY, MAX_WAITS, TrackReads
 from gatekeeper.pipeline.types import Detection
 
 CROP = np.full((40, 160, 3), 200, np.uint8)
@@ -322,6 +322,32 @@ def test_a_camera_reads_weak_korean_crops_carefully_only_on_the_whole_chain_turn
     assert got == (["12가3456"] + [""] * (FALLBACK_EVERY - 1)) * 2
     assert latin.quick_reads == latin.reads == 2 == pipeline.fallback_reads  # the turns: the whole chain
     assert pipeline.track_reads.spared == 0
+
+
+ILLEGIBLE = _read("5서", 0.55, "kr")  # the cheap pass on a car far away, boxed whole: no plate to read yet
+
+
+def test_a_turn_waits_for_a_crop_whose_cheap_read_shows_a_plate() -> None:
+    korean, latin = StagedKorean(ILLEGIBLE, _read("12가3456", 0.7, "kr")), Latin(None)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert _texts(reads, chain, 1) == [""] and reads.waited == 1
+    assert korean.finishes == latin.quick_reads == latin.reads == reads.fallback_reads == 0
+    korean.cheap = WEAK_KOREAN  # the car came nearer: its plate shows, and the turn is this crop's
+    assert _texts(reads, chain, 1) == ["12가3456"] and reads.fallback_reads == 1 and korean.finishes == 1
+    assert _texts(reads, chain, FALLBACK_EVERY) == [""] * (FALLBACK_EVERY - 1) + ["12가3456"]  # turns as ever
+    assert reads.waited == 1 and reads.fallback_reads == 2 and korean.finishes == 2
+
+
+def test_a_turn_waits_past_few_crops_and_a_still_image_never_waits() -> None:
+    # a plate the Korean network cannot see (letters alone) gets the whole chain on the crop after the waits
+    korean, latin = StagedKorean(ILLEGIBLE, None), Latin(_read("WEFLYN", 0.95, "latin"))
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert _texts(reads, chain, MAX_WAITS + 1) == [""] * MAX_WAITS + ["WEFLYN"]
+    assert reads.waited == MAX_WAITS and reads.fallback_reads == latin.reads == 1 and len(reads) == 1
+    reads.forget(set())
+    assert len(reads) == 0 and _texts(reads, chain, 1) == [""]  # a new track waits again
+    korean.finishes = 0
+    assert chain.read(CROP).text == "WEFLYN" and korean.finishes == 1
 
 
 def test_track_reads_forgets_ended_tracks() -> None:

@@ -16,10 +16,12 @@ run: install
 test: install
 	@bash build/apt-deps.sh --check-only || true
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check gatekeeper tests
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check gatekeeper tests
 
 package: install
 	@bash build/package.sh

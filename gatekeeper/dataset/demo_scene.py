@@ -148,7 +148,7 @@ def _draw_car(img: np.ndarray, cx: float, bottom: float, scale: float, colour: t
     """A car seen from the front, with ``plate`` on the bumper."""
     h, w = img.shape[:2]
     cw, ch = 560 * scale * w / 1280, 330 * scale * h / 720
-    x1, x2, y2 = cx - cw / 2, cx + cw / 2, bottom
+    x1, y2 = cx - cw / 2, bottom
     y1 = y2 - ch
 
     def P(fx: float, fy: float) -> tuple[int, int]:

@@ -15,7 +15,6 @@ from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.latin_locate import latin_views
-from gatekeeper.pipeline.types import PlateReader
 
 log = logging.getLogger(__name__)
 

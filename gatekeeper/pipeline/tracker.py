@@ -11,8 +11,15 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.types import Detection, PlatePass
-from gatekeeper.pipeline.voting import (Vote, agreeing_reads, canonical_text, letters_only, on_one_vehicle,
-                                        syllable_seen, vote)
+from gatekeeper.pipeline.voting import (
+    Vote,
+    agreeing_reads,
+    canonical_text,
+    letters_only,
+    on_one_vehicle,
+    syllable_seen,
+    vote,
+)
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QT_TRANSLATE_NOOP,
     Qt,
     Signal,
 )

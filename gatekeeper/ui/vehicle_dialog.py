@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-from PySide6.QtCore import QCoreApplication, QDateTime, QT_TRANSLATE_NOOP
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime
 from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,

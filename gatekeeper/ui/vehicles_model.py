@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QT_TRANSLATE_NOOP,
     Qt,
     Signal,
 )

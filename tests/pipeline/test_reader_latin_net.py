@@ -19,11 +19,11 @@ from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin_net import (
     BAND_MARGIN,
     INSETS,
+    Q_SURE,
     LatinNetReader,
     fit_layouts,
     fit_two_lines,
     latin_lines,
-    Q_SURE,
     o_or_zero,
     pick,
     trim_edge,

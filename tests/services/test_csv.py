@@ -21,7 +21,6 @@ from gatekeeper.services.registry import VehicleRegistry
 from gatekeeper.storage.db import Database
 from gatekeeper.storage.passes import PassFilter, PassRepository
 
-
 MakeRegistry = Callable[..., VehicleRegistry]
 
 

@@ -4,7 +4,12 @@ Generated images are for training and the demo camera only; they are never commi
 """
 
 from gatekeeper.dataset.synth.degrade import degrade
-from gatekeeper.dataset.synth.renderer import FontNotFoundError, PlateRenderer, default_glyph_dir, find_hangul_fonts
+from gatekeeper.dataset.synth.renderer import (
+    FontNotFoundError,
+    PlateRenderer,
+    default_glyph_dir,
+    find_hangul_fonts,
+)
 from gatekeeper.dataset.synth.styles import (
     COMMERCIAL,
     PRIVATE,

@@ -13,7 +13,13 @@ import cv2
 import numpy as np
 
 from gatekeeper.dataset.synth.degrade import degrade as _degrade
-from gatekeeper.dataset.synth.styles import REGION_CODES, PlateStyle, random_plate_text, random_style, split_text
+from gatekeeper.dataset.synth.styles import (
+    REGION_CODES,
+    PlateStyle,
+    random_plate_text,
+    random_style,
+    split_text,
+)
 
 log = logging.getLogger(__name__)
 

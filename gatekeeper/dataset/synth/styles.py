@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-log = logging.getLogger(__name__)
-
 from gatekeeper.domain.plates import COMMERCIAL_SYLLABLES, PRIVATE_SYLLABLES, RENTAL_SYLLABLES
 from gatekeeper.domain.plates import REGIONS as _DOMAIN_REGIONS
+
+log = logging.getLogger(__name__)
 
 DIGITS = "0123456789"
 # Syllables by use (MOLIT rules, as gatekeeper.domain.plates knows them).

@@ -41,7 +41,8 @@ def test_the_set_is_labelled_boxed_and_the_same_for_a_seed(tmp_path: Path) -> No
     assert rows == _rows(tmp_path / "b")
     info = json.loads((tmp_path / "a" / "synthetic.json").read_text(encoding="utf-8"))
     assert info["seed"] == 5 and info["per_style"] == 2 and len(info["styles"]) == len(PlateStyle)
-    other = _rows(Path(write_synthetic_set(tmp_path / "c", per_style=2, seed=6)).parent)
+    write_synthetic_set(tmp_path / "c", per_style=2, seed=6)
+    other = _rows(tmp_path / "c")
     assert [r["plate"] for r in other] != [r["plate"] for r in rows]
 
 

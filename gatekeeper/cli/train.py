@@ -54,6 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--distill", type=float, metavar="WEIGHT",
                    help="reader: hold the fine-tune to its base where the base reads a plate right "
                    "(the weight of that term beside the CTC loss, e.g. 1.0)")
+    p.add_argument("--style-weight", action="append", metavar="STYLE=WEIGHT",
+                   help="reader: draw this Korean plate style with another weight than the recipe's "
+                   "(repeatable, e.g. yellow_commercial_1line=0.25)")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -127,6 +130,16 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--average-base must be at least 0 and under 1, not {args.average_base}")
     if getattr(args, "distill", None) is not None and args.distill < 0:
         errors.append(f"--distill must be at least 0, not {args.distill}")
+    if getattr(args, "style_weight", None):
+        if args.kind != "reader" or args.site:
+            errors.append("--style-weight applies to the Korean reader's base recipe only (reader, no --site)")
+        else:
+            from gatekeeper.training.reader import parse_styles
+
+            try:
+                parse_styles(args.style_weight)
+            except ValueError as exc:
+                errors.append(str(exc))
     return errors
 
 
@@ -207,6 +220,10 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         for key in ("lr", "stop_at", "average_base", "distill"):
             if getattr(args, key, None) is not None:
                 extra[key] = getattr(args, key)
+        if getattr(args, "style_weight", None):
+            from gatekeeper.training.reader import parse_styles
+
+            extra["styles"] = parse_styles(args.style_weight)
     return extra
 
 

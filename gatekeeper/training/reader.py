@@ -9,12 +9,13 @@ Writes ``NAME.pth`` / ``NAME.yaml`` / ``NAME.py`` (EasyOCR custom ``recog_networ
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import random
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,14 @@ from gatekeeper.domain.plates import PLATE_CHARSET
 from gatekeeper.domain.text import edit_distance
 from gatekeeper.pipeline import reader_net
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
-from gatekeeper.training.reader_data import ChunkProducer, SampleSet, load_extra, make_samples, wait_for
+from gatekeeper.training.reader_data import (
+    ChunkProducer,
+    SampleSet,
+    load_extra,
+    make_samples,
+    style_weights,
+    wait_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +259,7 @@ def train_reader(
     int8_calibration: int = 256,
     average_base: float = 0.0,
     distill: float = 0.0,
+    styles: Mapping[str, float] | None = None,
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
@@ -263,6 +272,10 @@ def train_reader(
     ``distill``: the weight of :func:`consistency_loss` to ``base_weights`` (a frozen copy) added to the CTC
     loss, so that a fine-tune learns what the base reads wrong without unlearning what it reads right; 0:
     none.
+    ``styles``: Korean plate styles drawn with other weights than
+    :data:`~gatekeeper.training.reader_data.TRAIN_STYLE_WEIGHTS` (``{"rental": 0.2}``); the held-out plates
+    keep the usual mix. A run's cache keeps the weights it was rendered with, and resuming it with others is
+    refused.
     """
     if kind not in KIND_SPECS:
         raise ValueError(f"kind must be one of {sorted(KIND_SPECS)}, not {kind!r}")
@@ -274,6 +287,10 @@ def train_reader(
         raise ValueError(f"distill must be 0 or more, not {distill}")
     if distill and base_weights is None:
         raise ValueError("distill needs base_weights to hold the fine-tune to")
+    if styles and kind != "korean":
+        raise ValueError("style weights apply to the Korean reader only")
+    styles = {k: float(v) for k, v in (styles or {}).items()}
+    style_weights(styles)  # refuses unknown styles and bad weights before anything is written
     charset, default_name, lang_list = KIND_SPECS[kind]
     name = name or default_name
     import torch
@@ -340,7 +357,8 @@ def train_reader(
     n_chunks = max(1, math.ceil(synthetic / CHUNK))
     chunk_size = min(CHUNK, synthetic)
     cache = out_dir / "cache"
-    prod = ChunkProducer(cache, n_chunks, chunk_size, seed, kind=kind) if producer else None
+    _check_cache_styles(cache, styles)
+    prod = ChunkProducer(cache, n_chunks, chunk_size, seed, kind=kind, overrides=styles) if producer else None
     if prod is not None:
         prod.start()
     else:
@@ -348,7 +366,7 @@ def train_reader(
         for i in range(n_chunks):
             p = cache / f"chunk_{i:05d}.npz"
             if not p.exists():
-                make_samples(chunk_size, seed * 100_000 + i, kind=kind).save(p)
+                make_samples(chunk_size, seed * 100_000 + i, kind=kind, overrides=styles).save(p)
     pool = _Pool(extra, extra_share=0.25)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng(seed + step)
@@ -427,6 +445,36 @@ def train_reader(
     return ReaderTrainResult(pth, yml, py, onnx, metrics, step, secs, int8)
 
 
+def _check_cache_styles(cache: Path, styles: dict[str, float]) -> None:
+    """Record the style weights a run's sample cache is rendered with (``styles.json``); refuse others."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / "styles.json"
+    if path.is_file():
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept != styles:
+            raise ValueError(f"{cache} was rendered with style weights {kept or 'as usual'}, not "
+                             f"{styles or 'as usual'}: use another --out, or the same weights")
+    elif any(cache.glob("chunk_*[0-9].npz")) and styles:
+        raise ValueError(f"{cache} was rendered with the usual style weights: use another --out")
+    else:
+        path.write_text(json.dumps(styles, sort_keys=True), encoding="utf-8")
+
+
+def parse_styles(specs: Sequence[str]) -> dict[str, float]:
+    """``STYLE=WEIGHT`` options as a mapping (``ValueError`` with the option's text when malformed)."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--style-weight {spec!r}: expected STYLE=WEIGHT, e.g. rental=0.2") from None
+    style_weights(out)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m gatekeeper.training.reader", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
@@ -450,14 +498,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="export the weight average with --base-weights, SHARE of it (e.g. 0.5); 0: none")
     p.add_argument("--distill", type=float, default=0.0, metavar="WEIGHT",
                    help="hold the fine-tune to --base-weights where it reads a sample right (e.g. 1.0)")
+    p.add_argument("--style-weight", action="append", default=[], metavar="STYLE=WEIGHT",
+                   help="Korean: draw this plate style with another weight (repeatable; e.g. rental=0.2)")
     args = p.parse_args(argv)
+    try:
+        styles = parse_styles(args.style_weight)
+    except ValueError as exc:
+        p.error(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
                        threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at,
                        int8_calibration=args.int8_calibration, average_base=args.average_base,
-                       distill=args.distill)
+                       distill=args.distill, styles=styles)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx} {res.int8}; metrics {res.metrics}")
     return 0
 

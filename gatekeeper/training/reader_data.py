@@ -7,6 +7,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,25 @@ TRAIN_STYLE_WEIGHTS = {
     PlateStyle.BLUE_EV: 0.10,
     PlateStyle.RENTAL: 0.09,
 }
+
+
+def style_weights(overrides: Mapping[str, float] | None = None) -> dict[PlateStyle, float]:
+    """:data:`TRAIN_STYLE_WEIGHTS` with the weights of some styles replaced (keys: style names such as
+    ``rental``; weights are relative, 0 leaves a style out). Raises ``ValueError`` on an unknown style, a
+    negative weight, or no style left."""
+    weights = dict(TRAIN_STYLE_WEIGHTS)
+    for name, weight in (overrides or {}).items():
+        try:
+            style = PlateStyle(name)
+        except ValueError:
+            known = ", ".join(s.value for s in PlateStyle)
+            raise ValueError(f"unknown plate style {name!r} (known: {known})") from None
+        if not weight >= 0:
+            raise ValueError(f"the weight of {name} must be 0 or more, not {weight}")
+        weights[style] = float(weight)
+    if not sum(weights.values()) > 0:
+        raise ValueError("every plate style has weight 0")
+    return weights
 
 
 def plate_layout(img: np.ndarray, text: str) -> str:
@@ -120,10 +140,13 @@ def degraded_crop(plate: np.ndarray, text: str,
     return crop, (max(0, x1), max(0, y1), min(width, max(x2, x1 + 1)), min(height, max(y2, y1 + 1)))
 
 
-def synth_sample(renderer: PlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    """One network input (uint8 32x160) and its label."""
-    styles = list(TRAIN_STYLE_WEIGHTS)
-    p = np.array([TRAIN_STYLE_WEIGHTS[s] for s in styles])
+def synth_sample(renderer: PlateRenderer, rng: np.random.Generator,
+                 weights: Mapping[PlateStyle, float] | None = None) -> tuple[np.ndarray, str]:
+    """One network input (uint8 32x160) and its label; the style drawn by ``weights`` (default
+    :data:`TRAIN_STYLE_WEIGHTS`)."""
+    weights = weights or TRAIN_STYLE_WEIGHTS
+    styles = list(weights)
+    p = np.array([weights[s] for s in styles])
     style = styles[int(rng.choice(len(styles), p=p / p.sum()))]
     plate, text = renderer.render(style=style)
     crop, _ = degraded_crop(plate, text, rng)
@@ -151,15 +174,23 @@ class SampleSet:
 KINDS = ("korean", "latin")
 
 
-def make_samples(n: int, seed: int, glyph_dir: Path | None = None, kind: str = "korean") -> SampleSet:
-    """``n`` synthetic samples of Korean (``kind="korean"``) or Latin plates, deterministic per seed."""
+def make_samples(n: int, seed: int, glyph_dir: Path | None = None, kind: str = "korean",
+                 overrides: Mapping[str, float] | None = None) -> SampleSet:
+    """``n`` synthetic samples of Korean (``kind="korean"``) or Latin plates, deterministic per seed;
+    ``overrides``: Korean style weights replaced (:func:`style_weights`)."""
+    if overrides and kind != "korean":
+        raise ValueError("style weights apply to Korean plates only")
     if kind == "latin":
         from gatekeeper.dataset.synth.latin import LatinPlateRenderer
         from gatekeeper.training.latin_data import latin_sample
 
         renderer, sample = LatinPlateRenderer(seed=seed), latin_sample
     elif kind == "korean":
-        renderer, sample = PlateRenderer(seed=seed, glyph_dir=glyph_dir), synth_sample
+        weights = style_weights(overrides)
+        renderer = PlateRenderer(seed=seed, glyph_dir=glyph_dir)
+
+        def sample(r: PlateRenderer, g: np.random.Generator) -> tuple[np.ndarray, str]:
+            return synth_sample(r, g, weights)
     else:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     rng = np.random.default_rng(seed + 1_000_003)
@@ -172,7 +203,7 @@ def make_samples(n: int, seed: int, glyph_dir: Path | None = None, kind: str = "
 
 
 def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int, seed: int, nice: int,
-                  kind: str = "korean") -> None:
+                  kind: str = "korean", overrides: Mapping[str, float] | None = None) -> None:
     if nice:
         os.nice(nice)
     cv2.setNumThreads(1)
@@ -180,19 +211,19 @@ def _chunk_worker(cache: Path, first_chunk: int, n_chunks: int, chunk_size: int,
         path = cache / f"chunk_{i:05d}.npz"
         if path.exists():
             continue
-        make_samples(chunk_size, seed * 100_000 + i, kind=kind).save(path)
+        make_samples(chunk_size, seed * 100_000 + i, kind=kind, overrides=overrides).save(path)
 
 
 class ChunkProducer:
     """Renders training chunks to ``cache`` in a background process (resumable: existing chunks are kept)."""
 
     def __init__(self, cache: Path, n_chunks: int, chunk_size: int, seed: int, nice: int = 5,
-                 kind: str = "korean") -> None:
+                 kind: str = "korean", overrides: Mapping[str, float] | None = None) -> None:
         self.cache = cache
         cache.mkdir(parents=True, exist_ok=True)
         ctx = mp.get_context("spawn")
-        self.proc = ctx.Process(target=_chunk_worker, args=(cache, 0, n_chunks, chunk_size, seed, nice, kind),
-                                daemon=True)
+        args = (cache, 0, n_chunks, chunk_size, seed, nice, kind, dict(overrides or {}))
+        self.proc = ctx.Process(target=_chunk_worker, args=args, daemon=True)
 
     def start(self) -> None:
         self.proc.start()

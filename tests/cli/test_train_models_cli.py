@@ -139,10 +139,12 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
     from gatekeeper.cli.train import _trainer_kwargs, option_errors
 
     args = _parse(["train", "reader", "--base", "runs/reader_v1.pth", "--steps", "4000", "--lr", "3e-4",
-                   "--seed", "13", "--stop-at", "2000", "--average-base", "0.5", "--distill", "1"])
+                   "--seed", "13", "--stop-at", "2000", "--average-base", "0.5", "--distill", "1",
+                   "--style-weight", "rental=0.2", "--style-weight", "blue_ev=0"])
     assert option_errors(args) == []
     assert _trainer_kwargs(args) == {"seed": 13, "base_weights": args.base, "lr": 3e-4, "stop_at": 2000,
-                                     "average_base": 0.5, "distill": 1.0}
+                                     "average_base": 0.5, "distill": 1.0,
+                                     "styles": {"rental": 0.2, "blue_ev": 0.0}}
     site = _parse(["train", "latin-reader", "--site", "--lr", "5e-4", "--distill", "2"])
     assert _trainer_kwargs(site) == {"lr": 5e-4, "distill": 2.0}
 
@@ -158,6 +160,10 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
         (["train", "reader", "--base", "x.pth", "--average-base", "1"], "--average-base must be at least 0"),
         (["train", "detector", "--distill", "1"], "--distill does not apply to the detector"),
         (["train", "reader", "--base", "x.pth", "--distill", "-1"], "--distill must be at least 0"),
+        (["train", "latin-reader", "--style-weight", "rental=1"], "--style-weight applies to the Korean"),
+        (["train", "reader", "--site", "--style-weight", "rental=1"], "--style-weight applies to the Korean"),
+        (["train", "reader", "--style-weight", "taxi=1"], "unknown plate style 'taxi'"),
+        (["train", "reader", "--style-weight", "rental"], "expected STYLE=WEIGHT"),
     ],
 )
 def test_options_that_do_not_apply_are_refused(argv: list[str], message: str, tmp_path, capsys) -> None:

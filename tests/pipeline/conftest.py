@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 import pytest
 
 from gatekeeper.domain.paths import weights_dir
+from gatekeeper.domain.types import PlateRead
+from gatekeeper.pipeline.reader import Draft, KoreanPlateReader
+from gatekeeper.pipeline.reader_chain import MultiReader
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 
 
@@ -46,3 +51,25 @@ def stop_frame(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, st
     cap.release()
     assert good
     return frame, truth["plate"]
+
+
+@pytest.fixture(scope="module")
+def real_chain() -> MultiReader:
+    """The shipped Korean and Latin networks through ONNX, chained as the app chains them."""
+    return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinNetReader(weights_dir(), backend="onnx"))
+
+
+@pytest.fixture
+def finishes(real_chain) -> Iterator[list[Draft]]:
+    """The drafts the real Korean reader's careful pass was given, recorded while the test runs."""
+    korean = real_chain.readers[0]
+    calls: list[Draft] = []
+    original = korean.finish
+
+    def recording_finish(draft: Draft) -> PlateRead | None:
+        calls.append(draft)
+        return original(draft)
+
+    korean.finish = recording_finish  # type: ignore[method-assign]
+    yield calls
+    del korean.finish

@@ -282,11 +282,3 @@ def test_far_jump_after_a_gap_is_a_new_vehicle() -> None:
     b = tr.update([Detection(Box(600, 300, 660, 315), 0.9)], 0.8)  # the next car far away
     c = tr.update([Detection(Box(604, 302, 666, 318), 0.9)], 0.9)
     assert a != b and b == c
-
-
-def test_containment_is_the_share_of_the_smaller_box_the_other_covers() -> None:
-    big, inside = Box(0, 0, 100, 40), Box(10, 10, 50, 30)
-    half_out, apart = Box(80, 10, 120, 30), Box(200, 0, 300, 40)
-    assert big.containment(inside) == inside.containment(big) == 1.0
-    assert big.containment(half_out) == 0.5 and big.intersection(half_out) == 400
-    assert big.containment(apart) == 0.0 and big.containment(Box(5, 5, 5, 5)) == 0.0  # an empty box

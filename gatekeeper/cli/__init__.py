@@ -29,7 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gatekeeper {__version__}")
     parser.add_argument("--demo", action="store_true", help="use the built-in demo camera")
     parser.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit after SECONDS")
-    parser.add_argument("--screenshot", type=Path, metavar="FILE.png", help="save a screenshot before quitting")
+    parser.add_argument("--screenshot", type=Path, metavar="FILE.png",
+                        help="save a screenshot before quitting")
     parser.add_argument("--data-dir", type=Path, metavar="DIR", help="data folder (database, images, models)")
     parser.add_argument("--config", type=Path, metavar="FILE", help="settings file (JSON)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")

@@ -11,7 +11,8 @@ log = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("bench", help="benchmark the recognition pipeline on a video or the demo camera")
+    p = subparsers.add_parser("bench",
+                              help="benchmark the recognition pipeline on a video or the demo camera")
     p.add_argument("--source", default="demo", metavar="FILE|demo", help="video file, or 'demo' (default)")
     p.add_argument("--cameras", type=int, default=1, metavar="N", help="cameras running at once (1-4)")
     p.add_argument("--seconds", type=float, default=20.0, metavar="S", help="how long to run (default 20)")
@@ -38,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         paths = AppPaths.default(Path(settings.data_dir))
     paths.ensure()
     report = run_bench(settings, paths, source=args.source, cameras=args.cameras, seconds=args.seconds,
-                       device=args.device, realtime=not args.max_speed, progress=lambda m: print(m, flush=True))
+                       device=args.device, realtime=not args.max_speed,
+                       progress=lambda m: print(m, flush=True))
     print(format_report(report))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

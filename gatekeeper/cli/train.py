@@ -132,7 +132,8 @@ def option_errors(args: argparse.Namespace) -> list[str]:
         errors.append(f"--distill must be at least 0, not {args.distill}")
     if getattr(args, "style_weight", None):
         if args.kind != "reader" or args.site:
-            errors.append("--style-weight applies to the Korean reader's base recipe only (reader, no --site)")
+            errors.append("--style-weight applies to the Korean reader's base recipe only "
+                          "(reader, no --site)")
         else:
             from gatekeeper.training.reader import parse_styles
 

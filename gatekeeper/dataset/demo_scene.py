@@ -1,4 +1,5 @@
-"""The built-in demo camera: a painted gate scene where cars with synthetic Korean plates drive in, stop, leave.
+"""The built-in demo camera: a painted gate scene where cars with synthetic Korean plates drive in, stop,
+leave.
 
 Everything is drawn with OpenCV (no third-party footage); plates come from ``gatekeeper.dataset.synth``
 (font-only when the official glyph folder is absent, as in the shipped app). A sidecar JSON next to the
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 
 DEMO_STYLES = (
     PlateStyle.WHITE_8, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.WHITE_7, PlateStyle.BLUE_EV,
-    PlateStyle.GREEN_OLD_2LINE, PlateStyle.RENTAL, PlateStyle.WHITE_REGIONAL, PlateStyle.YELLOW_COMMERCIAL_1LINE,
+    PlateStyle.GREEN_OLD_2LINE, PlateStyle.RENTAL, PlateStyle.WHITE_REGIONAL,
+    PlateStyle.YELLOW_COMMERCIAL_1LINE,
 )
 APPROACH_S, STOP_S, EXIT_S, GAP_S = 2.2, 2.4, 1.3, 0.7
 CAR_COLOURS = ((200, 200, 205), (40, 40, 40), (150, 40, 30), (30, 30, 160), (90, 90, 90), (235, 235, 235),
@@ -48,11 +50,13 @@ def sidecar_path(video: Path) -> Path:
 
 
 def read_sidecar(video: Path) -> dict:
-    """The sidecar of ``video`` (``vehicles``: list of dicts with plate/style/start/stop_start/stop_end/end)."""
+    """The sidecar of ``video`` (``vehicles``: list of dicts with
+    plate/style/start/stop_start/stop_end/end)."""
     return json.loads(sidecar_path(video).read_text(encoding="utf-8"))
 
 
-def _schedule(seconds: float, rng: np.random.Generator, renderer: PlateRenderer) -> list[tuple[DemoVehicle, np.ndarray]]:
+def _schedule(seconds: float, rng: np.random.Generator,
+              renderer: PlateRenderer) -> list[tuple[DemoVehicle, np.ndarray]]:
     out = []
     t = 0.4
     per_car = APPROACH_S + STOP_S + EXIT_S
@@ -81,7 +85,8 @@ def _background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
         bw, bh = int(rng.integers(60, 160)), int(rng.integers(30, 120))
         c = int(rng.integers(120, 180))
         cv2.rectangle(img, (x, horizon - bh), (x + bw, horizon), (c, c, c + 10), -1)
-    road = np.array([[int(w * 0.44), horizon], [int(w * 0.56), horizon], [int(w * 0.98), h], [int(w * 0.02), h]])
+    road = np.array([[int(w * 0.44), horizon], [int(w * 0.56), horizon], [int(w * 0.98), h],
+                     [int(w * 0.02), h]])
     cv2.fillPoly(img, [road], (88, 88, 92))
     for y0 in range(horizon + 10, h, 60):  # centre dashes
         y1 = min(h, y0 + 25)
@@ -89,7 +94,8 @@ def _background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     stop_y = int(h * 0.93)
     cv2.line(img, (int(w * 0.08), stop_y), (int(w * 0.92), stop_y), (235, 235, 235), 6)
     gx = int(w * 0.03)
-    cv2.rectangle(img, (gx, int(h * 0.30)), (gx + int(w * 0.17), int(h * 0.86)), (170, 190, 205), -1)  # gatehouse
+    cv2.rectangle(img, (gx, int(h * 0.30)), (gx + int(w * 0.17), int(h * 0.86)),
+                  (170, 190, 205), -1)  # gatehouse
     cv2.rectangle(img, (gx - 10, int(h * 0.27)), (gx + int(w * 0.17) + 10, int(h * 0.31)), (60, 60, 120), -1)
     cv2.rectangle(img, (gx + 25, int(h * 0.40)), (gx + int(w * 0.13), int(h * 0.55)), (120, 90, 60), -1)
     cv2.putText(img, "GATE 1", (gx + 30, int(h * 0.36)), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (40, 40, 40), 2)
@@ -193,7 +199,8 @@ def generate_demo_video(
     renderer = PlateRenderer(seed=seed)
     schedule = _schedule(seconds, rng, renderer)
     if not schedule:
-        raise ValueError(f"{seconds} s is too short for one vehicle (needs {APPROACH_S + STOP_S + EXIT_S + 0.4} s)")
+        raise ValueError(f"{seconds} s is too short for one vehicle "
+                         f"(needs {APPROACH_S + STOP_S + EXIT_S + 0.4} s)")
     colours = [CAR_COLOURS[int(rng.integers(len(CAR_COLOURS)))] for _ in schedule]
     background = _background(size, rng)
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix or '.mp4'}")

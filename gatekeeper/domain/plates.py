@@ -165,7 +165,8 @@ def _parse(text: str) -> PlateInfo | None:
 
 def syllable_index(text: str) -> int | None:
     """Where the use syllable stands in a Korean plate ``text`` as given (just before the serial: 4 in
-    ``서울12가3456``), or None when ``text`` is no such plate (a Latin plate, a diplomatic one, separators)."""
+    ``서울12가3456``), or None when ``text`` is no such plate (a Latin plate, a diplomatic one,
+    separators)."""
     info = parse_plate(text)
     if info is None or not info.syllable or not info.serial:
         return None

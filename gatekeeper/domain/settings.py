@@ -57,8 +57,8 @@ class DetectorSettings(_Strict):
     # still images (from ~800 px) are detected again at their long side / 2, up to this input, when that is
     # 1.25x the first look's or more: small plates in street and traffic-camera frames; null: no finer look
     still_fine_max_imgsz: int | None = Field(default=1280, ge=64, le=1920)
-    # still images: the first look is also made at the image mirrored left to right; a box only that look found
-    # is reported when read as a plate, or as the best box of an image no other look found a plate in
+    # still images: the first look is also made at the image mirrored left to right; a box only that look
+    # found is reported when read as a plate, or as the best box of an image no other look found a plate in
     # (detect test split as `gatekeeper eval` counts it: recall 0.943 -> 0.952; one more detector run)
     still_mirror: bool = True
 
@@ -77,7 +77,8 @@ class ReaderSettings(_Strict):
     # 1,600 synthetic plates 0.971 / 0.980 at 0.8, 0.978 / 0.985 at 0.97, ~0.5 ms more per read on average
     careful_below: float = Field(default=0.97, ge=0.0, le=1.01)
     # run a reader's int8 copy (NAME.int8.onnx, made from its NAME.onnx) on CPU when there is one: as many
-    # plates read on the shared sets (757 against 756 of 13 sets), the network ~1.6x faster (weights/README.md)
+    # plates read on the shared sets (757 against 756 of 13 sets), the network ~1.6x faster
+    # (weights/README.md)
     int8: bool = True
     upscale_min_width: int = Field(default=160, ge=0, le=1024)
     # still images (gatekeeper read/eval): each box is also read moved by this share of its width in the eight

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-MODEL_KINDS = ("detector", "reader", "latin-reader")  # the plate detector, the Korean reader, the Latin network
+MODEL_KINDS = ("detector", "reader", "latin-reader")  # the plate detector, the Korean reader,
+# the Latin network
 
 
 class Lane(str, enum.Enum):

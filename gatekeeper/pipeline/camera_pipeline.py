@@ -75,7 +75,8 @@ class CameraPipeline:
         self.min_read_width = min_read_width
         self.min_read_aspect = min_read_aspect
         self.unreadable_boxes = 0  # boxes never read: too tall for a plate
-        self.tracker = PlateTracker(camera, voting, early_reads=early_reads, early_confidence=early_confidence,
+        self.tracker = PlateTracker(camera, voting, early_reads=early_reads,
+                                    early_confidence=early_confidence,
                                     max_reads_per_track=max_reads_per_track)
         self.frames = 0
         self.detector_skipped = 0

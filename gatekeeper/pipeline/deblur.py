@@ -26,11 +26,13 @@ SMEAR_RATIO = 0.8
 """A crop whose mean horizontal gradient is below this share of its mean vertical gradient may be smeared
 sideways. Sharp plates: median 0.79 (kr-dev), 1.09 (es), 1.41 (us-ucsd); smeared by 5 % of their width: 0.42,
 0.59, 0.79. Below it on sharp labelled crops: about half of kr-dev's, 22 of 109 es, 8 of 246 us-ucsd."""
-CANDIDATES = 3  # lengths tried, deepest cepstrum dips first: on noisy JPEG crops the first is within 10 % of the
-# true length for only 60 of 109 es crops smeared by 8 % (12 of 14 kr-dev), and a length 30 % off undoes nothing
+CANDIDATES = 3  # lengths tried, deepest cepstrum dips first: on noisy JPEG crops the first is within 10 % of
+# the true length for only 60 of 109 es crops smeared by 8 % (12 of 14 kr-dev),
+# and a length 30 % off undoes nothing
 MIN_LENGTH = 3  # px: shorter smears cost a reader little
 MAX_LENGTH_SHARE = 0.15  # of the crop's width
-NOISE_TO_SIGNAL = 0.01  # the Wiener filter's regularisation (0.05: kr-dev 13 -> 6 of 14 at 6 % with the true length)
+NOISE_TO_SIGNAL = 0.01  # the Wiener filter's regularisation
+# (0.05: kr-dev 13 -> 6 of 14 at 6 % with the true length)
 
 
 def smear_ratio(grey: np.ndarray) -> float:

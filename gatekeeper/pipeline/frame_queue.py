@@ -45,7 +45,8 @@ class LatestFrameQueue(Generic[T]):
             return not dropped
 
     def get(self, timeout: float | None = None) -> T | None:
-        """The oldest item, or ``None`` after ``timeout`` seconds; raises ``QueueClosed`` when closed and empty."""
+        """The oldest item, or ``None`` after ``timeout`` seconds; raises ``QueueClosed`` when closed and
+        empty."""
         with self._cond:
             if not self._items and not self._closed:
                 self._cond.wait_for(lambda: bool(self._items) or self._closed, timeout)

@@ -1,4 +1,5 @@
-"""Find the main row of characters in a Latin plate crop (state names, dealer frames and stickers left out)."""
+"""Find the main row of characters in a Latin plate crop (state names, dealer frames and stickers left
+out)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ SECOND_ROW_CHARS = 2  # a two-line plate's other row has at least this many blob
 SECOND_ROW_HEIGHT = 0.6  # and a height within this ratio of the main row's
 ROW_MIN_ASPECT = 4.0  # a two-line plate's row narrower than this (``HFX``) is padded to it before reading
 SEARCH_HEIGHT = 256  # rows are searched on the crop shrunk to this height (large crops: as found, cheaper)
-FRAME_RUN_WIDTH = 0.25  # a horizontal ink run this share of the crop's width is a frame's edge, not a character
+FRAME_RUN_WIDTH = 0.25  # a horizontal ink run this share of the crop's width is a frame's edge,
+# not a character
 FRAME_RUN_HEIGHT = 0.75  # ... and so is a vertical run this share of its height
 ROWS_CACHE = 8  # images whose rows :func:`find_rows` remembers
 
@@ -75,7 +77,8 @@ def _best_row(grey: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]] | N
     return _best_row_in(grey, masks) or _best_row_in(grey, [_without_frame(m) for m in masks])
 
 
-def _best_row_in(grey: np.ndarray, masks: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+def _best_row_in(grey: np.ndarray,
+                 masks: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
     """:func:`_best_row` over ``masks``."""
     best, best_key = None, None
     for mask in masks:

@@ -12,7 +12,8 @@ from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, to_grey
 
 log = logging.getLogger(__name__)
 
-TWO_LINE_CUT = (0.9, 0.8, 0.3, 0.15)  # margins (left, top, right, bottom) around the character row, in its height
+TWO_LINE_CUT = (0.9, 0.8, 0.3, 0.15)  # margins (left, top, right, bottom) around the character row,
+# in its height
 ONE_LINE_CUT = (0.6, 0.25, 0.5, 0.25)
 
 MIN_AREA = 0.12  # of the crop
@@ -33,7 +34,8 @@ def _candidates(grey: np.ndarray, hsv: np.ndarray | None) -> list[np.ndarray]:
     _, otsu = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     masks += [otsu, 255 - otsu]
     if hsv is not None:
-        _, sat = cv2.threshold(cv2.GaussianBlur(hsv[..., 1], (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        _, sat = cv2.threshold(cv2.GaussianBlur(hsv[..., 1], (5, 5), 0), 0, 255,
+                               cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         masks.append(sat)
     k = max(3, (min(grey.shape) // 12) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))

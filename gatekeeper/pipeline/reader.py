@@ -72,7 +72,8 @@ def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -
     if read is None:
         return True
     at = plates.syllable_index(read.text)
-    return at is not None and len(read.char_confidences) == len(read.text) and read.char_confidences[at] < below
+    return (at is not None and len(read.char_confidences) == len(read.text)
+            and read.char_confidences[at] < below)
 
 
 def _syllable_apart(a: str, b: str) -> bool:
@@ -183,7 +184,8 @@ class KoreanPlateReader(CtcNetwork):
 
     def finish(self, draft: Draft) -> PlateRead | None:
         """The read of a :meth:`draft`: its cheap read when good, else the careful pass's (with the deskewed,
-        sharpened copy of the crop only when the draft is ``deskewed``: a camera leaves it out of most turns)."""
+        sharpened copy of the crop only when the draft is ``deskewed``: a camera leaves it out of most
+        turns)."""
         if draft.good:
             return draft.read
         crop = draft.crop
@@ -195,7 +197,8 @@ class KoreanPlateReader(CtcNetwork):
         probs = np.concatenate([draft.probs, self.line_probs(lines)])  # the cheap pass's view votes too
         best = vote(self._decode(probs, constrained=True, syllables=syllables), syllables) or draft.read
         refuted = bool(syllables) and colour_refuted(best)
-        if syllables and (refuted or best.confidence < PRIOR_WEAK):  # the colour may have misled: read without it
+        if syllables and (refuted or best.confidence < PRIOR_WEAK):  # the colour may have misled:
+            # read without it
             plain = vote(self._decode(probs, constrained=True))
             if (plain is not None and korean_valid(plain.text) and plain.confidence >= PRIOR_OVERRULED_AT
                     and (refuted or not _syllable_apart(best.text, plain.text))):
@@ -245,7 +248,8 @@ def with_region(got: PlateRead, reads: Sequence[PlateRead], keep: Callable[[str]
     """``got`` (a vote's winner), or the read of the same plate with a region mark in front when views read
     one at ``sure`` or more (the region chosen by summed confidence among them). The views cut around the
     character row leave out a one-line plate's small stacked region mark, so they outvote the views that
-    read it (``울산20자1841`` read ``20자1841`` by three views, ``울산20자1841`` by two at 0.996 and 0.998)."""
+    read it (``울산20자1841`` read ``20자1841`` by three views, ``울산20자1841`` by two at 0.996 and
+    0.998)."""
     info = plates.parse_plate(got.text)
     if info is None or info.region or not plates.is_korean(got.text):
         return got
@@ -273,7 +277,8 @@ def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:
 
 
 __all__ = [
-    "BACKENDS", "CAREFUL_CHAR_BELOW", "PRIOR_OVERRULED_AT", "PRIOR_REFUTED_BELOW", "PRIOR_WEAK", "REGION_SURE",
-    "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read", "colour_refuted", "consistent", "ctc_greedy",
-    "ctc_plate", "korean_valid", "plate_bands", "syllables_for", "vote", "with_region",
+    "BACKENDS", "CAREFUL_CHAR_BELOW", "PRIOR_OVERRULED_AT", "PRIOR_REFUTED_BELOW", "PRIOR_WEAK",
+    "REGION_SURE", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read", "colour_refuted",
+    "consistent", "ctc_greedy", "ctc_plate", "korean_valid", "plate_bands", "syllables_for", "vote",
+    "with_region",
 ]

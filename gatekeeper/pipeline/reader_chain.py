@@ -1,7 +1,8 @@
 """The chain of plate readers (Korean first, then Latin): which reader is asked when, and which read is kept.
 
-Still images (:meth:`PlateReaderChain.read`) and cameras (:class:`~gatekeeper.pipeline.track_reads.TrackReads`)
-share one staged flow, :meth:`PlateReaderChain.staged`; a camera only asks the other readers less often."""
+Still images (:meth:`PlateReaderChain.read`) and cameras
+(:class:`~gatekeeper.pipeline.track_reads.TrackReads`) share one staged flow, :meth:`PlateReaderChain.staged`;
+a camera only asks the other readers less often."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class Staged:
     """What a staged read of one crop came to (:meth:`PlateReaderChain.staged`)."""
 
     read: PlateRead | None
-    reads: tuple[PlateRead | None, ...] = ()  # the reads chosen among, in chain order; () when ``read`` stood alone
+    reads: tuple[PlateRead | None, ...] = ()  # the reads chosen among, in chain order;
+    # () when ``read`` stood alone
     weak: bool = False  # the first reader's read was never final
     spared: bool = False  # a later reader's concluding read spared the first reader's careful pass
     postponed: bool = False  # the careful read waits: the cheap read saw no plate (``wait_illegible``)
@@ -64,7 +66,8 @@ class PlateReaderChain:
 
     @property
     def stages(self) -> bool:
-        """True when :meth:`staged` applies: a later reader, and a first reader with ``draft`` and ``finish``."""
+        """True when :meth:`staged` applies: a later reader, and a first reader with ``draft`` and
+        ``finish``."""
         first = self.readers[0]
         return len(self.readers) > 1 and hasattr(first, "draft") and hasattr(first, "finish")
 
@@ -86,13 +89,14 @@ class PlateReaderChain:
         return latin_leads(read)
 
     def looks_foreign(self, read: PlateRead | None) -> bool:
-        """True when a later reader's quick ``read`` looks like a foreign plate, so that its full read is worth
-        asking before the first reader's careful pass: :func:`latin_hint`."""
+        """True when a later reader's quick ``read`` looks like a foreign plate, so that its full read is
+        worth asking before the first reader's careful pass: :func:`latin_hint`."""
         return latin_hint(read)
 
     def concludes(self, read: PlateRead | None) -> bool:
-        """True when a later reader's ``read`` wins the arbitration against any Korean read (:func:`latin_sure`,
-        see ``LATIN_SURE_CONFIDENCE``), so the first reader's careful pass would not change the result."""
+        """True when a later reader's ``read`` wins the arbitration against any Korean read
+        (:func:`latin_sure`, see ``LATIN_SURE_CONFIDENCE``), so the first reader's careful pass would not
+        change the result."""
         return latin_sure(read)
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
@@ -116,22 +120,22 @@ class PlateReaderChain:
                second_opinion: bool = True, agree: str = "", careful: bool = True,
                deskew: Callable[[np.ndarray], bool] | None = None,
                wait_illegible: bool = False) -> Staged:
-        """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is final,
-        the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
+        """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is
+        final, the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
         :meth:`looks_foreign`, their full reads follow, and one that :meth:`concludes` spares the careful
         pass. Otherwise the careful pass runs, and is weighed against the quick reads when it is final and
         against the full reads when not. ``check`` is applied to every read (a camera grammar-checks them),
         ``context`` names the camera in the log of a reader that fails. A cheap read of exactly ``agree`` (the
         text a camera's track was last read as, strongly) is final too: another frame agreeing is the evidence
-        the careful pass would look for, and so is the first reader's cheap read of the crop in its other layout
-        (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has not come), a
-        cheap read that is not final ends there, weak: None unless the cheap pass found it good. With ``deskew``
-        (a test of the crop, asked only when the careful pass runs) the careful pass reads its deskewed,
-        sharpened copy of the crop (a draft's ``deskewed``) only when the test holds: a camera sees the plate
-        again in the frames to come. With ``wait_illegible`` a cheap read that is not final and has at most
-        :data:`ILLEGIBLE_CHARS` characters ends there too, ``postponed`` (a camera's turn waits for a crop
-        that shows a plate)."""
+        the careful pass would look for, and so is the first reader's cheap read of the crop in its other
+        layout (``other_layout``) when that reads ``agree``. Without ``careful`` (a camera's turn for it has
+        not come), a cheap read that is not final ends there, weak: None unless the cheap pass found it good.
+        With ``deskew`` (a test of the crop, asked only when the careful pass runs) the careful pass reads its
+        deskewed, sharpened copy of the crop (a draft's ``deskewed``) only when the test holds: a camera sees
+        the plate again in the frames to come. With ``wait_illegible`` a cheap read that is not final and has
+        at most :data:`ILLEGIBLE_CHARS` characters ends there too, ``postponed`` (a camera's turn waits for a
+        crop that shows a plate)."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
@@ -178,7 +182,8 @@ class SecondOpinion:
     (``draft``/``finish``, the Latin network). ``check`` is applied to each read (a camera grammar-checks
     them); a reader that fails gives None (logged, see :func:`guarded`)."""
 
-    def __init__(self, reader: PlateReader, crop: np.ndarray, check: Check | None = None, context: str = "") -> None:
+    def __init__(self, reader: PlateReader, crop: np.ndarray,
+                 check: Check | None = None, context: str = "") -> None:
         self.reader = reader
         self.crop = crop
         self.check = check
@@ -198,7 +203,8 @@ class SecondOpinion:
                 self._draft = guarded(reader, reader.draft, self.crop, self.context)
                 self._reads["quick"] = self._checked(self._draft.read if self._draft is not None else None)
             else:
-                self._reads["quick"] = self._checked(guarded(reader, reader.quick_read, self.crop, self.context))
+                self._reads["quick"] = self._checked(guarded(reader, reader.quick_read, self.crop,
+                                                             self.context))
         return self._reads["quick"]
 
     def full(self) -> PlateRead | None:
@@ -226,7 +232,8 @@ def guarded(reader: Any, method: Callable[[Any], Any], arg: Any, context: str = 
     try:
         return method(arg)
     except Exception:  # noqa: BLE001
-        log.exception("%sreader %s failed", f"{context}: " if context else "", getattr(reader, "name", reader))
+        log.exception("%sreader %s failed", f"{context}: " if context else "",
+                      getattr(reader, "name", reader))
         return None
 
 
@@ -235,7 +242,8 @@ def _same(read: PlateRead | None) -> PlateRead | None:
 
 
 def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRead | None:
-    """One reader's read of the crop (its ``quick_read`` when ``quick`` and it has one); None when it fails."""
+    """One reader's read of the crop (its ``quick_read`` when ``quick`` and it has one); None when it
+    fails."""
     method = getattr(reader, "quick_read", None) if quick else None
     return guarded(reader, method if method is not None else reader.read, crop)
 
@@ -243,5 +251,6 @@ def _ask(reader: PlateReader, crop: np.ndarray, quick: bool = False) -> PlateRea
 class MultiReader(PlateReaderChain):
     """The Korean reader, then the Latin one when the Korean read is not trusted; see :func:`arbitrate`."""
 
-    def __init__(self, korean: PlateReader, latin: PlateReader | None = None, recheck_below: float = 0.8) -> None:
+    def __init__(self, korean: PlateReader, latin: PlateReader | None = None,
+                 recheck_below: float = 0.8) -> None:
         super().__init__([korean] + ([latin] if latin is not None else []), recheck_below=recheck_below)

@@ -2,9 +2,10 @@
 
 ``backend="easyocr"`` loads the network through EasyOCR's custom ``recog_network`` mechanism (torch);
 ``backend="onnx"`` runs the exported copy with onnxruntime; ``"auto"`` picks ONNX on CPU when the file is
-there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread). With ``int8`` the ONNX backend runs
-``NAME.int8.onnx`` (:mod:`gatekeeper.training.quantize`) instead, when that file was made from this very
-``NAME.onnx`` (its metadata holds the source's sha256); a missing or stale int8 copy falls back to ``NAME.onnx``.
+there (a clean crop: ~1 ms vs ~3 ms through EasyOCR/torch with one thread). With ``int8`` the ONNX backend
+runs ``NAME.int8.onnx`` (:mod:`gatekeeper.training.quantize`) instead, when that file was made from this very
+``NAME.onnx`` (its metadata holds the source's sha256); a missing or stale int8 copy falls back to
+``NAME.onnx``.
 """
 
 from __future__ import annotations
@@ -95,10 +96,12 @@ class CtcNetwork:
         try:
             gpu = False if self.device == "cpu" else self.device
             reader = easyocr.Reader(self.lang_list, gpu=gpu, model_storage_directory=str(self.weights_dir),
-                                    user_network_directory=str(self.weights_dir), recog_network=self.model_name,
+                                    user_network_directory=str(self.weights_dir),
+                                    recog_network=self.model_name,
                                     download_enabled=False, detector=False, verbose=False, quantize=False)
         except Exception as exc:  # noqa: BLE001 - surface any loader failure as one clear error
-            raise ReaderLoadError(f"EasyOCR could not load {self.model_name} from {self.weights_dir}: {exc}") from exc
+            raise ReaderLoadError(f"EasyOCR could not load {self.model_name} "
+                                  f"from {self.weights_dir}: {exc}") from exc
         finally:
             eo.imgH = saved_h
         self.easyocr_reader = reader

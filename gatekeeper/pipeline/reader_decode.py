@@ -102,8 +102,8 @@ _MASKS: dict[tuple[tuple[int, ...], int], tuple[tuple[np.ndarray, ...], np.ndarr
 
 def _remembered(cache: dict, key: tuple, slots: tuple[np.ndarray, ...],
                 make: Callable[[], np.ndarray]) -> np.ndarray:
-    """``make()`` for ``slots``, remembered in ``cache`` under ``key`` (made of the slots' ids: the entry keeps
-    the slots alive, so their ids stay theirs)."""
+    """``make()`` for ``slots``, remembered in ``cache`` under ``key`` (made of the slots' ids: the entry
+    keeps the slots alive, so their ids stay theirs)."""
     entry = cache.get(key)
     if entry is None:
         entry = (tuple(slots), make())
@@ -212,7 +212,8 @@ def greedy_score(probs: np.ndarray) -> float:
 
 
 @lru_cache(maxsize=256)
-def _usable(charset: str, templates: tuple[tuple[str, ...], ...], t_len: int) -> tuple[tuple[np.ndarray, ...], ...]:
+def _usable(charset: str, templates: tuple[tuple[str, ...], ...],
+            t_len: int) -> tuple[tuple[np.ndarray, ...], ...]:
     """The slots of the ``templates`` that fit in ``t_len`` frames and whose every slot has a character."""
     return tuple(slots for slots in (_slot_ids(charset, tuple(t)) for t in templates)
                  if 2 * len(slots) - 1 <= t_len and all(len(ids) for ids in slots))
@@ -231,7 +232,8 @@ def _path_read(probs: np.ndarray, logp: np.ndarray, charset: str, slots: tuple[n
 
 
 def ctc_constrained(probs: np.ndarray, charset: str, templates: Sequence[tuple[str, ...]],
-                    accept: Callable[[str], bool] | None = None) -> tuple[str, tuple[float, ...], float] | None:
+                    accept: Callable[[str], bool] | None = None
+                    ) -> tuple[str, tuple[float, ...], float] | None:
     """The most probable read that fits one of ``templates`` (per position, the characters allowed there)
     under the CTC output: text, char confidences and the path's log-probability; reads failing ``accept``
     are skipped. None when no template fits in the frames."""
@@ -248,7 +250,8 @@ def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
     if not len(probs):
         return out
     logps = np.log(np.clip(np.stack(probs), 1e-9, 1.0))
-    pairs = [(v, slots) for v, ts in enumerate(templates) for slots in _usable(charset, tuple(ts), logps.shape[1])]
+    pairs = [(v, slots) for v, ts in enumerate(templates)
+             for slots in _usable(charset, tuple(ts), logps.shape[1])]
     if not pairs:
         return out
     scores, back, ends = _viterbi(logps, pairs)
@@ -265,7 +268,8 @@ def ctc_constrained_views(probs: Sequence[np.ndarray], charset: str,
     return out
 
 
-def ctc_plate(probs: np.ndarray, charset: str, syllables: str = "") -> tuple[str, tuple[float, ...], float] | None:
+def ctc_plate(probs: np.ndarray, charset: str,
+              syllables: str = "") -> tuple[str, tuple[float, ...], float] | None:
     """The most probable grammar-valid Korean plate under the CTC output: text, char confidences, score.
 
     ``syllables`` restricts the use syllable (e.g. the commercial ones on a yellow plate); empty: all.

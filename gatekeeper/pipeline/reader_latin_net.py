@@ -41,7 +41,8 @@ in a 0.93 ``B``), no plate lost end to end there, in the eleven other real and s
 synthetic Korean plates read by the chain (labelled boxes: es +1, us-ucsd -1)."""
 _LAYOUTS_BY_LENGTH: dict[int, tuple[tuple[str, ...], ...]] = {}
 for _layout in latin_formats.LATIN_FORMATS:  # same length: a fit swaps look-alikes (only trim_edge drops one)
-    _LAYOUTS_BY_LENGTH[len(_layout)] = _LAYOUTS_BY_LENGTH.get(len(_layout), ()) + (latin_formats.slots(_layout),)
+    _LAYOUTS_BY_LENGTH[len(_layout)] = (_LAYOUTS_BY_LENGTH.get(len(_layout), ())
+                                        + (latin_formats.slots(_layout),))
 
 
 def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
@@ -61,12 +62,14 @@ def latin_lines(crop: np.ndarray, height: int, width: int, quick: bool = False,
             lines.append(line_image(np.ascontiguousarray(row_crop(grey, box)), ONE_LINE, height, width))
     if quick:
         return lines
-    if box is not None:  # keeps a first or last character the row finder missed (a Californian "4" by the frame)
+    if box is not None:  # keeps a first or last character the row finder missed
+        # (a Californian "4" by the frame)
         lines.append(line_image(row_band(grey, box), ONE_LINE, height, width))
     for f in INSETS:
         dx, dy = int(w * f), int(h * f)
         if w - 2 * dx >= 8 and h - 2 * dy >= 4:
-            lines.append(line_image(np.ascontiguousarray(grey[dy:h - dy, dx:w - dx]), ONE_LINE, height, width))
+            lines.append(line_image(np.ascontiguousarray(grey[dy:h - dy, dx:w - dx]),
+                                    ONE_LINE, height, width))
     padded = cv2.copyMakeBorder(grey, h // 8, h // 8, w // 16, w // 16, cv2.BORDER_REPLICATE)
     lines.append(line_image(padded, ONE_LINE, height, width))
     return lines
@@ -201,8 +204,8 @@ class LatinNetReader(CtcNetwork):
 
     cheap = True
 
-    def __init__(self, weights_dir: Path, name: str = "latin_reader", device: str = "cpu", backend: str = "auto",
-                 threads: int = 1, int8: bool = True) -> None:
+    def __init__(self, weights_dir: Path, name: str = "latin_reader", device: str = "cpu",
+                 backend: str = "auto", threads: int = 1, int8: bool = True) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads, int8=int8)
 
     def read_views(self, crop: np.ndarray, quick: bool = False,
@@ -225,7 +228,8 @@ class LatinNetReader(CtcNetwork):
         return LatinDraft(grey, rows, self.read_views(grey, quick=True, rows=rows))
 
     def finish(self, draft: LatinDraft) -> PlateRead | None:
-        """The full read: a two-line plate's rows, else the vote of every view (the draft's two and the rest)."""
+        """The full read: a two-line plate's rows, else the vote of every view (the draft's two and the
+        rest)."""
         two = self.two_line_read(draft.grey, draft.rows)
         if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
             return two

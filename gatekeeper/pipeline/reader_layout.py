@@ -87,7 +87,8 @@ def split_two_line(grey: np.ndarray, split: float = TWO_LINE_SPLIT) -> np.ndarra
     return np.hstack([_resize_h(top, hh), _resize_h(bottom, hh)])
 
 
-def line_image(crop: np.ndarray, layout: str = ONE_LINE, height: int = IMG_H, width: int = IMG_W) -> np.ndarray:
+def line_image(crop: np.ndarray, layout: str = ONE_LINE, height: int = IMG_H,
+               width: int = IMG_W) -> np.ndarray:
     """The network input: uint8 grey ``height x width``, contrast stretched."""
     grey = to_grey(crop)
     if layout == TWO_LINE:

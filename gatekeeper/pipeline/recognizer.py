@@ -106,7 +106,8 @@ def checked(read: PlateRead | None) -> PlateRead | None:
 
 
 def _same_plate(a: Box, b: Box) -> bool:
-    """Two boxes of one plate (as the two looks of a still image box it); not a plate and a box around its car."""
+    """Two boxes of one plate (as the two looks of a still image box it); not a plate and a box around its
+    car."""
     return a.iou(b) >= 0.3 or part_of(a, b, same_scale=SAME_SCALE)
 
 
@@ -177,11 +178,11 @@ class Recognizer:
     a large image is detected at a larger input than the detector's own (its long side / ``STILL_DOWNSCALE``,
     at most ``max_imgsz``): a plate 150 px wide in a 1920 px street photo is 25 px at the 320 input, too
     small to be found. With ``fine_max_imgsz`` a large image is also detected at its long side /
-    ``FINE_DOWNSCALE`` (at most ``fine_max_imgsz``): a plate 80 px wide in a 1920 px traffic-camera frame is 27
-    px at the first look's 640 input, 40 px at 960. The two looks' boxes are pooled (of two boxes of one plate
-    the better-scored is kept); a box only the fine look found is reported only when read as a valid plate
-    at ``FINE_SURE`` or more (at that size the detector also finds lettering and texture), unless it is the
-    best-scored box. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
+    ``FINE_DOWNSCALE`` (at most ``fine_max_imgsz``): a plate 80 px wide in a 1920 px traffic-camera frame is
+    27 px at the first look's 640 input, 40 px at 960. The two looks' boxes are pooled (of two boxes of one
+    plate the better-scored is kept); a box only the fine look found is reported only when read as a valid
+    plate at ``FINE_SURE`` or more (at that size the detector also finds lettering and texture), unless it is
+    the best-scored box. Besides the best-scoring box, a box scored under ``unsure_min_score`` is reported
     only when its read is plate-like (valid, ``PLATE_LIKE_CONFIDENCE``, a Korean plate or a common Latin
     layout): bumpers, badges and signs read as garbage are left out. With ``shift_vote`` (a share of the box
     width) each box is also read moved by that much in the eight directions of a grid, and the text with
@@ -244,7 +245,8 @@ class Recognizer:
             step = max(1.0, self.shift_vote * box.width)
             seen: dict[tuple[int, int, int, int], tuple[PlateRead | None, np.ndarray]] = {}
             placed = []
-            for dx, dy in SHIFTS:  # a placement the frame's edge clips to an earlier one's crop votes its read again
+            for dx, dy in SHIFTS:  # a placement the frame's edge clips to an earlier one's crop
+                # votes its read again
                 moved = shifted(box, dx * step, dy * step)
                 key = crop_rect(image.shape, moved, self.margin)
                 if key not in seen:
@@ -274,7 +276,8 @@ class Recognizer:
         crop = narrow = crop_plate(image, box, self.margin)
         read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
-        if wide is not None and wide.shape != crop.shape:  # same shape: the same region (a box filling the image)
+        if wide is not None and wide.shape != crop.shape:  # same shape: the same region
+            # (a box filling the image)
             second = self._read_crop(wide)
             if self._pick([read, second]) is second and second is not None:
                 read, crop = second, wide
@@ -306,7 +309,8 @@ class Recognizer:
         read whole first: a sure, valid whole-image read is its one plate; otherwise the detections are read
         as in a scene. When nothing is detected (but by the mirrored look, whose boxes read as plates come
         first): the second look below the threshold, the mirrored look's best box, then the whole image (a
-        plate-shaped one as it reads; a large one with a plate's aspect only when it reads as a sure plate)."""
+        plate-shaped one as it reads; a large one with a plate's aspect only when it reads as a sure
+        plate)."""
         if image is None or image.ndim != 3 or image.size == 0:
             raise ValueError("expected a BGR image (HxWx3)")
         self.read_ms = []
@@ -342,7 +346,8 @@ class Recognizer:
             elif any(det is d for d in mirrored):
                 keep = self._plate_like(read, PLATE_LIKE_CONFIDENCE)
             else:
-                keep = i == 0 or det.score >= self.unsure_min_score or self._plate_like(read, PLATE_LIKE_CONFIDENCE)
+                keep = (i == 0 or det.score >= self.unsure_min_score
+                        or self._plate_like(read, PLATE_LIKE_CONFIDENCE))
             out.append((PlateObservation(detection=det, track_id=0, read=read, crop=crop.copy()), keep))
         return out
 
@@ -409,8 +414,8 @@ class Recognizer:
     @staticmethod
     def _plate_like(read: PlateRead | None, min_confidence: float, any_layout: bool = False) -> bool:
         """A valid read at least this confident that is a Korean plate, or a Latin read of five or more
-        characters in a common layout (``any_layout``: in any; not a sign, a badge or a texture: noise reads as
-        short letter runs)."""
+        characters in a common layout (``any_layout``: in any; not a sign, a badge or a texture: noise reads
+        as short letter runs)."""
         if read is None or read.confidence < min_confidence or not plates.is_valid_plate(read.text):
             return False
         text = read.text

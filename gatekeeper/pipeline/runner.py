@@ -158,7 +158,8 @@ class CameraRunner:
             self._done.set()
 
     def _capture(self) -> tuple[np.ndarray, float, float, float] | None:
-        """Read the next frame, count it and show it; ``(frame, ts, captured_at, decode_ms)`` or None at end."""
+        """Read the next frame, count it and show it; ``(frame, ts, captured_at, decode_ms)`` or None at
+        end."""
         item = self.source.read()
         if item is None:
             return None

@@ -108,8 +108,8 @@ class TrackReads:
                    | self._waits.keys())
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
-        """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is no
-        :class:`PlateReaderChain` of two readers or more is simply asked."""
+        """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is
+        no :class:`PlateReaderChain` of two readers or more is simply asked."""
         if not isinstance(reader, PlateReaderChain) or len(reader.readers) < 2:
             return read_crop(reader, crop, self.upscale_min_width)
         up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
@@ -122,7 +122,8 @@ class TrackReads:
     def _unsmeared(self, reader: PlateReaderChain, up: np.ndarray, read: PlateRead | None,
                    track_id: int) -> PlateRead | None:
         """A weak read on the whole chain's turn, or the chain's pick among it and the whole chain's reads of
-        the (upscaled) crop unsmeared at each candidate smear length (none: the crop does not look smeared)."""
+        the (upscaled) crop unsmeared at each candidate smear length (none: the crop does not look
+        smeared)."""
         lengths = smear_candidates(up, max_ratio=CAMERA_SMEAR_RATIO)
         if not lengths:
             return read
@@ -166,7 +167,8 @@ class TrackReads:
         if not turn:
             return read
         self.fallback_reads += 1
-        reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full() for i, r in enumerate(chain)]
+        reads = [read if i == lead else SecondOpinion(r, up, checked, self.camera).full()
+                 for i, r in enumerate(chain)]
         return self._choose(reader, reads, track_id)
 
     def _lead_read(self, reader: PlateReaderChain, lead: int, crop: np.ndarray, known: str,
@@ -187,7 +189,8 @@ class TrackReads:
         if read is not None and strong:
             self._known[track_id] = read.text
 
-    def _choose(self, reader: PlateReaderChain, reads: list[PlateRead | None], track_id: int) -> PlateRead | None:
+    def _choose(self, reader: PlateReaderChain, reads: list[PlateRead | None],
+                track_id: int) -> PlateRead | None:
         best = reader.choose(reads)
         self._lead_by(reader, reads, best, track_id)
         self._strong(track_id, best, bool(self._lead.get(track_id)))
@@ -219,7 +222,8 @@ class TrackReads:
     def _settled(reader: PlateReaderChain, lead: int, read: PlateRead | None, agreed: str = "") -> bool:
         """A read that needs no other reader: the track's ``agreed`` text (:meth:`_agree`) read again, a lead
         other than the first still reading as strongly as when it was handed the track
-        (:meth:`PlateReaderChain.leads`), or the first reader's final read (:meth:`PlateReaderChain.final`)."""
+        (:meth:`PlateReaderChain.leads`), or the first reader's final read
+        (:meth:`PlateReaderChain.final`)."""
         if read is not None and agreed and read.text == agreed:
             return True
         return reader.leads(read) if lead else reader.final(read)

@@ -243,8 +243,8 @@ class PlateTracker:
     def hold(self, timestamp: float) -> list[tuple[int, Detection]]:
         """The scene did not change: the tracks the last detection saw are still where they were (a car
         waiting at the barrier, a parked car); returns their ids and last detections. A track the last
-        detection missed (the car drove off) is not held: it times out. A decided track does not age while held:
-        nothing moved, so the vehicle is the one decided, and ending the track would only make the next
+        detection missed (the car drove off) is not held: it times out. A decided track does not age while
+        held: nothing moved, so the vehicle is the one decided, and ending the track would only make the next
         detection start it again (its box gone until then, its plate read again, and a second pass when it
         leaves after ``repeat_suppress_s``)."""
         held = [(tid, tr) for tid, tr in self.tracks.items() if tr.last_seen >= self._last_update]
@@ -326,7 +326,8 @@ class PlateTracker:
             return None
         backing = tr.agreeing(v.text)
         if backing < self.voting.min_frames:
-            log.info("%s: %s not logged: only %d of %d reads agree with it (a false box or an unreadable plate)",
+            log.info("%s: %s not logged: only %d of %d reads agree with it "
+                     "(a false box or an unreadable plate)",
                      self.camera, v.text, backing, len(tr.records))
             return None
         if not tr.moved and v.confidence < self.early_confidence:
@@ -391,7 +392,8 @@ class PlateTracker:
         gap = self.voting.track_timeout_s
         self._emitted = [e for e in self._emitted if tr.first_seen - e[1] <= max(gap, 5.0)]
         for first, last, _box, other in self._emitted:
-            if tr.first_seen <= last + gap and first <= tr.last_seen + gap and edit_distance(text, other) <= 2:
+            if (tr.first_seen <= last + gap and first <= tr.last_seen + gap
+                    and edit_distance(text, other) <= 2):
                 return other
         return None
 

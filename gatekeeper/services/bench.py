@@ -99,7 +99,8 @@ def _make_logger(tmp: Path) -> tuple[Callable[[PlatePass, CameraSettings, str], 
     db = Database(f"sqlite:///{tmp / 'bench.sqlite3'}")
     db.upgrade()
     logger = PassLogger(db, ImageStore(tmp / "images"))
-    return (lambda p, cam, version: logger.log(p, cam, version)), "frame capture to logged pass (SQLite + images)"
+    return ((lambda p, cam, version: logger.log(p, cam, version)),
+            "frame capture to logged pass (SQLite + images)")
 
 
 def resolve_bench_source(source: str, paths: AppPaths) -> Path:
@@ -107,9 +108,9 @@ def resolve_bench_source(source: str, paths: AppPaths) -> Path:
     if source == DEMO_SOURCE:
         return ensure_demo_video(paths)
     if source_kind(source) != "file":
-        raise SourceError(f"bench runs on a video file or 'demo', not on a live camera ({source}): record a minute "
-                          "of the camera to a file (for example: ffmpeg -rtsp_transport tcp -i URL -t 60 -c copy "
-                          "camera.mp4) and bench that file")
+        raise SourceError(f"bench runs on a video file or 'demo', not on a live camera ({source}): "
+                          "record a minute of the camera to a file (for example: ffmpeg -rtsp_transport tcp "
+                          "-i URL -t 60 -c copy camera.mp4) and bench that file")
     path = Path(source).expanduser()
     probe_video(path)
     return path

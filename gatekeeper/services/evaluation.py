@@ -3,8 +3,8 @@
 A folder holds images and ``labels.csv`` (read by :mod:`gatekeeper.dataset.labels`). A plate without text
 counts for detection only; an image without plates counts its boxes against detection precision.
 :func:`evaluate_dataset` reads it (:func:`load_labelled_set`) and runs :func:`evaluate_rows`, a plain function
-over (recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are pure.
-Latency is the time of ``recognize(image)`` alone (image decoding excluded).
+over (recogniser, rows) that the retraining champion/challenger comparison reuses. The metric helpers are
+pure. Latency is the time of ``recognize(image)`` alone (image decoding excluded).
 """
 
 from __future__ import annotations
@@ -270,7 +270,8 @@ def load_labelled_set(directory: Path) -> LabelledSet:
     return LabelledSet(directory, tuple(rows), tuple(warnings))
 
 
-def evaluate_dataset(recognizer: ImageRecognizer, dataset: Path | LabelledSet, **kwargs: Any) -> dict[str, Any]:
+def evaluate_dataset(recognizer: ImageRecognizer, dataset: Path | LabelledSet,
+                     **kwargs: Any) -> dict[str, Any]:
     """Evaluate on a labelled folder (its path, or as :func:`load_labelled_set` read it; see
     :func:`evaluate_rows` for the keyword options); the report's ``label_warnings`` lists the label rows whose
     box could not be used."""

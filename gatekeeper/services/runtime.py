@@ -52,7 +52,8 @@ def ensure_demo_video(paths: AppPaths, *, seconds: float = DEMO_SECONDS,
 
 
 def open_camera_source(camera: CameraSettings, paths: AppPaths, *, realtime: bool = True,
-                       on_state: StateCallback | None = None, demo_seconds: float = DEMO_SECONDS) -> FrameSource:
+                       on_state: StateCallback | None = None,
+                       demo_seconds: float = DEMO_SECONDS) -> FrameSource:
     """A frame source for one configured camera; ``demo`` plays the generated gate video in a loop."""
     if camera.source == DEMO_SOURCE:
         video = ensure_demo_video(paths, seconds=demo_seconds)
@@ -129,7 +130,8 @@ def resolve_weights(settings: Settings, paths: AppPaths) -> tuple[Path, Path, st
         missing.append(f"Korean reader {settings.reader.korean_weights!r}")
     if missing:
         raise ModelsMissingError(
-            f"model weights not found: {', '.join(missing)} (looked in {paths.config_dir} and {weights_dir()}); "
+            f"model weights not found: {', '.join(missing)} "
+            f"(looked in {paths.config_dir} and {weights_dir()}); "
             "reinstall Gatekeeper or set the paths in Settings"
         )
     assert det is not None and rdr is not None
@@ -151,13 +153,15 @@ def load_models(settings: Settings, paths: AppPaths, device: str | None = None) 
 
 
 def _make_reader(path: Path, settings: Settings, device: str, paths: AppPaths) -> PlateReader:
-    """The Korean reader from ``NAME.*`` files (or a model folder holding them), chained with the Latin one."""
+    """The Korean reader from ``NAME.*`` files (or a model folder holding them), chained with the Latin
+    one."""
     from gatekeeper.pipeline.reader import KoreanPlateReader
     from gatekeeper.pipeline.reader_chain import MultiReader
 
     if path.is_dir():
         names = sorted(p.stem for p in path.glob("*.yaml"))
-        name = settings.reader.korean_weights if settings.reader.korean_weights in names else (names or ["kr_reader"])[0]
+        name = (settings.reader.korean_weights if settings.reader.korean_weights in names
+                else (names or ["kr_reader"])[0])
         folder = path
     else:
         folder, name = path.parent, path.stem
@@ -194,13 +198,15 @@ def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") 
         found = _find(r.latin_weights, paths, (".yaml",))
         try:
             if found is None:
-                raise ReaderLoadError(f"{r.latin_weights!r} not found in {paths.config_dir} or {weights_dir()}")
+                raise ReaderLoadError(f"{r.latin_weights!r} not found in {paths.config_dir} "
+                                      f"or {weights_dir()}")
             return LatinNetReader(found.parent, name=found.stem, device=device, int8=r.int8)
         except ReaderLoadError as exc:
             log.warning("Latin network unavailable (%s): using EasyOCR's English model", exc)
     try:
         return LatinPlateReader(device=device)
-    except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing: say so, read Korean only
+    except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing:
+        # say so, read Korean only
         log.warning("Latin plate reader unavailable (%s): reading Korean plates only", exc)
         return None
 

@@ -43,7 +43,8 @@ CHUNK = 512
 CHECKPOINT = "checkpoint.pt"
 EMA_DECAY = 0.998
 # per kind: (charset, default model name, EasyOCR lang_list)
-KIND_SPECS = {"korean": (PLATE_CHARSET, "kr_reader", ["ko"]), "latin": (LATIN_CHARSET, "latin_reader", ["en"])}
+KIND_SPECS = {"korean": (PLATE_CHARSET, "kr_reader", ["ko"]),
+              "latin": (LATIN_CHARSET, "latin_reader", ["en"])}
 
 
 def _ema_update(ema, model, decay: float) -> None:
@@ -263,7 +264,8 @@ def train_reader(
 ) -> ReaderTrainResult:
     """Train (or fine-tune from ``base_weights``) and export the reader into ``out_dir``.
 
-    ``kind`` picks the plates and charset (``korean`` or ``latin``); ``name`` defaults to the kind's model name.
+    ``kind`` picks the plates and charset (``korean`` or ``latin``); ``name`` defaults to the kind's model
+    name.
     ``stop_at``: end the run at this step, with the learning rate still on the schedule of ``steps``.
     ``int8_calibration``: synthetic lines that calibrate the int8 copy written beside the ONNX file
     (:mod:`gatekeeper.training.quantize`); 0 writes none.
@@ -390,7 +392,8 @@ def train_reader(
             logits = model(x)  # N x T x C
             logp = logits.log_softmax(-1).permute(1, 0, 2)
             t_len = torch.full((len(labels),), logp.shape[0], dtype=torch.long)
-            loss = ctc(logp, torch.tensor(flat, dtype=torch.long), t_len, torch.tensor(lengths, dtype=torch.long))
+            loss = ctc(logp, torch.tensor(flat, dtype=torch.long), t_len,
+                       torch.tensor(lengths, dtype=torch.long))
             if teacher is not None:
                 with torch.no_grad():
                     t_logits = teacher(x)
@@ -438,8 +441,9 @@ def train_reader(
             int8 = quantize_reader(out_dir, name, kind, n=int8_calibration, seed=seed)
         except Exception as exc:  # noqa: BLE001 - the fp32 network is complete without its int8 copy
             log.warning("int8 copy of %s not written: %s", name, exc)
-    metrics = {"synthetic_accuracy": acc, "synthetic_char_accuracy": cacc, "held_out": float(len(held.labels)),
-               "train_samples": float(len(pool.labels)), "loss": float(loss_avg or 0.0)}
+    metrics = {"synthetic_accuracy": acc, "synthetic_char_accuracy": cacc,
+               "held_out": float(len(held.labels)), "train_samples": float(len(pool.labels)),
+               "loss": float(loss_avg or 0.0)}
     secs = time.monotonic() - t0
     report(1.0, f"done: step {step}, held-out accuracy {acc:.3f} ({secs:.0f} s)")
     return ReaderTrainResult(pth, yml, py, onnx, metrics, step, secs, int8)
@@ -476,7 +480,8 @@ def parse_styles(specs: Sequence[str]) -> dict[str, float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m gatekeeper.training.reader", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m gatekeeper.training.reader",
+                                description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--steps", type=int, default=8000)
     p.add_argument("--batch-size", type=int, default=64)

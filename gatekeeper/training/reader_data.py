@@ -66,7 +66,8 @@ def plate_layout(img: np.ndarray, text: str) -> str:
 
 
 def _background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
-    base = rng.integers(0, 256, 3).astype(np.float32) if rng.random() < 0.6 else np.full(3, rng.uniform(0, 255))
+    base = (rng.integers(0, 256, 3).astype(np.float32) if rng.random() < 0.6
+            else np.full(3, rng.uniform(0, 255)))
     img = np.empty((h, w, 3), np.float32)
     img[:] = base
     img += np.linspace(-rng.uniform(0, 60), rng.uniform(0, 60), h, dtype=np.float32)[:, None, None]
@@ -266,8 +267,8 @@ def load_extra(folder: Path, kind: str | None = None) -> SampleSet:
             if kind == "latin":
                 lines = latin_line_samples(img, text)
                 if not lines:
-                    log.warning("skipping two-line Latin sample %s: its rows do not split %r", row.get("image"),
-                                text)
+                    log.warning("skipping two-line Latin sample %s: its rows do not split %r",
+                                row.get("image"), text)
                 imgs += [line for line, _ in lines]
                 labels += [label for _, label in lines]
                 continue

@@ -82,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     res = evaluate_reader(reader, labelled_crops(args.data, args.margin))
     for truth, text, conf in res.rows:
         print(f"{'OK ' if truth == text else 'BAD'} {truth:>14} {text:>14} {conf:.2f}")
-    print(f"plate_accuracy {res.plate_accuracy:.3f} ({res.n} crops), {res.ms_per_crop:.1f} ms/crop ({reader.backend}"
-          f"{', int8' if reader.int8 else ''})")
+    print(f"plate_accuracy {res.plate_accuracy:.3f} ({res.n} crops), {res.ms_per_crop:.1f} ms/crop "
+          f"({reader.backend}{', int8' if reader.int8 else ''})")
     return 0
 
 

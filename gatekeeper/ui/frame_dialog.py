@@ -28,7 +28,8 @@ class FrameDialog(QDialog):
         self.details = QLabel(self)
         self.details.setObjectName("plateText")
         parts = [record.plate or "?", decision_text(record.decision), f"{record.confidence:.0%}",
-                 local_time_text(record.time_utc, with_date=True), f"{record.camera} ({lane_text(record.lane)})"]
+                 local_time_text(record.time_utc, with_date=True),
+                 f"{record.camera} ({lane_text(record.lane)})"]
         self.details.setText("   ·   ".join(parts))
         layout.addWidget(self.details)
         self.image_label = QLabel(self)

@@ -108,11 +108,12 @@ def test_read_outputs_json_lines_and_survives_bad_images(
     assert main(["read", *map(str, images), "--device", "cpu"]) == 1
     out, err = capsys.readouterr()
     lines = [json.loads(line) for line in out.splitlines()]
-    assert [Path(line["image"]).name for line in lines] == ["crop0.png", "broken.jpg", "missing.jpg", "images",
-                                                            "scene.jpg"]  # one line per image, in order
+    assert [Path(line["image"]).name for line in lines] == [
+        "crop0.png", "broken.jpg", "missing.jpg", "images", "scene.jpg"]  # one line per image, in order
     errors = [line.get("error", "") for line in lines]
     assert errors[0] == errors[4] == ""
-    assert errors[1].endswith("broken.jpg: not a readable image") and errors[2].endswith("missing.jpg: image not found")
+    assert (errors[1].endswith("broken.jpg: not a readable image")
+            and errors[2].endswith("missing.jpg: image not found"))
     assert errors[3].endswith("images: is a folder, not an image")
     assert all(line["plates"] == [] for line in lines[1:4])
     assert "broken.jpg: not a readable image" in err and "missing.jpg: image not found" in err
@@ -161,13 +162,15 @@ def test_eval_reads_labels_as_a_spreadsheet_on_windows_wrote_them(
     ``images/``, corners the other way round, and a box that cannot be used: every image is evaluated, and
     the bad box is reported with its line."""
     texts = _fixture_set(tmp_path)
-    rows = [line.split(",") for line in (tmp_path / "labels.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    rows = [line.split(",")
+            for line in (tmp_path / "labels.csv").read_text(encoding="utf-8").splitlines()[1:]]
     rows[0][0] = rows[0][0].replace("/", "\\")
     rows[1][0] = rows[1][0].removeprefix("images/")
     rows[1][2:] = ["0", "0", "0", "0"]
     rows[2][2:] = rows[2][4:] + rows[2][2:4]
-    (tmp_path / "labels.csv").write_text("\n".join(";".join(r) for r in [["IMAGE", "Plate", "X1", "Y1", "X2", "Y2"],
-                                                                       *rows]) + "\n", encoding="utf-8")
+    (tmp_path / "labels.csv").write_text(
+        "\n".join(";".join(r) for r in [["IMAGE", "Plate", "X1", "Y1", "X2", "Y2"], *rows]) + "\n",
+        encoding="utf-8")
     out_json = tmp_path / "report.json"
     assert main(["eval", str(tmp_path), "--json", str(out_json), "--details", "--device", "cpu"]) == 0
     report = json.loads(out_json.read_text(encoding="utf-8"))

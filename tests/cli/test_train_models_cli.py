@@ -44,7 +44,8 @@ def test_models_lists_shipped_weights_and_refuses_unknown_version(capsys) -> Non
     listed = {m["version"]: m for m in json.loads(capsys.readouterr().out)}
     shipped = {m["kind"]: m for m in listed.values() if m["status"] == "active"}
     assert set(shipped) == {"detector", "reader", "latin-reader"}, "shipped weights are the first versions"
-    assert all(m["parent"] is None and all(len(h) == 64 for h in m["sha256"].values()) for m in shipped.values())
+    assert all(m["parent"] is None and all(len(h) == 64 for h in m["sha256"].values())
+               for m in shipped.values())
     assert main(["models", "activate", "reader-042"]) == 2
     assert "no model version 'reader-042'" in capsys.readouterr().err
 
@@ -73,7 +74,8 @@ def test_train_site_then_list_and_roll_back(labelled_site: AppPaths, capsys) -> 
     assert all(m["sha256"] and m["kind"] == "reader" for m in listed.values())
     assert main(["models"]) == 0
     table = capsys.readouterr().out
-    assert first["version"] in table and re.search(r"plate_accuracy=[01]\.\d{3}", table) and "rejected" in table
+    assert (first["version"] in table and re.search(r"plate_accuracy=[01]\.\d{3}", table)
+            and "rejected" in table)
     assert main(["models", "activate", second["version"]]) == 0
     assert f"{second['version']} is now the active reader" in capsys.readouterr().out
     assert active_weights(labelled_site, "reader").parent.name == second["version"]

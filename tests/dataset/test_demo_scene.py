@@ -43,7 +43,8 @@ def test_generates_playable_video_with_sidecar(tmp_path: Path) -> None:
 def test_deterministic_plates(tmp_path: Path) -> None:
     a = generate_demo_video(tmp_path / "a.mp4", seconds=7, fps=5, size=(320, 180), seed=7)
     b = generate_demo_video(tmp_path / "b.mp4", seconds=7, fps=5, size=(320, 180), seed=7)
-    assert json.loads(sidecar_path(a).read_text())["vehicles"] == json.loads(sidecar_path(b).read_text())["vehicles"]
+    assert (json.loads(sidecar_path(a).read_text())["vehicles"]
+            == json.loads(sidecar_path(b).read_text())["vehicles"])
 
 
 def test_too_short_is_an_error(tmp_path: Path) -> None:

@@ -36,7 +36,8 @@ def test_read_labels(tmp_path: Path) -> None:
     [
         ("image,plate\na.jpg,12가3456\n", "missing x1, y1, x2, y2"),
         ("image,plate,x1,y1,x2,y2\na.jpg,AB12,1,2,3,4\n,AB12,,,,\n", ":3: empty image"),
-        ("image,plate,x1,y1,x2,y2\n\na.jpg,AB12,1,2,3,4\n,AB12,,,,\n", ":4: empty image"),  # blank lines count
+        ("image,plate,x1,y1,x2,y2\n\na.jpg,AB12,1,2,3,4\n,AB12,,,,\n",
+         ":4: empty image"),  # blank lines count
     ],
 )
 def test_read_labels_errors(tmp_path: Path, content: str, message: str) -> None:

@@ -10,8 +10,8 @@ from gatekeeper.dataset.synth.latin import FORMATS
 from gatekeeper.domain.latin_formats import DIGITS, LATIN_FORMATS, LETTERS, fits_format, slots
 
 
-@pytest.mark.parametrize("text", ["4YTD483", "1234BCD", "LS15EBC", "AB123CD", "FORDGT", "ABCDE", "12ABC3", "BRA2E19",
-                                  "MH12AB1234", "AB12CD"])
+@pytest.mark.parametrize("text", ["4YTD483", "1234BCD", "LS15EBC", "AB123CD", "FORDGT", "ABCDE", "12ABC3",
+                                  "BRA2E19", "MH12AB1234", "AB12CD"])
 def test_common_plates_fit(text: str) -> None:
     assert fits_format(text)
 

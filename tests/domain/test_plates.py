@@ -210,7 +210,9 @@ def test_corrector_uses_the_cheapest_candidate() -> None:
 
 
 def test_the_use_syllable_is_found_before_the_serial() -> None:
-    assert syllable_index("서울12가3456") == 4 and syllable_index("12가3456") == 2 and syllable_index("123가4567") == 3
+    assert syllable_index("서울12가3456") == 4 and syllable_index("12가3456") == 2
+    assert syllable_index("123가4567") == 3
     assert syllable_index("임1234") == 0 and syllable_index("서울임1234") == 2
     assert syllable_index("외교123456") is None  # a diplomatic mark is no use syllable before a serial
-    assert syllable_index("5AZJ257") is None and syllable_index("12가345") is None and syllable_index("") is None
+    assert syllable_index("5AZJ257") is None and syllable_index("12가345") is None
+    assert syllable_index("") is None

@@ -56,7 +56,8 @@ def stop_frame(tmp_path_factory: pytest.TempPathFactory) -> tuple[np.ndarray, st
 @pytest.fixture(scope="module")
 def real_chain() -> MultiReader:
     """The shipped Korean and Latin networks through ONNX, chained as the app chains them."""
-    return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"), LatinNetReader(weights_dir(), backend="onnx"))
+    return MultiReader(KoreanPlateReader(weights_dir(), backend="onnx"),
+                       LatinNetReader(weights_dir(), backend="onnx"))
 
 
 @pytest.fixture

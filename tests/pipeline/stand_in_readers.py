@@ -83,6 +83,7 @@ class BoxDetector:
 
 
 def stand_in_camera(korean: StagedKorean, latin: Latin) -> CameraPipeline:
-    return CameraPipeline("cam", BoxDetector(), MultiReader(korean, latin), VotingSettings(), motion_gate=False,
-                          max_reads_per_track=30, early_reads=50)  # never decided: every frame is read
+    return CameraPipeline("cam", BoxDetector(), MultiReader(korean, latin), VotingSettings(),
+                          motion_gate=False, max_reads_per_track=30,
+                          early_reads=50)  # never decided: every frame is read
 

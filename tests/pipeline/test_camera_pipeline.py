@@ -1,4 +1,5 @@
-"""The real pipeline with the real committed weights on a generated demo video (ground truth in its sidecar)."""
+"""The real pipeline with the real committed weights on a generated demo video (ground truth in its
+sidecar)."""
 
 from __future__ import annotations
 

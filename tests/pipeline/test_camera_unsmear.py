@@ -31,8 +31,9 @@ def plate() -> np.ndarray:
 
 
 class SharpReader:
-    """Reads ``TEXT`` surely only from a crop at least half as sharp sideways as the clean plate, else a weak fragment (a
-    stand-in for the Korean network, whose reads fall apart on a smeared plate). Counts its calls."""
+    """Reads ``TEXT`` surely only from a crop at least half as sharp sideways as the clean plate, else a weak
+    fragment (a stand-in for the Korean network, whose reads fall apart on a smeared plate). Counts its
+    calls."""
 
     name = "sharp"
 

@@ -43,7 +43,8 @@ def test_a_sideways_smear_lowers_the_gradient_ratio(plate) -> None:  # noqa: ANN
     grey = cv2.cvtColor(plate[0], cv2.COLOR_BGR2GRAY)
     sharp = smear_ratio(grey)
     assert smear_ratio(smeared(grey, 16)) < 0.6 * sharp
-    assert smear_ratio(np.zeros((2, 50), np.uint8)) == 1.0 and smear_ratio(np.full((20, 50), 7, np.uint8)) == 1.0
+    assert (smear_ratio(np.zeros((2, 50), np.uint8)) == 1.0
+            and smear_ratio(np.full((20, 50), 7, np.uint8)) == 1.0)
 
 
 @pytest.mark.parametrize("length", [6, 11, 19, 30])
@@ -182,7 +183,8 @@ def test_with_the_shift_vote_every_placement_is_read_unsmeared(latin_plate) -> N
     sharp = smear_ratio(cv2.cvtColor(crop_plate(scene, box), cv2.COLOR_BGR2GRAY))  # with the plate's edges
     reader = SharpnessReader(text, sharp)
     recognizer = Recognizer(OneBox(box), reader, unsmear=True, shift_vote=0.025)
-    obs = recognizer.recognize(smeared(scene, 24))  # the whole frame: the car crossed the view in the exposure
+    obs = recognizer.recognize(smeared(scene, 24))  # the whole frame:
+    # the car crossed the view in the exposure
     assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
     assert obs[0].read.confidence == pytest.approx(0.95)  # every placement read it unsmeared
     # each placement: its crop, a wider one (the smeared read is unsure), and its crop unsmeared at every

@@ -74,7 +74,8 @@ def _noisy_plates(count: int) -> list[np.ndarray]:
 
 def test_the_row_search_finds_what_a_plain_scan_finds() -> None:
     for grey in _noisy_plates(40):
-        for masks in (latin_locate._masks(grey), [latin_locate._without_frame(m) for m in latin_locate._masks(grey)]):
+        for masks in (latin_locate._masks(grey),
+                      [latin_locate._without_frame(m) for m in latin_locate._masks(grey)]):
             got, want = latin_locate._best_row_in(grey, masks), _scan_best_row(grey, masks)
             assert (got is None) == (want is None)
             if got is not None:

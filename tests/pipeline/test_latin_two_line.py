@@ -48,7 +48,8 @@ def test_two_line_plates_are_read_row_by_row(latin_reader) -> None:
     plates = _two_line_plates(30, seed=777_001)  # a seed the tests and training never used elsewhere
     reads = [latin_reader.read(p.image) for p in plates]
     right = sum(r is not None and r.text == p.text for r, p in zip(reads, plates, strict=True))
-    one_line = sum((r := pick(latin_reader.read_views(p.image))) is not None and r.text == p.text for p in plates)
+    one_line = sum((r := pick(latin_reader.read_views(p.image))) is not None and r.text == p.text
+                   for p in plates)
     assert right >= 0.8 * len(plates), [(r.text if r else None, p.text) for r, p in zip(reads, plates)]
     assert one_line <= 0.2 * len(plates)  # the whole-plate views read one row: the row reads are what work
     for r in reads:

@@ -233,7 +233,8 @@ def test_a_shorter_latin_read_of_the_korean_digits_with_a_digit_or_two_lost_does
     assert arbitrate([_kr("경기78아8135", [0.98, 0.8] + [0.99] * 7), far]) is far
     korean = _kr("서울44사2281", [0.7, 0.6, 0.8, 0.8, 0.05, 0.9, 0.9, 0.9, 0.9])
     same_length = PlateRead("442287", 0.99, (0.99,) * 6, "latin", "latin_reader")
-    assert arbitrate([korean, same_length]) is same_length  # the Hangul is unsure: misread digits do not count
+    assert arbitrate([korean, same_length]) is same_length  # the Hangul is unsure:
+    # misread digits do not count
 
 
 def test_a_confident_latin_layout_with_three_letters_beats_an_untrusted_korean_read() -> None:
@@ -265,8 +266,8 @@ def test_a_certain_digit_read_of_the_korean_digits_wins_when_the_hangul_looks_in
 
 
 def test_a_digit_read_with_a_digit_where_the_korean_syllable_is_does_not_win() -> None:
-    # synthetic yellow 광주48사0178 (seed 777): right at 0.976, untrusted for its 사 at 0.86; the Latin network
-    # read the 사 as a 4 (4840178, every digit >= 0.97) and won as a certain read
+    # synthetic yellow 광주48사0178 (seed 777): right at 0.976, untrusted for its 사 at 0.86; the Latin
+    # network read the 사 as a 4 (4840178, every digit >= 0.97) and won as a certain read
     korean = _kr("광주48사0178", [0.94, 1.0, 1.0, 1.0, 0.86, 1.0, 1.0, 1.0, 1.0])
     latin = PlateRead("4840178", 0.99, (1.0, 1.0, 0.97, 0.97, 1.0, 1.0, 0.99), "latin", "latin_reader")
     assert not korean_trusted(korean) and arbitrate([korean, latin]) is korean

@@ -115,7 +115,8 @@ def test_path_read_takes_each_slots_likeliest_allowed_character() -> None:
         logp = np.log(probs)
         if trial % 2:
             logp = np.round(logp, 1)  # ties between characters: the first allowed one wins
-        slots = tuple(np.array(sorted(rng.choice(np.arange(1, 6), size=int(rng.integers(1, 4)), replace=False)))
+        slots = tuple(np.array(sorted(rng.choice(np.arange(1, 6), size=int(rng.integers(1, 4)),
+                                                 replace=False)))
                       for _ in range(4))
         _, back, ends = _viterbi(logp, [(0, slots)])
         frames = _frames(back, 0, int(ends[0]), len(slots))

@@ -189,7 +189,8 @@ def test_an_unsure_q_is_read_as_o() -> None:
     views = [PlateRead("3UQA792", 0.96, confs, "latin", "latin_reader"),
              PlateRead("3UQA792", 0.9, (0.9,) * 7, "latin", "latin_reader")]
     got = pick(views)
-    assert got is not None and got.text == "3UOA792" and got.confidence == 0.96 and got.plate_format == "latin"
+    assert (got is not None and got.text == "3UOA792" and got.confidence == 0.96
+            and got.plate_format == "latin")
     assert pick([PlateRead("1234Q67", 0.9, (0.9,) * 7, "latin", "latin_reader")]).text == "1234067"
 
 
@@ -237,7 +238,8 @@ def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_
     assert len(quick) == 2
     # the full read's remaining views are the full list's others, without making the quick two again
     full, rest = latin_lines(plate.image, 32, 160), latin_lines(plate.image, 32, 160, rest=True)
-    assert len(rest) == len(full) - 2 and all(np.array_equal(a, b) for a, b in zip(quick + rest, full, strict=True))
+    assert (len(rest) == len(full) - 2
+            and all(np.array_equal(a, b) for a, b in zip(quick + rest, full, strict=True)))
     asked: list[str] = []
 
     class Spy(LatinNetReader):
@@ -254,7 +256,8 @@ def test_quick_read_uses_two_views_and_the_chain_asks_it_after_a_trusted_korean_
     img, text = PlateRenderer(seed=8).render(style=PlateStyle.WHITE_8)
     got = chain.read(img)
     assert got is not None and got.text == text and asked == ["draft"]  # the quick read only
-    got = chain.read(plate.image)  # a Latin plate: no trusted Korean read, the full read finishes the quick one
+    got = chain.read(plate.image)  # a Latin plate: no trusted Korean read,
+    # the full read finishes the quick one
     assert asked == ["draft", "draft", "finish"] and got is not None and got.text == plate.text
 
 
@@ -264,7 +267,8 @@ def test_the_full_read_finishing_a_draft_equals_a_fresh_full_read(latin_reader) 
         grey = to_grey(denoise_dark(plate.image))  # a dark plate (a black dealer frame) is smoothed first
         draft = latin_reader.draft(plate.image)
         assert draft is not None and len(draft.reads) == len(latin_lines(plate.image, 32, 160, quick=True))
-        assert draft.read == latin_reader.quick_read(plate.image) == pick(latin_reader.read_views(grey, quick=True))
+        assert (draft.read == latin_reader.quick_read(plate.image)
+                == pick(latin_reader.read_views(grey, quick=True)))
         assert latin_reader.finish(draft) == pick(latin_reader.read_views(grey))  # every view in one batch
     two = renderer.render_two_line()
     draft = latin_reader.draft(two.image)
@@ -280,7 +284,8 @@ def _night_plates(n: int, seed: int, width: int = 80, noise: float = 16.0) -> li
         img = cv2.resize(plate.image, (width, width * plate.image.shape[0] // plate.image.shape[1]),
                          interpolation=cv2.INTER_AREA)
         f = img.astype(np.float32) / 255
-        out.append((np.clip(f ** 2.2 * 110 + rng.normal(0, noise, f.shape), 0, 255).astype(np.uint8), plate.text))
+        out.append((np.clip(f ** 2.2 * 110 + rng.normal(0, noise, f.shape), 0, 255).astype(np.uint8),
+                    plate.text))
     return out
 
 

@@ -193,8 +193,8 @@ def test_the_vote_sums_confidence_per_text() -> None:
 
 
 class CornerReader:
-    """Reads a crop whose top-left pixel is bright as a wrong plate, surely; any other crop as the right plate,
-    unsurely (what a reader does when a box edge cuts a character at exactly one placement)."""
+    """Reads a crop whose top-left pixel is bright as a wrong plate, surely; any other crop as the right
+    plate, unsurely (what a reader does when a box edge cuts a character at exactly one placement)."""
 
     name = "corner"
 

@@ -139,7 +139,8 @@ def test_analysis_errors_do_not_stop_the_camera(video: Path) -> None:
 
     results: list[FrameResult] = []
     runner = CameraRunner(open_source(str(video), loop=False, realtime=False),
-                          CameraPipeline("cam", Flaky(0), FixedReader("x"), VotingSettings(), motion_gate=False),
+                          CameraPipeline("cam", Flaky(0), FixedReader("x"), VotingSettings(),
+                                         motion_gate=False),
                           on_result=results.append, realtime=False)
     runner.start()
     assert runner.wait(10)

@@ -51,9 +51,11 @@ def test_without_a_sure_latin_read_the_careful_pass_runs_and_the_arbitration_dec
 
 
 def test_what_looks_foreign_in_a_quick_latin_read() -> None:
-    assert latin_hint(read_of("LS15EB", 0.993, "latin"))  # the UK video's first crop of LS15EBC, one letter short
+    assert latin_hint(read_of("LS15EB", 0.993, "latin"))  # the UK video's first crop of LS15EBC,
+    # one letter short
     assert latin_hint(FAIR_LATIN) and latin_hint(SURE_LATIN)
-    assert not latin_hint(read_of("XI9728", 0.99, "latin"))  # a two-line Korean plate's region mark and serial
+    assert not latin_hint(read_of("XI9728", 0.99, "latin"))  # a two-line Korean plate's region mark
+    # and serial
     assert not latin_hint(read_of("2008652", 0.99, "latin"))  # a Korean plate's digits
     assert not latin_hint(read_of("506RRG", 0.6, "latin"))  # weak letters of a loose crop
     assert not latin_hint(read_of("AB1C", 0.99, "latin")) and not latin_hint(None)
@@ -61,7 +63,8 @@ def test_what_looks_foreign_in_a_quick_latin_read() -> None:
 
 def test_a_trusted_cheap_read_asks_only_the_latin_quick_read() -> None:
     trusted = read_of("12가3456", 0.99, "kr")
-    korean, latin = StagedKorean(trusted, None, good=True), Latin(FAIR_LATIN, quick=read_of("123456", 0.9, "latin"))
+    korean, latin = (StagedKorean(trusted, None, good=True),
+                     Latin(FAIR_LATIN, quick=read_of("123456", 0.9, "latin")))
     assert MultiReader(korean, latin).read(CROP) is trusted
     assert latin.reads == 0 and latin.quick_reads == 1 and korean.drafts == 1
     # the quick read can still overrule it: a sure Latin layout wins against any Korean read
@@ -73,7 +76,8 @@ def test_cameras_and_still_images_share_the_staged_flow_but_for_the_second_opini
     trusted = read_of("12가3456", 0.99, "kr")
     korean, latin = StagedKorean(trusted, None, good=True), Latin(FAIR_LATIN, quick=SURE_LATIN)
     chain = MultiReader(korean, latin)
-    assert chain.read(CROP) is SURE_LATIN  # a still image: the quick read is a final cheap read's second opinion
+    assert chain.read(CROP) is SURE_LATIN  # a still image:
+    # the quick read is a final cheap read's second opinion
     got = TrackReads("cam").read(chain, CROP, 1)
     assert got is not None and got.text == "12가3456"  # a camera: the frames to come are
     assert latin.quick_reads == 1 and korean.finishes == 0

@@ -114,7 +114,8 @@ def test_a_decided_car_waiting_longer_than_a_track_lives_stays_one_track_and_one
             passes, reads = passes + got, reads + made
     assert list(tracker.tracks) == [tid] and reads == 3  # never renewed, never read again
     for i in range(10):  # it drives off through the gate
-        got, made = feed(tracker, 120 + i / 10, [box_at(260 - 15 * i, h=20 + 2 * i)], [PlateRead("12가3456", 0.95)])
+        got, made = feed(tracker, 120 + i / 10, [box_at(260 - 15 * i, h=20 + 2 * i)],
+                         [PlateRead("12가3456", 0.95)])
         passes, reads = passes + got, reads + made
     passes += feed(tracker, 125.0, [], [])[0]
     assert [p.text for p in passes] == ["12가3456"] and not tracker.tracks
@@ -134,7 +135,8 @@ def test_a_logged_car_read_weakly_after_its_track_renewed_is_not_scenery_nor_log
         if i == 650:
             assert all(not tr.scenery for tr in tracker.tracks.values())
     for i in range(10):
-        passes += feed(tracker, 120 + i / 10, [box_at(260 - 15 * i, h=20 + 2 * i)], [PlateRead("12가3456", 0.95)])[0]
+        passes += feed(tracker, 120 + i / 10, [box_at(260 - 15 * i, h=20 + 2 * i)],
+                       [PlateRead("12가3456", 0.95)])[0]
     passes += feed(tracker, 125.0, [], [])[0]
     assert [p.first_seen for p in passes] == [0.0]
 

@@ -65,7 +65,8 @@ def test_the_fine_look_is_only_for_images_it_sees_larger() -> None:
 
 
 @pytest.mark.parametrize(("h", "w", "side", "count"), [
-    (1080, 1920, 1920, 1), (2160, 3840, 2560, 2), (4320, 7680, 2560, 8), (6000, 8000, 2560, 12), (20000, 400, 2560, 11),
+    (1080, 1920, 1920, 1), (2160, 3840, 2560, 2), (4320, 7680, 2560, 8), (6000, 8000, 2560, 12),
+    (20000, 400, 2560, 11),
 ])
 def test_fine_tiles_cover_the_image_with_overlap(h: int, w: int, side: int, count: int) -> None:
     tiles = fine_tiles(h, w, side)
@@ -173,7 +174,8 @@ def test_boxes_only_the_fine_look_found_are_reported_only_when_read_as_a_sure_pl
     kept = rec.recognize(scene)
     assert [o.detection for o in kept] == [again, far]  # the better box of the near plate, the sure far one
     assert [o.read.text if o.read else None for o in kept] == texts
-    assert [o.detection for o in Recognizer(detector, models.reader, max_imgsz=640).recognize(scene)] == [first]
+    assert ([o.detection for o in Recognizer(detector, models.reader, max_imgsz=640).recognize(scene)]
+            == [first])
 
 
 @pytest.mark.slow

@@ -58,7 +58,8 @@ def test_a_cheap_read_that_agrees_with_the_tracks_strong_read_needs_no_careful_p
     texts = [o.read.text for i in (1, 2) for o in pipeline.process(frame, i * 0.15).observations if o.read]
     assert texts == ["12가3456"] * 2 and korean.finishes == 0 and latin.quick_reads == latin.reads == 0
     assert pipeline.fallback_reads == 0  # an agreeing read is not weak
-    korean.cheap = read_of("12가3459", 0.8, "kr")  # a weak read of another text: the careful pass and the chain
+    # a weak read of another text: the careful pass and the chain
+    korean.cheap = read_of("12가3459", 0.8, "kr")
     texts = [o.read.text for o in pipeline.process(frame, 0.45).observations if o.read]
     assert texts == ["12가3458"] and korean.finishes == 1 and latin.reads == 1
 
@@ -89,8 +90,9 @@ def test_two_turns_that_choose_the_same_latin_read_hand_it_the_lead() -> None:
     assert _texts(reads, chain, 4) == ["1000051"] * 4
     assert korean.drafts == turns and korean.finishes == 2 and latin.reads == 2
     assert latin.quick_reads == 2 + 4 and reads.fallback_reads == 2
-    latin.quick = latin.full = read_of("1000057", 0.95, "latin")  # another text: weak again, and on the chain's
-    texts = _texts(reads, chain, FALLBACK_EVERY)  # next turn (a first pick of that text) the lead goes back
+    # another text: weak again, and on the chain's next turn (a first pick of that text) the lead goes back
+    latin.quick = latin.full = read_of("1000057", 0.95, "latin")
+    texts = _texts(reads, chain, FALLBACK_EVERY)
     assert texts[0] == "1000057" and reads.fallback_reads == 3 and korean.finishes == 3
     drafts = korean.drafts
     assert _texts(reads, chain, 1) == [""] and korean.drafts == drafts + 1
@@ -141,7 +143,7 @@ def test_two_turns_of_an_unstaged_chain_that_choose_the_first_readers_read_make_
 
 
 def test_between_turns_a_good_cheap_read_that_is_not_final_is_kept_weak() -> None:
-    good = read_of("12가3456", 0.99, "kr", hangul=0.85)  # good for the cheap pass, its Hangul too weak to trust
+    good = read_of("12가3456", 0.99, "kr", hangul=0.85)  # good for the cheap pass, its Hangul weak
     korean = StagedKorean(good, read_of("12가3458", 0.9, "kr"), good=True)
     latin = Latin(SURE_LATIN, quick=SURE_LATIN)
     staged = MultiReader(korean, latin).staged(CROP, others=False, second_opinion=False, careful=False)
@@ -175,12 +177,14 @@ def test_a_camera_does_not_read_boxes_too_tall_for_a_plate() -> None:
     pipeline = CameraPipeline("cam", TallDetector(), MultiReader(korean, Latin(None)), VotingSettings(),
                               motion_gate=False)
     result = pipeline.process(np.zeros((360, 640, 3), np.uint8), 0.0)
-    assert len(result.observations) == 2 and [o.read is not None for o in result.observations] == [False, True]
+    assert len(result.observations) == 2
+    assert [o.read is not None for o in result.observations] == [False, True]
     assert korean.drafts == 1 and pipeline.unreadable_boxes == 1 and len(result.read_ms) == 1
 
 
 def test_a_camera_reads_weak_korean_crops_carefully_only_on_the_whole_chain_turns() -> None:
-    korean, latin = StagedKorean(WEAK_KOREAN, read_of("12가3456", 0.7, "kr")), Latin(None)  # Latin finds nothing
+    # the Latin reader finds nothing
+    korean, latin = StagedKorean(WEAK_KOREAN, read_of("12가3456", 0.7, "kr")), Latin(None)
     pipeline = stand_in_camera(korean, latin)
     frame = np.zeros((360, 640, 3), np.uint8)
     reads = 2 * FALLBACK_EVERY

@@ -47,7 +47,8 @@ def test_demo_camera_source_loops(paths: AppPaths) -> None:
 
 
 def test_missing_weights_give_a_clear_error(paths: AppPaths) -> None:
-    settings = Settings.model_validate({"detector": {"weights": "nope.onnx"}, "reader": {"korean_weights": "nada"}})
+    settings = Settings.model_validate({"detector": {"weights": "nope.onnx"},
+                                        "reader": {"korean_weights": "nada"}})
     with pytest.raises(ModelsMissingError, match="nope.onnx") as info:
         resolve_weights(settings, paths)
     assert "nada" in str(info.value) and "Settings" in str(info.value)
@@ -77,7 +78,8 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     except ModelsMissingError as exc:
         pytest.skip(f"weights/ lacks the shipped models: {exc}")
     video = ensure_demo_video(paths, seconds=14)  # shorter than the app's demo, same scene
-    report = run_bench(Settings(), paths, source=str(video), cameras=2, seconds=6, realtime=False, models=models)
+    report = run_bench(Settings(), paths, source=str(video), cameras=2, seconds=6, realtime=False,
+                       models=models)
     assert report["cameras"] == 2 and len(report["per_camera"]) == 2
     assert all(c["frames_analysed"] > 0 and c["errors"] == 0 for c in report["per_camera"])
     assert report["total_analysed_fps"] > 0

@@ -42,7 +42,8 @@ def make_registry(tmp_path: Path) -> Iterator[MakeRegistry]:
 def test_round_trip_gives_the_same_vehicles(make_registry: MakeRegistry, tmp_path: Path) -> None:
     src = make_registry("src")
     kst = timezone(timedelta(hours=9))
-    src.add(Vehicle("12가3456", owner="김민수", unit="101동 1203호", phone="+82 10-1234-5678", notes='주차 "B2", 지하'))
+    src.add(Vehicle("12가3456", owner="김민수", unit="101동 1203호", phone="+82 10-1234-5678",
+                    notes='주차 "B2", 지하'))
     src.add(Vehicle("LS15EBC", VehicleCategory.VISITOR, owner="=HYPERLINK(\"x\")", notes="@risk",
                     valid_from=datetime(2026, 11, 21, 9, 0, tzinfo=kst),
                     valid_until=datetime(2026, 11, 21, 18, 30, 15, 250000, tzinfo=kst)))

@@ -112,8 +112,8 @@ def test_summarize_hand_computed() -> None:
     ]
     img_a = _result(boxed, [_p("12가3456", (0, 0, 100, 50)), _p("1", (500, 500, 510, 510))], 10.0)
     img_b = _result([LabelRow("b.jpg", "LS15EBC")], [_p("LS15E8C", None)], 30.0, (4.0, 6.0))
-    img_c = _result([LabelRow("c.jpg", "33하6580", Box(0, 0, 10, 10))], [_p("33하6580", (0, 0, 10, 10))], 20.0,
-                    (3.0, 2.0, 10.0))
+    img_c = _result([LabelRow("c.jpg", "33하6580", Box(0, 0, 10, 10))], [_p("33하6580", (0, 0, 10, 10))],
+                    20.0, (3.0, 2.0, 10.0))
     report = summarize([img_a, img_b, img_c])
     assert report["images"] == 3 and report["plates"] == 4 and report["correct"] == 2
     assert report["plate_accuracy"] == 0.5
@@ -166,7 +166,8 @@ def test_unreadable_plates_and_images_without_plates(tmp_path: Path) -> None:
                               "a.jpg,,100,0,150,20\n"  # a plate nobody can read: detection only
                               "b.jpg,,,,,\n"  # no plate in this picture
                               "c.jpg,LS15EBC,,,,\n"))
-    assert rows[1] == LabelRow("a.jpg", "", Box(100, 0, 150, 20)) and rows[2].no_plate and not rows[1].no_plate
+    assert (rows[1] == LabelRow("a.jpg", "", Box(100, 0, 150, 20)) and rows[2].no_plate
+            and not rows[1].no_plate)
     scene = SceneReader({200: [("12가3456", (0, 0, 50, 20)), ("", (100, 0, 150, 20))],
                          210: [("AB12", (10, 10, 60, 30))],  # a false box on a picture without plates
                          220: [("LS15EBC", (0, 0, 40, 20))]})
@@ -191,14 +192,16 @@ def test_a_recogniser_failing_on_one_image_does_not_stop_the_run(tmp_path: Path)
     _write(tmp_path / "labels.csv", "image,plate,x1,y1,x2,y2\na.jpg,12가3456,0,0,50,20\nb.jpg,LS15EBC,,,,\n")
     report = evaluate_dataset(Fragile({200: [("12가3456", (0, 0, 50, 20))]}), tmp_path)
     assert report["images"] == 2 and report["plates"] == 2 and report["plate_accuracy"] == 0.5
-    assert report["failed_images"] == 1 and "recognition failed (RuntimeError: boom)" in report["errors"][0]["error"]
+    assert (report["failed_images"] == 1
+            and "recognition failed (RuntimeError: boom)" in report["errors"][0]["error"])
     assert report["label_warnings"] == []
 
 
 def test_a_labelled_set_read_first_evaluates_as_its_folder(tmp_path: Path) -> None:
     """``gatekeeper eval`` reads the labels before it loads the models, and evaluates what it read."""
     cv2.imwrite(str(tmp_path / "a.jpg"), np.zeros((100, 200, 3), np.uint8))
-    _write(tmp_path / "labels.csv", "image,plate,x1,y1,x2,y2\na.jpg,12가3456,0,0,50,20\na.jpg,34나5678,5,,9,9\n")
+    _write(tmp_path / "labels.csv",
+           "image,plate,x1,y1,x2,y2\na.jpg,12가3456,0,0,50,20\na.jpg,34나5678,5,,9,9\n")
     labelled = load_labelled_set(tmp_path)
     assert labelled.directory == tmp_path and len(labelled.rows) == 2
     assert len(labelled.warnings) == 1 and "labels.csv:3: box must have all" in labelled.warnings[0]

@@ -168,8 +168,10 @@ def test_numpy_scalars_from_the_pipeline_are_stored(logger: PassLogger, db: Data
     pp = plate_pass("12가3456")
     f32 = np.float32
     pp.confidence = f32(0.75)
-    pp.boxes = [Box(f32(1.5), f32(2), f32(30), f32(12)), Box(np.int64(2), np.int64(3), np.int64(31), np.int64(13))]
+    pp.boxes = [Box(f32(1.5), f32(2), f32(30), f32(12)),
+                Box(np.int64(2), np.int64(3), np.int64(31), np.int64(13))]
     pp.reads = [PlateRead("12가3456", f32(0.7), tuple(f32(0.9) for _ in range(7)), "kr_private", "kr")] * 2
     rec = logger.log(pp, "Gate 1")
     again = PassRepository(db).get(rec.id)
-    assert again.confidence == pytest.approx(0.75) and again.reads[0].char_confidences[0] == pytest.approx(0.9)
+    assert (again.confidence == pytest.approx(0.75)
+            and again.reads[0].char_confidences[0] == pytest.approx(0.9))

@@ -18,4 +18,5 @@ def test_every_weights_file_is_on_the_model_card(path) -> None:  # noqa: ANN001
     card = (weights_dir() / "README.md").read_text(encoding="utf-8")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert digest in card, f"{path.name}: sha256 {digest} is not in weights/README.md"
-    assert f"{path.stat().st_size:,} B" in card, f"{path.name}: size {path.stat().st_size:,} B not on the card"
+    assert f"{path.stat().st_size:,} B" in card, \
+        f"{path.name}: size {path.stat().st_size:,} B not on the card"

@@ -18,8 +18,8 @@ from gatekeeper.pipeline.reader_ctc import SOURCE_SHA256_KEY, int8_path
 from gatekeeper.pipeline.reader_latin_net import LatinNetReader
 from gatekeeper.training.quantize import calibration_lines, main, quantize_reader
 
-STYLES = [PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE, PlateStyle.GREEN_OLD_2LINE,
-          PlateStyle.BLUE_EV, PlateStyle.RENTAL, PlateStyle.WHITE_REGIONAL]
+STYLES = [PlateStyle.WHITE_8, PlateStyle.WHITE_7, PlateStyle.YELLOW_COMMERCIAL_2LINE,
+          PlateStyle.GREEN_OLD_2LINE, PlateStyle.BLUE_EV, PlateStyle.RENTAL, PlateStyle.WHITE_REGIONAL]
 
 
 def _copy_network(dst: Path, name: str) -> Path:
@@ -44,7 +44,8 @@ def test_calibration_mixes_both_kinds_of_plates() -> None:
         calibration_lines("cyrillic", 4, seed=3)
 
 
-def test_int8_copy_records_its_source_and_reads_korean_plates_like_the_fp32_network(quantized_kr: Path) -> None:
+def test_int8_copy_records_its_source_and_reads_korean_plates_like_the_fp32_network(
+        quantized_kr: Path) -> None:
     import onnxruntime as ort
 
     path = int8_path(quantized_kr / "kr_reader.onnx")

@@ -56,13 +56,14 @@ def test_a_run_keeps_its_style_weights_and_refuses_others_on_resume(tmp_path: Pa
     usual = tmp_path / "usual"
     train_reader(usual, steps=1, batch_size=4, synthetic=4, held_out=4, producer=False, int8_calibration=0)
     with pytest.raises(ValueError, match="rendered with style weights as usual"):
-        train_reader(usual, steps=2, batch_size=4, synthetic=4, held_out=4, producer=False, int8_calibration=0,
-                     styles={"rental": 1.0})
+        train_reader(usual, steps=2, batch_size=4, synthetic=4, held_out=4, producer=False,
+                     int8_calibration=0, styles={"rental": 1.0})
     with pytest.raises(ValueError, match="Korean reader only"):
         train_reader(tmp_path / "latin", kind="latin", steps=1, styles={"rental": 1.0})
 
 
-def test_style_weight_options_are_parsed_and_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_style_weight_options_are_parsed_and_checked(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert parse_styles(["rental=0.2", " blue_ev=0"]) == {"rental": 0.2, "blue_ev": 0.0}
     for bad, message in (("rental", "expected STYLE=WEIGHT"), ("rental=x", "expected STYLE=WEIGHT"),
                          ("taxi=1", "unknown plate style")):

@@ -134,7 +134,8 @@ def test_cancel_returns_the_original(qtbot) -> None:
 
 def test_saved_cameras_open_as_the_kind_of_source_they_are(qtbot) -> None:
     cameras = [CameraSettings(name="USB", source="1"), CameraSettings(name="IP", source="rtsp://10.0.0.5/s"),
-               CameraSettings(name="File", source="/srv/gate.mp4"), CameraSettings(name="Demo", source="demo")]
+               CameraSettings(name="File", source="/srv/gate.mp4"),
+               CameraSettings(name="Demo", source="demo")]
     dialog = SettingsDialog(Settings(cameras=cameras))
     qtbot.addWidget(dialog)
     assert [row.kind() for row in dialog.camera_rows] == [KIND_USB, KIND_URL, KIND_FILE, KIND_DEMO]

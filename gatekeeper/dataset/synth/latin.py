@@ -46,7 +46,8 @@ FORMATS = (
 TWO_LINE_FORMATS = (("AA 99 A", "A 9999"), ("AA 99", "AA 9999"), ("AA99", "AAA"), ("AAA", "999 A"),
                     ("AA 999", "99"), ("999", "AAA"), ("A 99", "9999"))
 STYLES = (("eu", 0.32), ("us", 0.30), ("yellow", 0.07), ("plain", 0.21), ("dark", 0.06), ("uk", 0.04))
-COUNTRIES = ("E", "D", "F", "I", "NL", "B", "P", "DK", "A", "S", "PL", "CZ", "GB", "IRL", "FIN", "N", "L", "H")
+COUNTRIES = ("E", "D", "F", "I", "NL", "B", "P", "DK", "A", "S", "PL", "CZ", "GB", "IRL", "FIN", "N", "L",
+             "H")
 STATES = ("California", "Texas", "Nevada", "Arizona", "Oregon", "FLORIDA", "NEW YORK", "Ohio", "Utah",
           "Washington", "ILLINOIS", "Colorado", "Georgia", "Virginia", "Michigan", "Hawaii", "Montana")
 SLOGANS = ("dmv.ca.gov", "Sunshine State", "Land of Lincoln", "EMPIRE STATE", "Grand Canyon State",
@@ -57,7 +58,8 @@ _BOLD_HINTS = ("Bold", "Black", "Medium", "Semibold", "SquareB", "Heavy")
 _SKIP_HINTS = ("Math", "Italic", "Oblique", "It.", "Myeongjo", "Serif", "Thin", "ExtraLight", "Light")
 HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_TRIPLEX)
 STROKE_SHARE = 0.3  # plates drawn in the stroke plate alphabet
-CONDENSED_US_SHARE = 0.4  # US plates in a tall, thin, tightly spaced stroke face filling the plate (California)
+CONDENSED_US_SHARE = 0.4  # US plates in a tall, thin, tightly spaced stroke face filling the plate
+# (California)
 HERSHEY_SHARE = 0.1
 # Real plate typefaces (file name patterns under FONT_DIRS). When present they draw PLATE_FACE_SHARE of the
 # plates (taken from the machine's other fonts, which then draw the rest), and half of the condensed US plates
@@ -65,9 +67,10 @@ HERSHEY_SHARE = 0.1
 PLATE_FACES = ("roadgeek/RG2014*.ttf", "opendin/OSP-DIN.ttf")
 NARROW_FACES = ("RG2014B", "RG2014C", "RG2014D")
 PLATE_FACE_SHARE = 0.3
-# Dealer frames: side and top rails and a bottom bar with the dealer's name in bold capitals, its top edge at or
-# just below the characters (most Californian plates in us-ucsd; the sixth-run network, trained without them,
-# took F for E and O for Q above such a bar). Share of US plates, and of the other styles (dealer strips).
+# Dealer frames: side and top rails and a bottom bar with the dealer's name in bold capitals, its top edge at
+# or just below the characters (most Californian plates in us-ucsd; the sixth-run network, trained without
+# them, took F for E and O for Q above such a bar). Share of US plates, and of the other styles
+# (dealer strips).
 DEALER_FRAME_SHARE = {"us": 0.45}
 DEALER_FRAME_OTHER_SHARE = 0.1
 DEALER_WORDS = ("MOTORS", "AUTO", "HONDA", "TOYOTA", "FORD", "NISSAN", "LEXUS", "MINI", "KIA", "CHEVROLET",
@@ -231,14 +234,16 @@ def _dealer_words(rng: np.random.Generator) -> str:
 def dealer_frame(img: np.ndarray, rng: np.random.Generator, box: tuple[int, int, int, int]) -> None:
     """A dealer's plate frame drawn over ``img`` in place (see :data:`DEALER_FRAME_SHARE`): rails at the
     sides and top, a bottom bar whose top edge is at or just below the characters' box (up to 2 % of their
-    height over them), the dealer's name in bold capitals filling much of the bar. Black, chrome or coloured."""
+    height over them), the dealer's name in bold capitals filling much of the bar. Black, chrome or
+    coloured."""
     h, w = img.shape[:2]
     x0, y0, x1, y1 = box
     k = rng.random()
     if k < 0.45:
         colour, letters = rng.uniform(0, 45, 3), np.full(3, rng.uniform(170, 255))
     elif k < 0.8:
-        colour, letters = np.full(3, rng.uniform(140, 215)) + rng.uniform(-10, 10, 3), np.full(3, rng.uniform(0, 60))
+        colour, letters = (np.full(3, rng.uniform(140, 215)) + rng.uniform(-10, 10, 3),
+                           np.full(3, rng.uniform(0, 60)))
     else:
         colour, letters = rng.uniform(0, 120, 3), np.full(3, rng.uniform(200, 255))
     fill = tuple(float(v) for v in colour)
@@ -420,8 +425,8 @@ class LatinPlateRenderer:
             ink = rng.uniform(0, 90, 3)
         else:
             bg = np.full(3, rng.uniform(200, 255)) + rng.uniform(-12, 12, 3)
-            ink = np.array([rng.uniform(60, 130), rng.uniform(20, 60), rng.uniform(0, 30)]) if style == "us" and \
-                rng.random() < 0.6 else np.full(3, rng.uniform(0, 50))
+            ink = np.array([rng.uniform(60, 130), rng.uniform(20, 60), rng.uniform(0, 30)]) \
+                if style == "us" and rng.random() < 0.6 else np.full(3, rng.uniform(0, 50))
         return bg.astype(np.float32), ink.astype(np.float32)
 
     def _eu_band(self, img: np.ndarray, rng: np.random.Generator) -> int:
@@ -445,7 +450,8 @@ class LatinPlateRenderer:
         """State name on top, slogan or frame text below, stickers in the corners: the band left for text."""
         h, w = img.shape[:2]
         state = STATES[int(rng.integers(len(STATES)))]
-        font = int(rng.choice([cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_DUPLEX]))
+        font = int(rng.choice([cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_TRIPLEX,
+                               cv2.FONT_HERSHEY_DUPLEX]))
         colour = (30, 30, 200) if rng.random() < 0.6 else tuple(float(v) for v in ink)
         scale = h / 240 * rng.uniform(1.1, 1.6)
         size = cv2.getTextSize(state, font, scale, 2)[0]
@@ -455,8 +461,8 @@ class LatinPlateRenderer:
                 x = int(w * (0.04 if side == 0 else rng.uniform(0.78, 0.84)))
                 cv2.rectangle(img, (x, int(h * 0.05)), (x + int(w * 0.14), int(h * 0.2)),
                               tuple(float(v) for v in rng.uniform(0, 255, 3)), -1)
-                cv2.putText(img, str(int(rng.integers(10, 30))), (x + 8, int(h * 0.18)), cv2.FONT_HERSHEY_SIMPLEX,
-                            h / 300, (20, 20, 20), 2, cv2.LINE_AA)
+                cv2.putText(img, str(int(rng.integers(10, 30))), (x + 8, int(h * 0.18)),
+                            cv2.FONT_HERSHEY_SIMPLEX, h / 300, (20, 20, 20), 2, cv2.LINE_AA)
         if rng.random() < 0.7:
             text = SLOGANS[int(rng.integers(len(SLOGANS)))]
             dark = rng.random() < 0.5

@@ -49,7 +49,8 @@ def find_hangul_fonts() -> list[Path]:
     if found:
         return found
     if shutil.which("fc-list"):
-        out = subprocess.run(["fc-list", ":lang=ko", "file"], capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(["fc-list", ":lang=ko", "file"], capture_output=True, text=True,
+                             check=False).stdout
         found = sorted(Path(line.split(":")[0].strip()) for line in out.splitlines() if line.strip())
     if not found:
         raise FontNotFoundError(
@@ -83,13 +84,15 @@ BLACK = (25, 25, 25)
 
 VARIANTS: dict[PlateStyle, tuple[Variant, ...]] = {
     PlateStyle.WHITE_8: (
-        Variant((520, 110), WHITE, BLACK, ("P1-3",), ("P1-3/template/plate1_3.png", "template/plate1_new1_2.png"),
+        Variant((520, 110), WHITE, BLACK, ("P1-3",),
+                ("P1-3/template/plate1_3.png", "template/plate1_new1_2.png"),
                 (((28, 13, 492, 97), _ONE_8),)),
         Variant((520, 110), WHITE, BLACK, ("P1-4",), ("P1-4/template/plate1_new2.png",),
                 (((56, 12, 504, 98), _ONE_8),), band=True),
     ),
     PlateStyle.WHITE_7: (
-        Variant((520, 110), WHITE, BLACK, ("P1-1",), ("template/plate1_new1_1.png", "template/plate1_new1_3.png"),
+        Variant((520, 110), WHITE, BLACK, ("P1-1",),
+                ("template/plate1_new1_1.png", "template/plate1_new1_3.png"),
                 (((40, 13, 480, 97), _ONE_7),)),
         Variant((440, 200), WHITE, BLACK, ("P2", "P1-1"), ("P2/template/plate2.png",),
                 (((16, 46, 424, 156), _ONE_7),)),
@@ -117,7 +120,8 @@ VARIANTS: dict[PlateStyle, tuple[Variant, ...]] = {
                 (((44, 12, 474, 98), "AUTO"),)),
     ),
     PlateStyle.RENTAL: (
-        Variant((520, 110), WHITE, BLACK, ("P1-1", "P1-3"), ("template/plate1_new1_1.png", "template/plate1_new1_2.png"),
+        Variant((520, 110), WHITE, BLACK, ("P1-1", "P1-3"),
+                ("template/plate1_new1_1.png", "template/plate1_new1_2.png"),
                 (((34, 13, 486, 97), "AUTO"),)),
     ),
 }
@@ -252,7 +256,8 @@ def _tokens_for_row(pattern: str, text: str, variant: Variant) -> list[tuple[str
     return out
 
 
-def _place_row(canvas: np.ndarray, box: tuple[int, int, int, int], masks: list, rng: np.random.Generator) -> None:
+def _place_row(canvas: np.ndarray, box: tuple[int, int, int, int], masks: list,
+               rng: np.random.Generator) -> None:
     x0, y0, x1, y1 = box
     rh = y1 - y0
     scaled = []
@@ -301,7 +306,8 @@ def _procedural_background(variant: Variant, rng: np.random.Generator) -> np.nda
         r = max(3, h // 22)
         for cx in (int(w * 0.05), int(w * 0.95)):
             cy = h // 2 if h < 150 else int(h * 0.18)
-            cv2.circle(img, (cx, cy), r, (200, 200, 200) if rng.random() < 0.5 else (60, 60, 60), -1, cv2.LINE_AA)
+            cv2.circle(img, (cx, cy), r, (200, 200, 200) if rng.random() < 0.5 else (60, 60, 60), -1,
+                       cv2.LINE_AA)
     return img.astype(np.float32)
 
 
@@ -364,7 +370,8 @@ def _font_mask(font: str, kind: str, value: str) -> np.ndarray:
         return lines[0]
     w = max(m.shape[1] for m in lines)
     gap = np.zeros((8, w), np.float32)
-    padded = [np.pad(m, ((0, 0), ((w - m.shape[1]) // 2, w - m.shape[1] - (w - m.shape[1]) // 2))) for m in lines]
+    padded = [np.pad(m, ((0, 0), ((w - m.shape[1]) // 2, w - m.shape[1] - (w - m.shape[1]) // 2)))
+              for m in lines]
     return np.vstack([padded[0], gap, padded[1]])
 
 
@@ -374,5 +381,6 @@ def _tight(m: np.ndarray, max_h: int = 128) -> np.ndarray:
     if len(xs):
         m = m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     if m.shape[0] > max_h:
-        m = cv2.resize(m, (max(1, round(m.shape[1] * max_h / m.shape[0])), max_h), interpolation=cv2.INTER_AREA)
+        m = cv2.resize(m, (max(1, round(m.shape[1] * max_h / m.shape[0])), max_h),
+                       interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(m, dtype=np.float32)

@@ -40,6 +40,15 @@ confidence or more (:func:`with_region`). On 2,400 degraded synthetic crops (see
 chain) 2,330 -> 2,333 plates, none lost; at 0.85 five were gained and four lost to region marks read into
 the margin of a white plate (``12소9260`` -> ``세종12소9260``). Real crop sets unchanged."""
 
+REGION_VIEWS = 2
+"""A winner that is no commercial plate takes a region mark only when this many sure views read it (one
+suffices for a commercial plate). Only the yellow one-line plate stacks its region mark small at the left,
+where the views cut around the character row leave it out; on other plates one view's region against the
+rest is a mark read into the margin (a white 7-digit plate, ``67마5125`` read by six views at 0.96-1.00,
+``대구67마5125`` by one at 0.99). On 4,000 degraded synthetic crops (seeds 4242, 777, 31, 2027, 99;
+``gatekeeper eval``) 3,889 -> 3,890, none lost; two views for every plate instead: 3,885 (four stacked
+marks of yellow plates lost, read by one view alone)."""
+
 
 PRIOR_REFUTED_BELOW = 0.2
 """The plate colour's use syllables are refuted when the vote's winner among the reads that fit them has its
@@ -246,14 +255,16 @@ def vote(reads: Sequence[PlateRead], syllables: str = "") -> PlateRead | None:
 def with_region(got: PlateRead, reads: Sequence[PlateRead], keep: Callable[[str], bool] = korean_valid,
                 sure: float = REGION_SURE) -> PlateRead:
     """``got`` (a vote's winner), or the read of the same plate with a region mark in front when views read
-    one at ``sure`` or more (the region chosen by summed confidence among them). The views cut around the
-    character row leave out a one-line plate's small stacked region mark, so they outvote the views that
-    read it (``울산20자1841`` read ``20자1841`` by three views, ``울산20자1841`` by two at 0.996 and
-    0.998)."""
+    one at ``sure`` or more (the region chosen by summed confidence among them; :data:`REGION_VIEWS` of
+    them unless ``got`` is a commercial plate). The views cut around the character row leave out a
+    one-line plate's small stacked region mark, so they outvote the views that read it (``울산20자1841``
+    read ``20자1841`` by three views, ``울산20자1841`` by two at 0.996 and 0.998)."""
     info = plates.parse_plate(got.text)
     if info is None or info.region or not plates.is_korean(got.text):
         return got
     regional = [r for r in reads if r.confidence >= sure and keep(r.text) and _region_of(r.text, got.text)]
+    if len(regional) < REGION_VIEWS and info.use is not plates.PlateUse.COMMERCIAL:
+        return got
     return summed_vote(regional, keep) or got
 
 
@@ -278,7 +289,7 @@ def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:
 
 __all__ = [
     "BACKENDS", "CAREFUL_CHAR_BELOW", "PRIOR_OVERRULED_AT", "PRIOR_REFUTED_BELOW", "PRIOR_WEAK",
-    "REGION_SURE", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read", "colour_refuted",
-    "consistent", "ctc_greedy", "ctc_plate", "korean_valid", "plate_bands", "syllables_for", "vote",
-    "with_region",
+    "REGION_SURE", "REGION_VIEWS", "Draft", "KoreanPlateReader", "ReaderLoadError", "better_read",
+    "colour_refuted", "consistent", "ctc_greedy", "ctc_plate", "korean_valid", "plate_bands", "syllables_for",
+    "vote", "with_region",
 ]

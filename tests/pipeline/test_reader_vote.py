@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.reader import REGION_SURE, vote, with_region
+from gatekeeper.pipeline.reader import REGION_SURE, REGION_VIEWS, vote, with_region
 
 
 def _r(text: str, conf: float) -> PlateRead:
@@ -43,3 +43,14 @@ def test_the_threshold_is_the_constant_unless_given() -> None:
     reads = [_r("20자1841", 0.99), _r("울산20자1841", REGION_SURE)]
     assert with_region(reads[0], reads).text == "울산20자1841"
     assert with_region(reads[0], reads, sure=REGION_SURE + 0.01).text == "20자1841"
+
+
+def test_one_view_completes_only_a_commercial_plate() -> None:
+    # a yellow one-line plate's stacked region mark: the row cuts leave it out, one view may read it alone
+    reads = [_r("20자1841", 0.99), _r("20자1841", 0.99), _r("울산20자1841", 0.99)]
+    assert with_region(reads[0], reads).text == "울산20자1841"
+    # a white plate has no stacked mark: one view's region against the rest is read into the margin
+    reads = [_r("67마5125", 1.0), _r("67마5125", 1.0), _r("67마5125", 0.99), _r("대구67마5125", 0.99)]
+    assert REGION_VIEWS == 2 and vote(reads).text == "67마5125"
+    reads.append(_r("대구67마5125", 0.98))  # two sure views read it
+    assert with_region(reads[0], reads).text == "대구67마5125"

@@ -87,6 +87,9 @@ class PlateRead:
     char_confidences: tuple[float, ...] = ()
     plate_format: str = ""
     reader: str = ""
+    gap_before: int = -1
+    """Index of the character that a glyph-wide empty stretch of the read precedes: a glyph the reader
+    passed over (a Korean plate's Hangul read by the Latin network); -1 when none was seen."""
 
 
 @dataclass(slots=True)

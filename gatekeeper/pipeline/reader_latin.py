@@ -189,7 +189,7 @@ def _non_hangul(text: str) -> str:
     return "".join(ch for ch in text if not plates.is_korean(ch))
 
 
-def _korean_digits(latin: str, korean: PlateRead) -> bool:
+def _korean_digits(read: PlateRead, korean: PlateRead) -> bool:
     """True when a Latin read is what a Latin reader makes of this Korean plate: its digits, or a run of
     them (the serial line of a two-line plate), also with look-alike letters for digits
     (:data:`DIGIT_LOOKALIKES`); fewer digits than it has (up to two look-alike letters: three letters look
@@ -197,7 +197,9 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
     ``O5O14`` for 제주81아5014); or, when the Korean read's Hangul is sure, as many digits as it has, at
     most :data:`MISREAD_DIGITS` of them different (misread digits: our Latin network is trained to read a
     Korean plate as its digits alone; a digit-only Latin plate forced into the Korean grammar differs in
-    most, as es 5777770 from 776배9110)."""
+    most, as es 5777770 from 776배9110), or the Latin read passed over a glyph where the Korean read has its
+    Hangul (:func:`_gap_at_hangul`)."""
+    latin = read.text
     digits = _non_hangul(korean.text)
     plain = latin.translate(DIGIT_LOOKALIKES)
     if latin in digits or plain in digits:
@@ -210,7 +212,8 @@ def _korean_digits(latin: str, korean: PlateRead) -> bool:
         return True  # fewer digits, one or two of them lost or misread: 88735 for 경기78아8135
     if _syllable_as_digit(plain, korean):
         return True
-    if not (latin.isdigit() and len(latin) == len(digits) and hangul_confidence(korean) >= HANGUL_TRUST):
+    if not (latin.isdigit() and len(latin) == len(digits)
+            and (hangul_confidence(korean) >= HANGUL_TRUST or _gap_at_hangul(read, korean))):
         return False
     return sum(a != b for a, b in zip(latin, digits, strict=True)) <= MISREAD_DIGITS
 
@@ -231,13 +234,24 @@ def _syllable_as_digit(plain: str, korean: PlateRead) -> bool:
     return len(plain) == len(digits) + 1 + len(serial) and plain.startswith(digits) and plain.endswith(serial)
 
 
+def _gap_at_hangul(latin: PlateRead, korean: PlateRead) -> bool:
+    """The Latin read passed over a glyph (:attr:`~gatekeeper.domain.types.PlateRead.gap_before`) just
+    where the Korean read has its use syllable: the plate has a character there that is no Latin one
+    (``41하8182`` read ``418182``, a wide gap after ``41``)."""
+    at = plates.syllable_index(korean.text)
+    return at is not None and latin.gap_before >= 0 and latin.gap_before == len(_non_hangul(korean.text[:at]))
+
+
 def _invented_hangul(latin: PlateRead, korean: PlateRead) -> bool:
     """A certain digit-only Latin read (:func:`latin_certain`) of exactly the Korean read's digits, beside
     Hangul all under :data:`HANGUL_INVENTED`: the Korean grammar put a syllable where the plate has none (es
     ``1032148`` read ``103두2148``, Hangul 0.62). Such a Latin read is not dropped as the Korean plate's
-    digits. A surer region mark (``충남23도7460``) shows the plate has Hangul."""
+    digits. A surer region mark (``충남23도7460``) shows the plate has Hangul, as does a gap in the Latin read
+    where the Korean read has it (:func:`_gap_at_hangul`)."""
     confs = korean.char_confidences
     if len(confs) != len(korean.text) or not latin.text.isdigit() or latin.text != _non_hangul(korean.text):
+        return False
+    if _gap_at_hangul(latin, korean):
         return False
     hangul = [c for ch, c in zip(korean.text, confs) if plates.is_korean(ch)]
     return bool(hangul) and max(hangul) < HANGUL_INVENTED and latin_certain(latin)
@@ -319,7 +333,7 @@ def arbitrate(reads: Sequence[PlateRead | None]) -> PlateRead | None:
     latin = max((r for r in got if latin_plausible(r)), key=lambda r: r.confidence, default=None)
     if korean_trusted(korean):
         return latin if latin_overrides(latin, korean) else korean
-    if latin is not None and korean is not None and _korean_digits(latin.text, korean) \
+    if latin is not None and korean is not None and _korean_digits(latin, korean) \
             and not _invented_hangul(latin, korean):
         latin = None  # the Latin reader read the Korean plate's digits
         # (or the serial line of a two-line plate)

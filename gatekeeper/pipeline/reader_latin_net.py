@@ -20,6 +20,7 @@ from gatekeeper.pipeline.reader_decode import (
     ctc_greedy,
     greedy_score,
     summed_vote,
+    wide_gap,
 )
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image, to_grey
 from gatekeeper.pipeline.reader_prep import denoise_dark
@@ -214,9 +215,13 @@ class LatinNetReader(CtcNetwork):
         return self._reads(self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick, rows)))
 
     def _reads(self, probs: np.ndarray) -> list[PlateRead]:
+        """Each view's read (:func:`fit_layouts`), with the gap it passed over (:func:`wide_gap`) when it is
+        the view's greedy read."""
+        views = list(probs)
         return [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
-                          plate_format=plates.plate_format(text), reader=self.model_name)
-                for text, confs in fit_layouts(list(probs), self.charset)]
+                          plate_format=plates.plate_format(text), reader=self.model_name,
+                          gap_before=wide_gap(p) if text == ctc_greedy(p, self.charset)[0] else -1)
+                for p, (text, confs) in zip(views, fit_layouts(views, self.charset), strict=True)]
 
     def draft(self, crop: np.ndarray) -> LatinDraft | None:
         """The quick read's work (the crop's rows and its first two views), which :meth:`finish` reuses for

@@ -38,7 +38,7 @@ first frame) or more is a glyph the network passed over (:func:`wide_gap`). The 
 reads of Korean plates (4,000 degraded synthetic crops' errors) spaced the two characters around the Hangul
 2.0-2.7 times the median; es's digit-only plates at most 1.8 (``1032148``, its gap after ``103``). Used by
 the arbitration (``reader_latin._gap_at_hangul``): 4,000 degraded synthetic crops (seeds 4242, 777, 31, 2027,
-99; ``gatekeeper eval``) 3,890 -> 3,892 (``227호6512`` had been read ``2275512``), none lost; kr-dev, es,
+99; ``gatekeeper eval``) 3,892 -> 3,894 (``227호6512`` had been read ``2275512``), none lost; kr-dev, es,
 us-ucsd, their night, infrared-like, motion-blurred, JPEG and rotated copies and crop sets unchanged."""
 
 

@@ -510,6 +510,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         styles = parse_styles(args.style_weight)
     except ValueError as exc:
         p.error(str(exc))
+    if styles and args.kind != "korean":
+        p.error("--style-weight applies to the Korean reader only")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,

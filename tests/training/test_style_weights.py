@@ -71,4 +71,7 @@ def test_style_weight_options_are_parsed_and_checked(tmp_path: Path,
             main(["--out", str(tmp_path / "cli"), "--steps", "1", "--style-weight", bad])
         assert exc.value.code == 2
         assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "cli"), "--kind", "latin", "--style-weight", "rental=1"])
+    assert "Korean reader only" in capsys.readouterr().err
     assert not (tmp_path / "cli").exists()

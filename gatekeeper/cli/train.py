@@ -135,7 +135,7 @@ def option_errors(args: argparse.Namespace) -> list[str]:
             errors.append("--style-weight applies to the Korean reader's base recipe only "
                           "(reader, no --site)")
         else:
-            from gatekeeper.training.reader import parse_styles
+            from gatekeeper.training.reader_data import parse_styles
 
             try:
                 parse_styles(args.style_weight)
@@ -222,7 +222,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             if getattr(args, key, None) is not None:
                 extra[key] = getattr(args, key)
         if getattr(args, "style_weight", None):
-            from gatekeeper.training.reader import parse_styles
+            from gatekeeper.training.reader_data import parse_styles
 
             extra["styles"] = parse_styles(args.style_weight)
     return extra

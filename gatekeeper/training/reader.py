@@ -9,7 +9,6 @@ Writes ``NAME.pth`` / ``NAME.yaml`` / ``NAME.py`` (EasyOCR custom ``recog_networ
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import random
@@ -29,8 +28,10 @@ from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
 from gatekeeper.training.reader_data import (
     ChunkProducer,
     SampleSet,
+    check_cache_styles,
     load_extra,
     make_samples,
+    parse_styles,
     style_weights,
     wait_for,
 )
@@ -359,7 +360,7 @@ def train_reader(
     n_chunks = max(1, math.ceil(synthetic / CHUNK))
     chunk_size = min(CHUNK, synthetic)
     cache = out_dir / "cache"
-    _check_cache_styles(cache, styles)
+    check_cache_styles(cache, styles)
     prod = ChunkProducer(cache, n_chunks, chunk_size, seed, kind=kind, overrides=styles) if producer else None
     if prod is not None:
         prod.start()
@@ -447,36 +448,6 @@ def train_reader(
     secs = time.monotonic() - t0
     report(1.0, f"done: step {step}, held-out accuracy {acc:.3f} ({secs:.0f} s)")
     return ReaderTrainResult(pth, yml, py, onnx, metrics, step, secs, int8)
-
-
-def _check_cache_styles(cache: Path, styles: dict[str, float]) -> None:
-    """Record the style weights a run's sample cache is rendered with (``styles.json``); refuse others."""
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / "styles.json"
-    if path.is_file():
-        kept = json.loads(path.read_text(encoding="utf-8"))
-        if kept != styles:
-            raise ValueError(f"{cache} was rendered with style weights {kept or 'as usual'}, not "
-                             f"{styles or 'as usual'}: use another --out, or the same weights")
-    elif any(cache.glob("chunk_*[0-9].npz")) and styles:
-        raise ValueError(f"{cache} was rendered with the usual style weights: use another --out")
-    else:
-        path.write_text(json.dumps(styles, sort_keys=True), encoding="utf-8")
-
-
-def parse_styles(specs: Sequence[str]) -> dict[str, float]:
-    """``STYLE=WEIGHT`` options as a mapping (``ValueError`` with the option's text when malformed)."""
-    out: dict[str, float] = {}
-    for spec in specs:
-        name, sep, value = spec.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise ValueError(f"--style-weight {spec!r}: expected STYLE=WEIGHT, e.g. rental=0.2") from None
-    style_weights(out)
-    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,36 @@ def style_weights(overrides: Mapping[str, float] | None = None) -> dict[PlateSty
     if not sum(weights.values()) > 0:
         raise ValueError("every plate style has weight 0")
     return weights
+
+
+def check_cache_styles(cache: Path, styles: dict[str, float]) -> None:
+    """Record the style weights a run's sample cache is rendered with (``styles.json``); refuse others."""
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / "styles.json"
+    if path.is_file():
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept != styles:
+            raise ValueError(f"{cache} was rendered with style weights {kept or 'as usual'}, not "
+                             f"{styles or 'as usual'}: use another --out, or the same weights")
+    elif any(cache.glob("chunk_*[0-9].npz")) and styles:
+        raise ValueError(f"{cache} was rendered with the usual style weights: use another --out")
+    else:
+        path.write_text(json.dumps(styles, sort_keys=True), encoding="utf-8")
+
+
+def parse_styles(specs: Sequence[str]) -> dict[str, float]:
+    """``STYLE=WEIGHT`` options as a mapping (``ValueError`` with the option's text when malformed)."""
+    out: dict[str, float] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"--style-weight {spec!r}: expected STYLE=WEIGHT, e.g. rental=0.2") from None
+    style_weights(out)
+    return out
 
 
 def plate_layout(img: np.ndarray, text: str) -> str:

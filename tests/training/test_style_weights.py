@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth import PlateStyle
-from gatekeeper.training.reader import main, parse_styles, train_reader
-from gatekeeper.training.reader_data import TRAIN_STYLE_WEIGHTS, make_samples, style_weights
+from gatekeeper.training.reader import main, train_reader
+from gatekeeper.training.reader_data import TRAIN_STYLE_WEIGHTS, make_samples, parse_styles, style_weights
 
 ONLY_RENTAL = {s.value: 0.0 for s in PlateStyle} | {"rental": 1.0}
 

@@ -24,12 +24,19 @@ def ctc_greedy(probs: np.ndarray, charset: str) -> tuple[str, tuple[float, ...]]
     """Greedy CTC decode of T x C probabilities: text and the peak probability of each character."""
     if not len(probs):
         return "", ()
+    _starts, ids, peaks = _greedy_runs(probs)
+    return "".join(charset[k - 1] for k in ids.tolist()), tuple(peaks.tolist())
+
+
+def _greedy_runs(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The characters of the greedy path through non-empty T x C probabilities: each one's first frame,
+    class and peak probability (a run of one class is one character; runs of the blank are none)."""
     best = probs.argmax(-1)
     runs = np.flatnonzero(np.diff(best, prepend=-1))  # where each run of one class begins
     ids = best[runs]
-    chars = ids != 0  # runs of the blank are no character
+    chars = ids != 0
     peaks = np.maximum.reduceat(probs[np.arange(len(best)), best], runs)[chars]
-    return "".join(charset[k - 1] for k in ids[chars].tolist()), tuple(peaks.tolist())
+    return runs[chars], ids[chars], peaks
 
 
 GAP_WIDE = 1.9
@@ -47,9 +54,7 @@ def wide_gap(probs: np.ndarray, min_chars: int = 5, wide: float = GAP_WIDE) -> i
     precedes (:data:`GAP_WIDE`); -1 when there is none, or the read has fewer than ``min_chars``."""
     if not len(probs):
         return -1
-    best = probs.argmax(-1)
-    runs = np.flatnonzero(np.diff(best, prepend=-1))
-    starts = runs[best[runs] != 0]
+    starts, _ids, _peaks = _greedy_runs(probs)
     if len(starts) < min_chars:
         return -1
     spacing = np.diff(starts)

@@ -30,11 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
-    """(Recognizer built from the settings and the installed models, model version string)."""
+def load_runtime(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(Settings, loaded models) for the command's ``--data-dir``, ``--config`` and ``--device``."""
     from gatekeeper.domain.paths import AppPaths
     from gatekeeper.domain.settings import Settings
-    from gatekeeper.pipeline.recognizer import Recognizer
     from gatekeeper.services.runtime import load_models
 
     data_dir = getattr(args, "data_dir", None)
@@ -43,7 +42,14 @@ def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
     settings = Settings.load(Path(config))
     if data_dir is None and settings.data_dir:
         paths = AppPaths.default(Path(settings.data_dir))
-    models = load_models(settings, paths, device=getattr(args, "device", None))
+    return settings, load_models(settings, paths, device=getattr(args, "device", None))
+
+
+def make_recognizer(args: argparse.Namespace) -> tuple[Any, str]:
+    """(Recognizer built from the settings and the installed models, model version string)."""
+    from gatekeeper.pipeline.recognizer import Recognizer
+
+    settings, models = load_runtime(args)
     recognizer = Recognizer(
         models.detector,
         models.reader,

@@ -180,3 +180,29 @@ def test_eval_reads_labels_as_a_spreadsheet_on_windows_wrote_them(
     assert [w.split(": ", 1)[0] for w in report["label_warnings"]] == [f"{tmp_path / 'labels.csv'}:3"]
     assert "box has no area" in capsys.readouterr().err
 
+
+
+def test_eval_approach_needs_a_picture_with_one_boxed_plate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "labels.csv").write_text("image,plate,x1,y1,x2,y2\na.jpg,12가3456,,,,\n", encoding="utf-8")
+    assert main(["eval", str(tmp_path), "--approach"]) == 2
+    err = capsys.readouterr().err
+    assert "no picture with exactly one labelled plate and its box" in err and "--approach" in err
+
+
+@pytest.mark.slow
+def test_eval_approach_end_to_end(
+    models_ready: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fixture_set(tmp_path / "set")  # one scene with a boxed plate, two crops without boxes
+    out_json = tmp_path / "approach.json"
+    args = ["eval", str(tmp_path / "set"), "--approach", "--json", str(out_json), "--device", "cpu"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out_json.read_text(encoding="utf-8"))
+    assert json.loads(out) == report
+    assert report["cars"] == 1 and len(report["skipped_images"]) == 2 and report["failed_images"] == 0
+    assert report["pass_accuracy"] == 1.0 and report["other_passes"] == 0 and report["model_version"]
+    assert report["read_ms_per_crop"]["n"] == report["crops_read"] > 0
+    assert "pass_accuracy: 1.0 (1 cars logged right)" in err

@@ -87,7 +87,7 @@ class Track:
         return max(len(self.records), self.tried)
 
     def vote(self) -> Vote | None:
-        return vote([r.read for r in self.records])
+        return vote([r.read for r in self.records], [r.box.width for r in self.records])
 
     def syllable_seen(self, text: str) -> bool:
         """Whether one of its reads of ``text`` read the use syllable surely (:func:`syllable_seen`)."""

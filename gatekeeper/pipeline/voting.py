@@ -57,11 +57,49 @@ def _char_vote(texts: list[str], weights: list[float]) -> str:
     return "".join(out)
 
 
-def vote(reads: list[PlateRead]) -> Vote | None:
+def region_split(text: str) -> tuple[str, str] | None:
+    """(region mark, the rest) of a Korean plate text, the mark "" when it has none; None for other texts."""
+    info = plates.parse_plate(text)
+    if info is None or not plates.is_korean(text):
+        return None
+    return info.region, text[len(info.region):]
+
+
+def nearest_region(best: str, texts: list[str], confidences: list[float], widths: list[float]) -> str:
+    """``best`` with the region mark the reads of its plate agree on when it is read from near.
+
+    The reads of one plate (``best`` but for the region mark, with or without one) are split into those
+    with a region mark and those without. When the first weigh more (summed confidence), the region is the
+    one with the largest sum of confidence x box width squared: a region mark is small (a yellow one-line
+    plate stacks two syllables in the digits' height) and its legibility grows with the plate's size in
+    the frame, so the nearest reads settle it (``세종93자8276`` read ``경남``, ``부산``, ``서울`` twice,
+    ``강원`` and ``전북`` from 90-200 px and ``세종`` from 288 px). Otherwise ``best`` stays as it is."""
+    split = region_split(best)
+    if split is None:
+        return best
+    rest = split[1]
+    regional: dict[str, float] = defaultdict(float)
+    with_mark = without = 0.0
+    for text, conf, width in zip(texts, confidences, widths, strict=True):
+        got = region_split(text)
+        if got is None or got[1] != rest:
+            continue
+        if got[0]:
+            with_mark += conf
+            regional[got[0]] += conf * width * width
+        else:
+            without += conf
+    if with_mark <= without or not regional:
+        return best
+    return max(regional.items(), key=lambda kv: (kv[1], kv[0]))[0] + rest
+
+
+def vote(reads: list[PlateRead], widths: list[float] | None = None) -> Vote | None:
     """Cluster reads by normalised text, weight by confidence, prefer grammar-valid texts.
 
     Ties between near-equal candidates are broken by per-character voting across all reads of the same
-    length and plate format.
+    length and plate format. With the reads' box ``widths`` (a camera track's), a Korean winner's region mark
+    is the one its nearest reads agree on (:func:`nearest_region`).
     """
     weight: dict[str, float] = defaultdict(float)
     count: dict[str, int] = defaultdict(int)
@@ -86,6 +124,11 @@ def vote(reads: list[PlateRead]) -> Vote | None:
         consensus = _char_vote(same, [weight[t] for t in same])
         if consensus in ties:
             best = consensus
+    if widths is not None and valid[best]:
+        texts = [canonical_text(r)[0] for r in reads]
+        near = nearest_region(best, texts, [r.confidence for r in reads], widths)
+        if near in weight and valid[near]:
+            best = near
     total = sum(weight[t] for t in pool)
     share = weight[best] / total if total > 0 else 0.0
     mean_conf = float(np.mean(conf[best]))
@@ -100,9 +143,15 @@ def vote(reads: list[PlateRead]) -> Vote | None:
 
 def agreeing_reads(text: str, texts: list[str]) -> int:
     """How many of ``texts`` agree with ``text``: the same, or one character different (a misread
-    character in one frame). A pass needs ``min_frames`` of them, so a false box whose every frame reads
-    differently is not logged even when one of its reads happens to be a valid plate."""
-    return sum(t == text or (len(t) == len(text) and edit_distance(t, text) <= 1) for t in texts)
+    character in one frame), or the same Korean plate with another region mark or none (the small mark
+    misread, or left out, at a distance: :func:`nearest_region`). A pass needs ``min_frames`` of them, so
+    a false box whose every frame reads differently is not logged even when one of its reads happens to
+    be a valid plate."""
+    split = region_split(text)
+    rest = split[1] if split is not None else None
+    return sum(t == text or (len(t) == len(text) and edit_distance(t, text) <= 1)
+               or (rest is not None and (got := region_split(t)) is not None and got[1] == rest)
+               for t in texts)
 
 
 def syllable_seen(reads: Iterable[PlateRead]) -> bool:

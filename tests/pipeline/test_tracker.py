@@ -282,3 +282,43 @@ def test_far_jump_after_a_gap_is_a_new_vehicle() -> None:
     b = tr.update([Detection(Box(600, 300, 660, 315), 0.9)], 0.8)  # the next car far away
     c = tr.update([Detection(Box(604, 302, 666, 318), 0.9)], 0.9)
     assert a != b and b == c
+
+
+def test_nearest_reads_settle_a_small_region_mark() -> None:
+    from gatekeeper.pipeline.voting import nearest_region
+
+    # a yellow plate read from far (90-200 px) with the wrong mark or none, from near (288 px) right
+    texts = ["경남93자8276", "93자8276", "부산93자8276", "서울93자8276", "서울93자8276", "93자8276",
+             "강원93자8276", "전북93자8276", "세종93자8276"]
+    confs = [0.98, 0.999, 0.99, 0.98, 0.97, 1.0, 0.95, 0.92, 0.999]
+    widths = [90, 95, 110, 117, 133, 142, 161, 198, 288]
+    reads = [R(t, c) for t, c in zip(texts, confs, strict=True)]
+    assert nearest_region("93자8276", texts, confs, widths) == "세종93자8276"
+    assert nearest_region("서울93자8276", texts, confs, widths) == "세종93자8276"
+    v = vote(reads)
+    assert v is not None and v.text == "93자8276"  # by confidence alone: the two reads without a mark
+    v = vote(reads, [float(w) for w in widths])
+    assert v is not None and v.text == "세종93자8276" and v.valid
+    # reads without a mark outweigh those with one (a white plate, a mark read into the margin): as it was
+    few = ["12가3456", "12가3456", "서울12가3456"]
+    assert nearest_region("12가3456", few, [0.9, 0.9, 0.99], [100, 120, 300]) == "12가3456"
+    # another plate's reads, and Latin texts, are not the plate's
+    assert nearest_region("12가3456", ["서울12가3457", "34나5678"], [1.0, 1.0], [300, 300]) == "12가3456"
+    assert nearest_region("ABC1234", ["ABC1234"], [1.0], [300]) == "ABC1234"
+
+
+def test_a_region_mark_read_from_near_is_logged_with_the_pass() -> None:
+    tr = make_tracker(VotingSettings(min_frames=2, track_timeout_s=1.0), early_reads=3, early_confidence=0.8)
+    frames = [("93자8276", 0.999, 90), ("부산93자8276", 0.99, 110), ("서울93자8276", 0.98, 130),
+              ("93자8276", 1.0, 150), ("세종93자8276", 0.999, 290)]
+    out = []
+    for i, (text, conf, width) in enumerate(frames):
+        out += feed(tr, i * 0.1, [det(300 - width / 2, w=width, h=width / 3)], [K(text, conf, 0.99)])
+    out += feed(tr, 2.0, [], [])
+    assert [p.text for p in out] == ["세종93자8276"]
+
+
+def test_agreeing_reads_count_the_plate_read_with_another_region_mark() -> None:
+    texts = ["세종93자8276", "93자8276", "서울93자8276", "93자8277", "94자8276", "12가3456"]
+    assert agreeing_reads("세종93자8276", texts) == 3  # itself, and the plate with another mark or none
+    assert agreeing_reads("93자8276", texts) == 5  # ... and, as before, one character off

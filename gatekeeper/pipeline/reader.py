@@ -85,12 +85,6 @@ def colour_refuted(read: PlateRead | None, below: float = PRIOR_REFUTED_BELOW) -
             and read.char_confidences[at] < below)
 
 
-def _bare_commercial(text: str) -> bool:
-    """A commercial plate read without a region mark (``93자8276``)."""
-    info = plates.parse_plate(text)
-    return info is not None and not info.region and info.use is plates.PlateUse.COMMERCIAL
-
-
 def _syllable_apart(a: str, b: str) -> bool:
     """True when two reads are one plate but for the use syllable (``경남95아3351``, ``경남95마3351``)."""
     at = plates.syllable_index(a)
@@ -160,8 +154,6 @@ class KoreanPlateReader(CtcNetwork):
                 for text, confs in reads]
 
     def _good(self, read: PlateRead | None, syllables: str = "") -> bool:
-        if syllables == plates.COMMERCIAL_SYLLABLES and read is not None and _bare_commercial(read.text):
-            return False  # a yellow plate's region mark left out: the careful pass looks for it
         return (read is not None and consistent(read.text, syllables)
                 and read.confidence >= self.careful_below
                 and min(read.char_confidences, default=1.0) >= self.careful_char_below)

@@ -174,6 +174,15 @@ def syllable_index(text: str) -> int | None:
     return at if at >= 0 and text[at] == info.syllable else None
 
 
+def split_region(text: str) -> tuple[str, str] | None:
+    """(region mark, the rest) of a Korean plate ``text`` as given: ``("서울", "12가3456")``, the mark ""
+    when it has none (``("", "12가3456")``); None when ``text`` is no Korean plate."""
+    info = parse_plate(text)
+    if info is None or not is_korean(text) or not text.startswith(info.region):
+        return None
+    return info.region, text[len(info.region):]
+
+
 def is_valid_plate(text: str) -> bool:
     """True when ``text`` matches one of the plate grammars."""
     return parse_plate(text) is not None

@@ -270,10 +270,8 @@ def with_region(got: PlateRead, reads: Sequence[PlateRead], keep: Callable[[str]
 
 def _region_of(text: str, rest: str) -> bool:
     """True when ``text`` is ``rest`` with a region mark in front."""
-    if len(text) <= len(rest) or not text.endswith(rest):
-        return False
-    info = plates.parse_plate(text)
-    return info is not None and info.region == text[: len(text) - len(rest)]
+    split = plates.split_region(text)
+    return split is not None and bool(split[0]) and split[1] == rest
 
 
 def plate_bands(crop: np.ndarray, aspect: float = 3.2) -> list[np.ndarray]:

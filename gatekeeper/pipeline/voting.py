@@ -57,14 +57,6 @@ def _char_vote(texts: list[str], weights: list[float]) -> str:
     return "".join(out)
 
 
-def region_split(text: str) -> tuple[str, str] | None:
-    """(region mark, the rest) of a Korean plate text, the mark "" when it has none; None for other texts."""
-    info = plates.parse_plate(text)
-    if info is None or not plates.is_korean(text):
-        return None
-    return info.region, text[len(info.region):]
-
-
 def nearest_region(best: str, texts: list[str], confidences: list[float], widths: list[float]) -> str:
     """``best`` with the region mark the reads of its plate agree on when it is read from near.
 
@@ -74,14 +66,14 @@ def nearest_region(best: str, texts: list[str], confidences: list[float], widths
     plate stacks two syllables in the digits' height) and its legibility grows with the plate's size in
     the frame, so the nearest reads settle it (``세종93자8276`` read ``경남``, ``부산``, ``서울`` twice,
     ``강원`` and ``전북`` from 90-200 px and ``세종`` from 288 px). Otherwise ``best`` stays as it is."""
-    split = region_split(best)
+    split = plates.split_region(best)
     if split is None:
         return best
     rest = split[1]
     regional: dict[str, float] = defaultdict(float)
     with_mark = without = 0.0
     for text, conf, width in zip(texts, confidences, widths, strict=True):
-        got = region_split(text)
+        got = plates.split_region(text)
         if got is None or got[1] != rest:
             continue
         if got[0]:
@@ -105,8 +97,10 @@ def vote(reads: list[PlateRead], widths: list[float] | None = None) -> Vote | No
     count: dict[str, int] = defaultdict(int)
     conf: dict[str, list[float]] = defaultdict(list)
     valid: dict[str, bool] = {}
+    texts: list[str] = []
     for r in reads:
         text, ok, factor = canonical_text(r)
+        texts.append(text)
         if not text:
             continue
         weight[text] += max(r.confidence, 1e-3) * factor
@@ -125,7 +119,6 @@ def vote(reads: list[PlateRead], widths: list[float] | None = None) -> Vote | No
         if consensus in ties:
             best = consensus
     if widths is not None and valid[best]:
-        texts = [canonical_text(r)[0] for r in reads]
         near = nearest_region(best, texts, [r.confidence for r in reads], widths)
         if near in weight and valid[near]:
             best = near
@@ -147,10 +140,10 @@ def agreeing_reads(text: str, texts: list[str]) -> int:
     misread, or left out, at a distance: :func:`nearest_region`). A pass needs ``min_frames`` of them, so
     a false box whose every frame reads differently is not logged even when one of its reads happens to
     be a valid plate."""
-    split = region_split(text)
+    split = plates.split_region(text)
     rest = split[1] if split is not None else None
     return sum(t == text or (len(t) == len(text) and edit_distance(t, text) <= 1)
-               or (rest is not None and (got := region_split(t)) is not None and got[1] == rest)
+               or (rest is not None and (got := plates.split_region(t)) is not None and got[1] == rest)
                for t in texts)
 
 

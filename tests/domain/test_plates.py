@@ -19,6 +19,7 @@ from gatekeeper.domain.plates import (
     normalize_plate,
     parse_plate,
     plate_format,
+    split_region,
     syllable_index,
 )
 
@@ -216,3 +217,12 @@ def test_the_use_syllable_is_found_before_the_serial() -> None:
     assert syllable_index("외교123456") is None  # a diplomatic mark is no use syllable before a serial
     assert syllable_index("5AZJ257") is None and syllable_index("12가345") is None
     assert syllable_index("") is None
+
+
+def test_split_region_parts_a_korean_plate_at_its_region_mark() -> None:
+    assert split_region("서울12가3456") == ("서울", "12가3456")
+    assert split_region("경기39바2764") == ("경기", "39바2764")
+    assert split_region("12가3456") == ("", "12가3456")
+    assert split_region("123가4567") == ("", "123가4567")
+    for other in ("ABC1234", "12가345", "서울", "", " 서울12가3456"):
+        assert split_region(other) is None

@@ -12,7 +12,6 @@ gate it is a misread that goes to the operator, or a pass that never happened.
 from __future__ import annotations
 
 import logging
-import statistics
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from itertools import chain
@@ -24,6 +23,7 @@ from gatekeeper.dataset.approach import APPROACH_FRAMES, FPS, GAP_FRAMES, approa
 from gatekeeper.dataset.labels import LabelRow, group_rows, image_path, load_image
 from gatekeeper.domain.plates import normalize_plate
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
+from gatekeeper.services.bench import timing_stats
 from gatekeeper.services.evaluation import LabelledSet
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,6 @@ def drive_car(pipeline: CameraPipeline, frames: Iterable[np.ndarray],
     return passes
 
 
-def _stats(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {"mean": 0.0, "median": 0.0, "p95": 0.0, "n": 0}
-    return {"mean": round(statistics.fmean(values), 2), "median": round(statistics.median(values), 2),
-            "p95": round(float(np.percentile(values, 95)), 2), "n": len(values)}
-
-
 def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: LabelledSet, *,
                       limit: int | None = None, details: bool = False,
                       progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
@@ -110,18 +103,17 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
         car.careful_turns = pipeline.track_reads.fallback_reads
     driven = [c for c in results if not c.error]
     right = sum(c.right for c in driven)
-    truth = {id(c): normalize_plate(c.plate) for c in driven}
     report: dict[str, Any] = {
         "dataset": str(dataset.directory),
         "cars": len(driven),
         "cars_right": right,
         "pass_accuracy": round(right / len(driven), 4) if driven else 0.0,
-        "other_passes": sum(1 for c in driven for p in c.passes if normalize_plate(p) != truth[id(c)]),
+        "other_passes": sum(normalize_plate(p) != normalize_plate(c.plate) for c in driven for p in c.passes),
         "cars_without_pass": sum(1 for c in driven if not c.passes),
         "crops_read": len(ms),
         "careful_turns": sum(c.careful_turns for c in driven),
-        "read_ms_per_crop": _stats(ms),
-        "read_cpu_ms_per_crop": _stats(cpu_ms),
+        "read_ms_per_crop": timing_stats(ms),
+        "read_cpu_ms_per_crop": timing_stats(cpu_ms),
         "frames_per_car": APPROACH_FRAMES + GAP_FRAMES,
         "failed_images": len(results) - len(driven),
         "skipped_images": skipped,

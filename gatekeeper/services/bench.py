@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 STAGES = ("decode", "detect", "read", "vote")
 
 
-def _stats(values: list[float]) -> dict[str, float]:
+def timing_stats(values: list[float]) -> dict[str, float]:
+    """Mean, median, p95 and max of timings (ms, rounded to 0.01) and their count."""
     if not values:
         return {"mean": 0.0, "median": 0.0, "p95": 0.0, "max": 0.0, "n": 0}
     a = np.asarray(values, dtype=float)
@@ -196,13 +197,13 @@ def run_bench(
             "unsmeared_reads": r.pipeline.unsmeared,
             "errors": r.errors,
             "passes": [p["text"] for p in st.passes],
-            "stage_ms": {s: _stats(st.stage_ms[s]) for s in STAGES},
-            "read_per_crop_ms": _stats(st.read_crop_ms),
-            "read_per_crop_cpu_ms": _stats(st.read_crop_cpu_ms),
-            "detector_ran_ms": _stats(st.detect_run_ms),
-            "end_to_end_ms": _stats(st.e2e_ms),
+            "stage_ms": {s: timing_stats(st.stage_ms[s]) for s in STAGES},
+            "read_per_crop_ms": timing_stats(st.read_crop_ms),
+            "read_per_crop_cpu_ms": timing_stats(st.read_crop_cpu_ms),
+            "detector_ran_ms": timing_stats(st.detect_run_ms),
+            "end_to_end_ms": timing_stats(st.e2e_ms),
         })
-    all_stage = {s: _stats([v for st in stats for v in st.stage_ms[s]]) for s in STAGES}
+    all_stage = {s: timing_stats([v for st in stats for v in st.stage_ms[s]]) for s in STAGES}
     return {
         "source": str(video),
         "frame_size": list(size),
@@ -217,11 +218,11 @@ def run_bench(
         "total_analysed_fps": round(sum(c["analysed_fps"] for c in per_camera), 2),
         "per_camera": per_camera,
         "stage_ms": all_stage,
-        "read_per_crop_ms": _stats([v for st in stats for v in st.read_crop_ms]),
-        "read_per_crop_cpu_ms": _stats([v for st in stats for v in st.read_crop_cpu_ms]),
-        "detector_ran_ms": _stats([v for st in stats for v in st.detect_run_ms]),
-        "end_to_end_ms": _stats([v for st in stats for v in st.e2e_ms]),
-        "logging_ms": _stats([v for st in stats for v in st.log_ms]),
+        "read_per_crop_ms": timing_stats([v for st in stats for v in st.read_crop_ms]),
+        "read_per_crop_cpu_ms": timing_stats([v for st in stats for v in st.read_crop_cpu_ms]),
+        "detector_ran_ms": timing_stats([v for st in stats for v in st.detect_run_ms]),
+        "end_to_end_ms": timing_stats([v for st in stats for v in st.e2e_ms]),
+        "logging_ms": timing_stats([v for st in stats for v in st.log_ms]),
         "latency_measured": latency_kind,
         "dropped_frames": sum(c["dropped_frames"] for c in per_camera),
         "boxes_not_read": sum(c["boxes_not_read"] for c in per_camera),

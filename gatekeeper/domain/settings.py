@@ -83,7 +83,8 @@ class ReaderSettings(_Strict):
     upscale_min_width: int = Field(default=160, ge=0, le=1024)
     # still images (gatekeeper read/eval): each box is also read moved by this share of its width in the eight
     # directions of a grid, and the text with the largest summed confidence kept (reads swing with a box moved
-    # by a pixel; weights/README.md); nine reads per box; 0: one read per box
+    # by a pixel; weights/README.md); nine reads per box; a plate crop read whole: as it is and cut by that
+    # share at either side, three reads; 0: one read per box
     still_shift_vote: float = Field(default=0.025, ge=0.0, le=0.2)
     # still images: a crop that looks smeared sideways (a car crossing a long exposure) is also read with the
     # smear undone at a few estimated lengths, and the surest read kept (pipeline/deblur.py)

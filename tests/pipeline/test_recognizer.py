@@ -10,11 +10,13 @@ from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.recognizer import (
     Recognizer,
     crop_plate,
+    crop_rect,
     grammar_checked,
     looks_like_plate_crop,
     shifted,
     upscale,
     vote_reads,
+    whole_box,
 )
 
 
@@ -242,13 +244,39 @@ def test_the_shift_vote_keeps_a_clean_read(models) -> None:  # noqa: ANN001
         assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
 
 
-def test_placements_the_frame_edge_clips_to_one_crop_are_read_once() -> None:
-    """A plate crop read whole: moved left or right, the box's crop is clipped to the whole image again."""
-    reader = CountingReader()
-    crop = np.full((100, 400, 3), 90, np.uint8)
+class EdgeReader:
+    """Reads every crop as the same weak plate and records its first and last column's value and its shape
+    (read on a column ramp, the values are the columns the crop starts and ends at)."""
+
+    name = "edge"
+
+    def __init__(self) -> None:
+        self.cuts: list[tuple[int, int, tuple[int, int]]] = []
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.cuts.append((int(crop[0, 0, 0]), int(crop[0, -1, 0]), crop.shape[:2]))
+        return PlateRead("12가3456", 0.5, (0.5,) * 7)
+
+
+def test_a_plate_crop_read_whole_is_voted_over_cuts_at_either_side() -> None:
+    """Read whole, a plate crop's shift vote reads it as it is and cut by a step at its right, then its left
+    edge (a box filling the image, moved, would be clipped back to the image by the margin)."""
+    reader = EdgeReader()
+    crop = np.repeat(np.repeat(np.arange(200, dtype=np.uint8)[None, :, None], 100, axis=0), 3, axis=2)
     obs = Recognizer(FixedDetector([]), reader, upscale_min_width=0, shift_vote=0.025).recognize(crop)
     assert len(obs) == 1 and obs[0].read is not None
-    # unmoved (the whole image: no wider crop to compare), then up and down, each unsure and so also read from
-    # a wider crop (the whole image); left and right give the unmoved crop again, the diagonals up's or down's
-    assert reader.calls == 1 + 2 * 2
+    assert obs[0].detection.box == Box(0.0, 0.0, 200.0, 100.0)  # reported as the whole image
+    # the box inside the margin is 172 px wide: a step of 4.3 px. Each moved crop is unsure and so also
+    # read from a wider one (the whole image again); no placement cuts the height
+    assert reader.cuts == [(0, 199, (100, 200)), (0, 195, (100, 196)), (0, 199, (100, 200)),
+                           (4, 199, (100, 196)), (0, 199, (100, 200))]
     assert obs[0].read.confidence == 0.5  # every placement read the same
+    plain = EdgeReader()
+    Recognizer(FixedDetector([]), plain, upscale_min_width=0).recognize(crop)
+    assert plain.cuts == [(0, 199, (100, 200))]  # without the vote: the image as it is, once
+
+
+def test_the_whole_image_box_crops_to_the_image() -> None:
+    for w, h in ((85, 46), (400, 100), (51, 32), (1, 1), (7, 3)):
+        assert crop_rect((h, w, 3), whole_box(w, h)) == (0, 0, w, h)
+        assert crop_rect((h, w, 3), whole_box(w, h, 0.2), 0.2) == (0, 0, w, h)

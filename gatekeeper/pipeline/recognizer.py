@@ -43,10 +43,10 @@ UNSMEAR_SETTLED = 0.99  # a valid Korean read this sure is not read unsmeared (H
 # nor is a sure Latin read (reader_latin.latin_sure: letters in a common layout, every character >= 0.97)
 SHIFTS = ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1))  # the shift vote's
 # placements, in steps: the box and its eight neighbours on a grid (unmoved first)
-WHOLE_SHIFTS = ((0, 0), (-1, 0), (1, 0))  # a whole image's placements: it cut by a step at its right, then
-# its left edge (a box filling the image moves only inward; a step up or down would cut a tenth of a one-line
-# plate's height). 4,000 synthetic crops read whole 3,894 -> 3,929 (the grid's nine: the same), us-ucsd's
-# crops 171 -> 174, es's and kr-dev's unchanged (thirty-fourth session)
+WHOLE_SHIFTS = ((0, 0), (-1, 0), (1, 0))  # a whole image's placements: as it is, cut by a step at its
+# right, then at its left edge (a box filling the image moves only inward; a step up or down would cut a tenth
+# of a one-line plate's height). 4,000 synthetic crops read whole 3,894 -> 3,929 (the grid's nine: the same),
+# us-ucsd's crops 171 -> 174, es's and kr-dev's unchanged (thirty-fourth session)
 
 
 def crop_rect(shape: tuple[int, ...], box: Box, margin: float = CROP_MARGIN) -> tuple[int, int, int, int]:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
+from gatekeeper.dataset.synth.degrade import noise
 from gatekeeper.domain.types import Box
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,6 @@ def empty_frames(count: int = GAP_FRAMES, size: tuple[int, int] = FRAME_SIZE, se
     """``count`` frames of an empty lane: flat grey with a little sensor noise."""
     rng = np.random.default_rng(seed)
     w, h = size
+    lane = np.full((h, w, 3), BACKGROUND, np.uint8)
     for _ in range(count):
-        noise = rng.normal(0.0, 2.0, (h, w, 3))
-        yield jpeg(np.clip(BACKGROUND + noise, 0, 255).astype(np.uint8), quality)
+        yield jpeg(noise(lane, rng, sigma=2.0), quality)

@@ -57,6 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--style-weight", action="append", metavar="STYLE=WEIGHT",
                    help="reader: draw this Korean plate style with another weight than the recipe's "
                    "(repeatable, e.g. yellow_commercial_1line=0.25)")
+    p.add_argument("--name", metavar="NAME",
+                   help="reader: the exported files' name (default kr_reader / latin_reader; latin_us made "
+                   "the US serial network)")
     p.add_argument("--progress-json", action="store_true", help="print progress as JSON lines (for the UI)")
     p.add_argument(
         "--config", type=Path, metavar="FILE", default=argparse.SUPPRESS, help="settings file (JSON)"
@@ -120,10 +123,12 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     """Options given that do not apply to this kind of model or mode (each a sentence)."""
     detector_only = {"low_light": "--low-light", "lr0": "--lr0", "imgsz": "--imgsz", "epochs": "--epochs"}
     reader_only = {"lr": "--lr", "stop_at": "--stop-at", "average_base": "--average-base",
-                   "distill": "--distill", "held_out": "--held-out", "steps": "--steps"}
+                   "distill": "--distill", "held_out": "--held-out", "steps": "--steps", "name": "--name"}
     wrong = detector_only if args.kind != "detector" else reader_only
     errors = [f"{flag} does not apply to the {args.kind}" for key, flag in wrong.items()
               if getattr(args, key, None) is not None]
+    if args.site and getattr(args, "name", None) is not None:
+        errors.append("--name does not apply with --site (site training registers a version)")
     if args.site and getattr(args, "base", None) is not None:
         errors.append("--base does not apply with --site (site training starts from the active model)")
     if getattr(args, "average_base", None) is not None and not 0.0 <= args.average_base < 1.0:
@@ -218,7 +223,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, "lr0", None):
             extra["lr0"] = args.lr0
     else:
-        for key in ("lr", "stop_at", "average_base", "distill"):
+        for key in ("lr", "stop_at", "average_base", "distill", "name"):
             if getattr(args, key, None) is not None:
                 extra[key] = getattr(args, key)
         if getattr(args, "style_weight", None):

@@ -466,6 +466,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--kind", choices=sorted(KIND_SPECS), default="korean", help="Korean or Latin plates")
+    p.add_argument("--name", default=None, help="the exported files' name (default: the kind's reader)")
     p.add_argument("--stop-at", type=int, default=None,
                    help="end at this step, the learning rate still following the schedule of --steps")
     p.add_argument("--int8-calibration", type=int, default=256,
@@ -489,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        resume=not args.no_resume, device=args.device, time_budget_s=args.time_budget,
                        threads=args.threads, lr=args.lr, kind=args.kind, stop_at=args.stop_at,
                        int8_calibration=args.int8_calibration, average_base=args.average_base,
-                       distill=args.distill, styles=styles)
+                       distill=args.distill, styles=styles, name=args.name)
     print(f"wrote {res.pth} {res.yaml} {res.py} {res.onnx} {res.int8}; metrics {res.metrics}")
     return 0
 

@@ -7,6 +7,7 @@ import json
 import re
 
 import cv2
+import numpy as np
 import pytest
 
 from gatekeeper.cli import main
@@ -93,6 +94,21 @@ def test_train_latin_reader_base_recipe(tmp_path, capsys) -> None:
     assert (out / "latin_reader.onnx").is_file() and (out / "latin_reader.yaml").is_file()
 
 
+def test_a_reader_run_exports_under_the_name_given(tmp_path, capsys) -> None:
+    """``--name latin_us``: the US serial network's files, loadable by that name."""
+    from gatekeeper.pipeline.reader_ctc import CtcNetwork
+
+    out = tmp_path / "us"
+    assert main(["train", "latin-reader", "--out", str(out), "--name", "latin_us", *TINY]) == 0
+    result = _json_lines(capsys.readouterr().out)[-1]["result"]
+    assert result["weights"].endswith("latin_us.pth")
+    assert sorted(p.name for p in out.glob("latin_us.*")) == ["latin_us.int8.onnx", "latin_us.onnx",
+                                                             "latin_us.pth", "latin_us.py", "latin_us.yaml"]
+    assert not list(out.glob("latin_reader.*"))
+    net = CtcNetwork(out, "latin_us", backend="onnx")
+    assert net.int8 and net.line_probs([np.zeros((32, 160), np.uint8)]).shape[-1] == 37
+
+
 @pytest.mark.slow
 def test_site_training_of_the_latin_reader(tmp_path, capsys) -> None:
     paths = AppPaths.default().ensure()
@@ -166,6 +182,8 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
         (["train", "reader", "--site", "--style-weight", "rental=1"], "--style-weight applies to the Korean"),
         (["train", "reader", "--style-weight", "taxi=1"], "unknown plate style 'taxi'"),
         (["train", "reader", "--style-weight", "rental"], "expected STYLE=WEIGHT"),
+        (["train", "detector", "--name", "det"], "--name does not apply to the detector"),
+        (["train", "latin-reader", "--site", "--name", "latin_us"], "--name does not apply with --site"),
     ],
 )
 def test_options_that_do_not_apply_are_refused(argv: list[str], message: str, tmp_path, capsys) -> None:

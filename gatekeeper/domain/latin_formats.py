@@ -44,6 +44,24 @@ def _pattern() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{a})" for a in alts))
 
 
+def fits_layout(text: str, layout: str) -> bool:
+    """True when ``text`` (normalised) fits the one ``layout`` (``9AAA999``: a digit, three letters, three
+    digits)."""
+    return len(text) == len(layout) and all(ch in allowed for ch, allowed in zip(text, slots(layout)))
+
+
+def layout_distance(text: str, layout: str) -> int:
+    """The fewest characters to insert, delete or replace in ``text`` for it to fit ``layout`` (0 when it
+    fits: ``4HAG376`` against ``9AAA999``; ``JPA838`` 1, ``1234567`` 3)."""
+    allowed = slots(layout)
+    row = list(range(len(allowed) + 1))
+    for i, ch in enumerate(text, 1):
+        prev, row[0] = row[0], i
+        for j, chars in enumerate(allowed, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ch not in chars))
+    return row[-1]
+
+
 def fits_format(text: str) -> bool:
     """True when ``text`` (normalised: uppercase, no separators) fits one of :data:`LATIN_FORMATS`."""
     return _pattern().fullmatch(text) is not None

@@ -71,6 +71,10 @@ class ReaderSettings(_Strict):
     latin: bool = True
     latin_engine: Literal["network", "easyocr"] = "network"
     latin_weights: str = "latin_reader"
+    # the US serial network: a fine-tune of the Latin network asked about reads that may be a US serial plate
+    # (9AAA999: the narrow Californian W/H, F/E, V/M, O/Q); used with the shipped Latin network, not with
+    # a site-trained one; "" switches it off (pipeline/reader_latin_net.py, weights/README.md)
+    latin_serial_weights: str = "latin_us"
     min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     recheck_below: float = Field(default=0.8, ge=0.0, le=1.0)
     # a Korean read less confident than this gets the careful second pass (more views, grammar paths):

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from gatekeeper.domain import latin_formats, plates
+from gatekeeper.domain.text import edit_distance
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.latin_locate import CharRow, find_rows, row_crop, widened
 from gatekeeper.pipeline.reader_ctc import CtcNetwork
@@ -107,6 +108,15 @@ def fit_layouts(probs: Sequence[np.ndarray], charset: str,
         out.append((o_or_zero(text), confs))
     return out
 
+
+SERIAL_LAYOUT = "9AAA999"
+"""The US serial layout (California's and several other states') that a :class:`LatinNetReader`'s ``serial``
+network reads for it; see :meth:`LatinNetReader.serial_read`."""
+SERIAL_EDITS = 2
+"""The serial network's read is taken when it fits :data:`SERIAL_LAYOUT` within this many edits of the first
+read (a look-alike or two, the leading 4 lost by a frame); so it is asked only about first reads within that
+many edits of the layout, not about a European, British or personalised plate, nor about the digit-only
+reads the Latin network makes of Korean plates."""
 
 Q_SURE = 0.98
 """A plate read's Q under this confidence is taken for an O (:func:`unsure_q`)."""
@@ -206,22 +216,42 @@ class LatinNetReader(CtcNetwork):
     cheap = True
 
     def __init__(self, weights_dir: Path, name: str = "latin_reader", device: str = "cpu",
-                 backend: str = "auto", threads: int = 1, int8: bool = True) -> None:
+                 backend: str = "auto", threads: int = 1, int8: bool = True,
+                 serial: CtcNetwork | None = None) -> None:
         super().__init__(weights_dir, name, device=device, backend=backend, threads=threads, int8=int8)
+        if serial is not None and serial.charset != self.charset:
+            raise ValueError(f"serial network {serial.model_name} reads other characters than {name}")
+        self.serial = serial
 
     def read_views(self, crop: np.ndarray, quick: bool = False,
                    rows: Sequence[CharRow] | None = None) -> list[PlateRead]:
         """One read per view of the crop (see :func:`latin_lines` and :func:`fit_layouts`)."""
         return self._reads(self.line_probs(latin_lines(crop, self.img_h, self.img_w, quick, rows)))
 
-    def _reads(self, probs: np.ndarray) -> list[PlateRead]:
+    def _reads(self, probs: np.ndarray, net: CtcNetwork | None = None) -> list[PlateRead]:
         """Each view's read (:func:`fit_layouts`), with the gap it passed over (:func:`wide_gap`) when it is
-        the view's greedy read."""
+        the view's greedy read; ``net`` names the network that gave ``probs`` (this one by default)."""
         views = list(probs)
+        name = (net or self).model_name
         return [PlateRead(text=text, confidence=confidence(confs), char_confidences=confs,
-                          plate_format=plates.plate_format(text), reader=self.model_name,
+                          plate_format=plates.plate_format(text), reader=name,
                           gap_before=wide_gap(p) if text == ctc_greedy(p, self.charset)[0] else -1)
                 for p, (text, confs) in zip(views, fit_layouts(views, self.charset), strict=True)]
+
+    def serial_read(self, lines: Sequence[np.ndarray], got: PlateRead | None) -> PlateRead | None:
+        """``got`` (the vote of the views ``lines``), or the ``serial`` network's vote of the same views when
+        that fits the US serial layout (:data:`SERIAL_LAYOUT`) within :data:`SERIAL_EDITS` of ``got``. The
+        serial network is a fine-tune that reads the narrow Californian W, F, V and O apart from H, E, M and Q
+        better than this network, but reads personalised and European plates worse; it is asked only when
+        ``got`` is within :data:`SERIAL_EDITS` of the layout (else no read it may give would be taken)."""
+        if (self.serial is None or got is None
+                or latin_formats.layout_distance(got.text, SERIAL_LAYOUT) > SERIAL_EDITS):
+            return got
+        alt = pick(self._reads(self.serial.line_probs(list(lines)), self.serial))
+        if (alt is None or alt.text == got.text or not latin_formats.fits_layout(alt.text, SERIAL_LAYOUT)
+                or edit_distance(alt.text, got.text) > SERIAL_EDITS):
+            return got
+        return alt
 
     def draft(self, crop: np.ndarray) -> LatinDraft | None:
         """The quick read's work (the crop's rows and its first two views), which :meth:`finish` reuses for
@@ -230,7 +260,8 @@ class LatinNetReader(CtcNetwork):
             return None
         grey = to_grey(denoise_dark(crop))
         rows = find_rows(grey)
-        return LatinDraft(grey, rows, self.read_views(grey, quick=True, rows=rows))
+        lines = latin_lines(grey, self.img_h, self.img_w, quick=True, rows=rows)
+        return LatinDraft(grey, rows, self._reads(self.line_probs(lines)), lines)
 
     def finish(self, draft: LatinDraft) -> PlateRead | None:
         """The full read: a two-line plate's rows, else the vote of every view (the draft's two and the
@@ -239,7 +270,8 @@ class LatinNetReader(CtcNetwork):
         if two is not None and LATIN_LENGTH[0] <= len(two.text) <= LATIN_LENGTH[1]:
             return two
         rest = latin_lines(draft.grey, self.img_h, self.img_w, rows=draft.rows, rest=True)
-        return pick(draft.reads + (self._reads(self.line_probs(rest)) if rest else []))
+        got = pick(draft.reads + (self._reads(self.line_probs(rest)) if rest else []))
+        return self.serial_read(draft.lines + rest, got)
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         draft = self.draft(crop)
@@ -278,6 +310,7 @@ class LatinDraft:
     grey: np.ndarray
     rows: Sequence[CharRow]
     reads: list[PlateRead]  # one per quick view
+    lines: list[np.ndarray]  # the quick views (network inputs)
 
     @property
     def read(self) -> PlateRead | None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gatekeeper.dataset.demo_scene import generate_demo_video, read_sidecar
 from gatekeeper.domain.paths import AppPaths, weights_dir
@@ -14,6 +15,9 @@ from gatekeeper.domain.settings import DEMO_SOURCE, CameraSettings, Settings, re
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.sources import FrameSource, SourceError, StateCallback, open_source, probe_video
 from gatekeeper.pipeline.types import PlateDetector, PlateReader
+
+if TYPE_CHECKING:
+    from gatekeeper.pipeline.reader_ctc import CtcNetwork
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +204,8 @@ def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") 
             if found is None:
                 raise ReaderLoadError(f"{r.latin_weights!r} not found in {paths.config_dir} "
                                       f"or {weights_dir()}")
-            return LatinNetReader(found.parent, name=found.stem, device=device, int8=r.int8)
+            return LatinNetReader(found.parent, name=found.stem, device=device, int8=r.int8,
+                                  serial=_serial_network(settings, paths, device))
         except ReaderLoadError as exc:
             log.warning("Latin network unavailable (%s): using EasyOCR's English model", exc)
     try:
@@ -208,6 +213,26 @@ def make_latin_reader(settings: Settings, paths: AppPaths, device: str = "cpu") 
     except (FileNotFoundError, ImportError) as exc:  # EasyOCR's English model missing:
         # say so, read Korean only
         log.warning("Latin plate reader unavailable (%s): reading Korean plates only", exc)
+        return None
+
+
+def _serial_network(settings: Settings, paths: AppPaths, device: str = "cpu") -> CtcNetwork | None:
+    """The US serial network (``reader.latin_serial_weights``) for the Latin network, or None (switched off
+    with "", or not found / unusable: logged, the Latin network reads alone)."""
+    from gatekeeper.pipeline.reader_ctc import CtcNetwork, ReaderLoadError
+
+    name = settings.reader.latin_serial_weights
+    if not name:
+        return None
+    found = _find(name, paths, (".yaml",))
+    if found is None:
+        log.warning("US serial network %r not found in %s or %s: the Latin network reads alone", name,
+                    paths.config_dir, weights_dir())
+        return None
+    try:
+        return CtcNetwork(found.parent, found.stem, device=device, int8=settings.reader.int8)
+    except ReaderLoadError as exc:
+        log.warning("US serial network unusable (%s): the Latin network reads alone", exc)
         return None
 
 

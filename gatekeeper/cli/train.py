@@ -55,8 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="reader: hold the fine-tune to its base where the base reads a plate right "
                    "(the weight of that term beside the CTC loss, e.g. 1.0)")
     p.add_argument("--style-weight", action="append", metavar="STYLE=WEIGHT",
-                   help="reader: draw this Korean plate style with another weight than the recipe's "
-                   "(repeatable, e.g. yellow_commercial_1line=0.25)")
+                   help="readers: draw this plate style with another weight than the recipe's "
+                   "(repeatable, e.g. yellow_commercial_1line=0.25; Latin: eu, us, yellow, plain, dark, uk)")
     p.add_argument("--name", metavar="NAME",
                    help="reader: the exported files' name (default kr_reader / latin_reader; latin_us made "
                    "the US serial network)")
@@ -136,14 +136,13 @@ def option_errors(args: argparse.Namespace) -> list[str]:
     if getattr(args, "distill", None) is not None and args.distill < 0:
         errors.append(f"--distill must be at least 0, not {args.distill}")
     if getattr(args, "style_weight", None):
-        if args.kind != "reader" or args.site:
-            errors.append("--style-weight applies to the Korean reader's base recipe only "
-                          "(reader, no --site)")
+        if args.kind == "detector" or args.site:
+            errors.append("--style-weight applies to the readers' base recipes only (no --site)")
         else:
             from gatekeeper.training.reader_data import parse_styles
 
             try:
-                parse_styles(args.style_weight)
+                parse_styles(args.style_weight, _plates(args.kind))
             except ValueError as exc:
                 errors.append(str(exc))
     return errors
@@ -207,6 +206,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plates(kind: str) -> str:
+    """The training data's kind of plates for a reader ``kind`` (``reader``, ``latin-reader``)."""
+    return "latin" if kind == "latin-reader" else "korean"
+
+
 def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if args.batch_size:
@@ -229,7 +233,7 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         if getattr(args, "style_weight", None):
             from gatekeeper.training.reader_data import parse_styles
 
-            extra["styles"] = parse_styles(args.style_weight)
+            extra["styles"] = parse_styles(args.style_weight, _plates(args.kind))
     return extra
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import weakref
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
@@ -39,8 +40,10 @@ def tight_crop(plate: np.ndarray, box: tuple[int, int, int, int], rng: np.random
     return cut_around(plate, box, px[0], py[0], px[1], py[1])
 
 
-def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tuple[np.ndarray, str]:
-    """One network input (uint8 32x160) and its label."""
+def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator,
+                 weights: Mapping[str, float] | None = None) -> tuple[np.ndarray, str]:
+    """One network input (uint8 32x160) and its label; with ``weights`` (style name: weight) the plate's
+    style is drawn by them, else by the renderer (:data:`gatekeeper.dataset.synth.latin.STYLES`)."""
     from gatekeeper.training.reader_data import detector_crop
 
     korean = _korean_renderer(renderer) if rng.random() < KOREAN_SHARE else None
@@ -49,7 +52,7 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tupl
         label = "".join(ch for ch in text if ch.isascii())
         crop = detector_crop(image, rng, loose=True)
     else:
-        plate = renderer.render()
+        plate = renderer.render(style=_drawn(weights, rng) if weights else None)
         label = plate.text
         k = rng.random()
         if k < TIGHT_SHARE:
@@ -67,6 +70,12 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator) -> tupl
     if rng.random() < 0.08:
         line = 255 - line  # light characters on a dark plate, after grey conversion
     return line, label
+
+
+def _drawn(weights: Mapping[str, float], rng: np.random.Generator) -> str:
+    names = list(weights)
+    p = np.array([weights[n] for n in names], dtype=np.float64)
+    return names[int(rng.choice(len(names), p=p / p.sum()))]
 
 
 def _korean_renderer(renderer: LatinPlateRenderer) -> PlateRenderer | None:

@@ -29,6 +29,7 @@ from gatekeeper.training.reader_data import (
     ChunkProducer,
     SampleSet,
     check_cache_styles,
+    latin_style_weights,
     load_extra,
     make_samples,
     parse_styles,
@@ -275,8 +276,9 @@ def train_reader(
     ``distill``: the weight of :func:`consistency_loss` to ``base_weights`` (a frozen copy) added to the CTC
     loss, so that a fine-tune learns what the base reads wrong without unlearning what it reads right; 0:
     none.
-    ``styles``: Korean plate styles drawn with other weights than
-    :data:`~gatekeeper.training.reader_data.TRAIN_STYLE_WEIGHTS` (``{"rental": 0.2}``); the held-out plates
+    ``styles``: plate styles drawn with other weights than
+    :data:`~gatekeeper.training.reader_data.TRAIN_STYLE_WEIGHTS` (``{"rental": 0.2}``), or for Latin plates
+    than :data:`gatekeeper.dataset.synth.latin.STYLES` (``{"us": 0.7}``); the held-out plates
     keep the usual mix. A run's cache keeps the weights it was rendered with, and resuming it with others is
     refused.
     """
@@ -290,10 +292,9 @@ def train_reader(
         raise ValueError(f"distill must be 0 or more, not {distill}")
     if distill and base_weights is None:
         raise ValueError("distill needs base_weights to hold the fine-tune to")
-    if styles and kind != "korean":
-        raise ValueError("style weights apply to the Korean reader only")
     styles = {k: float(v) for k, v in (styles or {}).items()}
-    style_weights(styles)  # refuses unknown styles and bad weights before anything is written
+    # refuses unknown styles and bad weights before anything is written
+    (latin_style_weights if kind == "latin" else style_weights)(styles)
     charset, default_name, lang_list = KIND_SPECS[kind]
     name = name or default_name
     import torch
@@ -476,14 +477,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--distill", type=float, default=0.0, metavar="WEIGHT",
                    help="hold the fine-tune to --base-weights where it reads a sample right (e.g. 1.0)")
     p.add_argument("--style-weight", action="append", default=[], metavar="STYLE=WEIGHT",
-                   help="Korean: draw this plate style with another weight (repeatable; e.g. rental=0.2)")
+                   help="draw this plate style with another weight (repeatable; e.g. rental=0.2, or us=0.7 "
+                   "for Latin plates)")
     args = p.parse_args(argv)
     try:
-        styles = parse_styles(args.style_weight)
+        styles = parse_styles(args.style_weight, args.kind)
     except ValueError as exc:
         p.error(str(exc))
-    if styles and args.kind != "korean":
-        p.error("--style-weight applies to the Korean reader only")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     res = train_reader(args.out, steps=args.steps, batch_size=args.batch_size, synthetic=args.synthetic,
                        extra_data=args.extra_data, base_weights=args.base_weights, seed=args.seed,

@@ -56,6 +56,23 @@ def style_weights(overrides: Mapping[str, float] | None = None) -> dict[PlateSty
     return weights
 
 
+def latin_style_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The Latin renderer's style weights (:data:`gatekeeper.dataset.synth.latin.STYLES`: ``eu``, ``us``,
+    ``yellow``, ``plain``, ``dark``, ``uk``) with some replaced; the same checks as :func:`style_weights`."""
+    from gatekeeper.dataset.synth.latin import STYLES
+
+    weights = dict(STYLES)
+    for name, weight in (overrides or {}).items():
+        if name not in weights:
+            raise ValueError(f"unknown Latin plate style {name!r} (known: {', '.join(weights)})")
+        if not weight >= 0:
+            raise ValueError(f"the weight of {name} must be 0 or more, not {weight}")
+        weights[name] = float(weight)
+    if not sum(weights.values()) > 0:
+        raise ValueError("every plate style has weight 0")
+    return weights
+
+
 def check_cache_styles(cache: Path, styles: dict[str, float]) -> None:
     """Record the style weights a run's sample cache is rendered with (``styles.json``); refuse others."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -71,8 +88,9 @@ def check_cache_styles(cache: Path, styles: dict[str, float]) -> None:
         path.write_text(json.dumps(styles, sort_keys=True), encoding="utf-8")
 
 
-def parse_styles(specs: Sequence[str]) -> dict[str, float]:
-    """``STYLE=WEIGHT`` options as a mapping (``ValueError`` with the option's text when malformed)."""
+def parse_styles(specs: Sequence[str], kind: str = "korean") -> dict[str, float]:
+    """``STYLE=WEIGHT`` options as a mapping, checked against the ``kind`` of plates' styles (``ValueError``
+    with the option's text when malformed)."""
     out: dict[str, float] = {}
     for spec in specs:
         name, sep, value = spec.partition("=")
@@ -82,7 +100,7 @@ def parse_styles(specs: Sequence[str]) -> dict[str, float]:
             out[name.strip()] = float(value)
         except ValueError:
             raise ValueError(f"--style-weight {spec!r}: expected STYLE=WEIGHT, e.g. rental=0.2") from None
-    style_weights(out)
+    (latin_style_weights if kind == "latin" else style_weights)(out)
     return out
 
 
@@ -209,14 +227,16 @@ KINDS = ("korean", "latin")
 def make_samples(n: int, seed: int, glyph_dir: Path | None = None, kind: str = "korean",
                  overrides: Mapping[str, float] | None = None) -> SampleSet:
     """``n`` synthetic samples of Korean (``kind="korean"``) or Latin plates, deterministic per seed;
-    ``overrides``: Korean style weights replaced (:func:`style_weights`)."""
-    if overrides and kind != "korean":
-        raise ValueError("style weights apply to Korean plates only")
+    ``overrides``: style weights replaced (:func:`style_weights`, :func:`latin_style_weights`)."""
     if kind == "latin":
         from gatekeeper.dataset.synth.latin import LatinPlateRenderer
         from gatekeeper.training.latin_data import latin_sample
 
-        renderer, sample = LatinPlateRenderer(seed=seed), latin_sample
+        latin_weights = latin_style_weights(overrides) if overrides else None
+        renderer = LatinPlateRenderer(seed=seed)
+
+        def sample(r: LatinPlateRenderer, g: np.random.Generator) -> tuple[np.ndarray, str]:
+            return latin_sample(r, g, latin_weights)
     elif kind == "korean":
         weights = style_weights(overrides)
         renderer = PlateRenderer(seed=seed, glyph_dir=glyph_dir)

@@ -163,6 +163,9 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
     assert _trainer_kwargs(args) == {"seed": 13, "base_weights": args.base, "lr": 3e-4, "stop_at": 2000,
                                      "average_base": 0.5, "distill": 1.0,
                                      "styles": {"rental": 0.2, "blue_ev": 0.0}}
+    latin = _parse(["train", "latin-reader", "--style-weight", "us=0.7", "--name", "latin_us"])
+    assert option_errors(latin) == []
+    assert _trainer_kwargs(latin) == {"name": "latin_us", "styles": {"us": 0.7}}
     site = _parse(["train", "latin-reader", "--site", "--lr", "5e-4", "--distill", "2"])
     assert _trainer_kwargs(site) == {"lr": 5e-4, "distill": 2.0}
 
@@ -178,8 +181,9 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
         (["train", "reader", "--base", "x.pth", "--average-base", "1"], "--average-base must be at least 0"),
         (["train", "detector", "--distill", "1"], "--distill does not apply to the detector"),
         (["train", "reader", "--base", "x.pth", "--distill", "-1"], "--distill must be at least 0"),
-        (["train", "latin-reader", "--style-weight", "rental=1"], "--style-weight applies to the Korean"),
-        (["train", "reader", "--site", "--style-weight", "rental=1"], "--style-weight applies to the Korean"),
+        (["train", "latin-reader", "--style-weight", "rental=1"], "unknown Latin plate style 'rental'"),
+        (["train", "reader", "--site", "--style-weight", "rental=1"], "applies to the readers' base"),
+        (["train", "detector", "--style-weight", "us=1"], "--style-weight applies to the readers'"),
         (["train", "reader", "--style-weight", "taxi=1"], "unknown plate style 'taxi'"),
         (["train", "reader", "--style-weight", "rental"], "expected STYLE=WEIGHT"),
         (["train", "detector", "--name", "det"], "--name does not apply to the detector"),

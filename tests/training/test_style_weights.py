@@ -1,4 +1,5 @@
-"""Korean reader training can draw some plate styles more often than the usual mix (``--style-weight``)."""
+"""Reader training can draw some plate styles more often than the usual mix (``--style-weight``): Korean
+styles, and the Latin renderer's (``us``, ``eu``, ...)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ import pytest
 
 from gatekeeper.dataset.synth import PlateStyle
 from gatekeeper.training.reader import main, train_reader
-from gatekeeper.training.reader_data import TRAIN_STYLE_WEIGHTS, make_samples, parse_styles, style_weights
+from gatekeeper.training.reader_data import (
+    TRAIN_STYLE_WEIGHTS,
+    latin_style_weights,
+    make_samples,
+    parse_styles,
+    style_weights,
+)
 
 ONLY_RENTAL = {s.value: 0.0 for s in PlateStyle} | {"rental": 1.0}
 
@@ -41,8 +48,32 @@ def test_samples_follow_the_style_weights_and_the_usual_mix_is_unchanged() -> No
     usual, same = make_samples(12, seed=5), make_samples(12, seed=5, overrides={})
     assert usual.labels == same.labels and np.array_equal(usual.images, same.images)
     assert usual.labels != rental.labels
-    with pytest.raises(ValueError, match="Korean plates only"):
+    with pytest.raises(ValueError, match="unknown Latin plate style 'rental'"):
         make_samples(2, seed=5, kind="latin", overrides={"rental": 1.0})
+
+
+def test_latin_samples_follow_the_latin_style_weights(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gatekeeper.dataset.synth.latin import STYLES, LatinPlateRenderer
+
+    drawn: list[str | None] = []
+    render = LatinPlateRenderer.render
+
+    def recording(self, text=None, style=None):  # noqa: ANN001, ANN202 - the real renderer, recorded
+        drawn.append(style)
+        return render(self, text, style)
+
+    monkeypatch.setattr(LatinPlateRenderer, "render", recording)
+    make_samples(40, seed=6, kind="latin", overrides={"us": 1.0, "eu": 0, "yellow": 0, "plain": 0,
+                                                       "dark": 0, "uk": 0})
+    assert drawn and set(drawn) == {"us"}
+    drawn.clear()
+    usual, same = make_samples(20, seed=6, kind="latin"), make_samples(20, seed=6, kind="latin", overrides={})
+    assert usual.labels == same.labels and set(drawn) == {None}  # the renderer's own mix, as before
+    assert latin_style_weights({"us": 0.7}) == {**dict(STYLES), "us": 0.7}
+    for bad, message in (({"taxi": 1}, "unknown Latin plate style"), ({"us": -1}, "must be 0 or more"),
+                         (dict.fromkeys(dict(STYLES), 0.0), "every plate style has weight 0")):
+        with pytest.raises(ValueError, match=message):
+            latin_style_weights(bad)
 
 
 def test_a_run_keeps_its_style_weights_and_refuses_others_on_resume(tmp_path: Path) -> None:
@@ -58,8 +89,13 @@ def test_a_run_keeps_its_style_weights_and_refuses_others_on_resume(tmp_path: Pa
     with pytest.raises(ValueError, match="rendered with style weights as usual"):
         train_reader(usual, steps=2, batch_size=4, synthetic=4, held_out=4, producer=False,
                      int8_calibration=0, styles={"rental": 1.0})
-    with pytest.raises(ValueError, match="Korean reader only"):
+    with pytest.raises(ValueError, match="unknown Latin plate style 'rental'"):
         train_reader(tmp_path / "latin", kind="latin", steps=1, styles={"rental": 1.0})
+    latin = train_reader(tmp_path / "latin-us", kind="latin", steps=1, batch_size=4, synthetic=4, held_out=4,
+                         producer=False, int8_calibration=0, styles={"us": 1.0, "eu": 0.0})
+    assert latin.pth.is_file()
+    assert json.loads((tmp_path / "latin-us" / "cache" / "styles.json").read_text(encoding="utf-8")) == {
+        "us": 1.0, "eu": 0.0}
 
 
 def test_style_weight_options_are_parsed_and_checked(tmp_path: Path,
@@ -73,5 +109,6 @@ def test_style_weight_options_are_parsed_and_checked(tmp_path: Path,
         assert message in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--out", str(tmp_path / "cli"), "--kind", "latin", "--style-weight", "rental=1"])
-    assert "Korean reader only" in capsys.readouterr().err
+    assert "unknown Latin plate style 'rental'" in capsys.readouterr().err
+    assert parse_styles(["us=0.7"], "latin") == {"us": 0.7}
     assert not (tmp_path / "cli").exists()

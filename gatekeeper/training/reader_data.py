@@ -8,16 +8,17 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
-from gatekeeper.dataset.synth.latin import LATIN_CHARSET
+from gatekeeper.dataset.synth.latin import LATIN_CHARSET, STYLES
 from gatekeeper.domain.plates import is_korean, normalize_plate
 from gatekeeper.pipeline.latin_locate import find_rows, row_crop, widened
 from gatekeeper.pipeline.reader_layout import ONE_LINE, TWO_LINE, TWO_LINE_MAX_ASPECT, line_image, to_grey
@@ -41,33 +42,35 @@ def style_weights(overrides: Mapping[str, float] | None = None) -> dict[PlateSty
     """:data:`TRAIN_STYLE_WEIGHTS` with the weights of some styles replaced (keys: style names such as
     ``rental``; weights are relative, 0 leaves a style out). Raises ``ValueError`` on an unknown style, a
     negative weight, or no style left."""
-    weights = dict(TRAIN_STYLE_WEIGHTS)
-    for name, weight in (overrides or {}).items():
-        try:
-            style = PlateStyle(name)
-        except ValueError:
-            known = ", ".join(s.value for s in PlateStyle)
-            raise ValueError(f"unknown plate style {name!r} (known: {known})") from None
-        if not weight >= 0:
-            raise ValueError(f"the weight of {name} must be 0 or more, not {weight}")
-        weights[style] = float(weight)
-    if not sum(weights.values()) > 0:
-        raise ValueError("every plate style has weight 0")
-    return weights
+    return _replaced(dict(TRAIN_STYLE_WEIGHTS), overrides, PlateStyle, "plate style")
 
 
 def latin_style_weights(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """The Latin renderer's style weights (:data:`gatekeeper.dataset.synth.latin.STYLES`: ``eu``, ``us``,
     ``yellow``, ``plain``, ``dark``, ``uk``) with some replaced; the same checks as :func:`style_weights`."""
-    from gatekeeper.dataset.synth.latin import STYLES
-
     weights = dict(STYLES)
-    for name, weight in (overrides or {}).items():
+
+    def known(name: str) -> str:
         if name not in weights:
-            raise ValueError(f"unknown Latin plate style {name!r} (known: {', '.join(weights)})")
+            raise ValueError(name)
+        return name
+
+    return _replaced(weights, overrides, known, "Latin plate style")
+
+
+def _replaced(weights: dict[Any, float], overrides: Mapping[str, float] | None, key: Callable[[str], Any],
+              what: str) -> dict[Any, float]:
+    """``weights`` with those named in ``overrides`` replaced (``key``: a name's key, ``ValueError`` when
+    there is none)."""
+    for name, weight in (overrides or {}).items():
+        try:
+            k = key(name)
+        except ValueError:
+            known = ", ".join(str(getattr(w, "value", w)) for w in weights)
+            raise ValueError(f"unknown {what} {name!r} (known: {known})") from None
         if not weight >= 0:
             raise ValueError(f"the weight of {name} must be 0 or more, not {weight}")
-        weights[name] = float(weight)
+        weights[k] = float(weight)
     if not sum(weights.values()) > 0:
         raise ValueError("every plate style has weight 0")
     return weights

@@ -12,7 +12,7 @@ import numpy as np
 
 from gatekeeper.dataset.synth import FontNotFoundError, PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.degrade import degrade
-from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+from gatekeeper.dataset.synth.latin import LatinPlateRenderer, pick_weighted
 from gatekeeper.pipeline.latin_locate import cut_around
 from gatekeeper.pipeline.reader_layout import ONE_LINE, line_image
 
@@ -52,7 +52,7 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator,
         label = "".join(ch for ch in text if ch.isascii())
         crop = detector_crop(image, rng, loose=True)
     else:
-        plate = renderer.render(style=_drawn(weights, rng) if weights else None)
+        plate = renderer.render(style=pick_weighted(rng, tuple(weights.items())) if weights else None)
         label = plate.text
         k = rng.random()
         if k < TIGHT_SHARE:
@@ -70,12 +70,6 @@ def latin_sample(renderer: LatinPlateRenderer, rng: np.random.Generator,
     if rng.random() < 0.08:
         line = 255 - line  # light characters on a dark plate, after grey conversion
     return line, label
-
-
-def _drawn(weights: Mapping[str, float], rng: np.random.Generator) -> str:
-    names = list(weights)
-    p = np.array([weights[n] for n in names], dtype=np.float64)
-    return names[int(rng.choice(len(names), p=p / p.sum()))]
 
 
 def _korean_renderer(renderer: LatinPlateRenderer) -> PlateRenderer | None:

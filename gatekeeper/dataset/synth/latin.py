@@ -178,7 +178,8 @@ def random_vanity_text(rng: np.random.Generator) -> str:
     return text
 
 
-def _pick(rng: np.random.Generator, table: tuple) -> str:
+def pick_weighted(rng: np.random.Generator, table: tuple) -> str:
+    """A name from ``table`` (``(name, weight)`` pairs), drawn by the weights."""
     p = np.array([w for _, w in table], dtype=np.float64)
     return table[int(rng.choice(len(table), p=p / p.sum()))][0]
 
@@ -187,7 +188,7 @@ def random_latin_text(rng: np.random.Generator, pattern: str | None = None) -> s
     """A plate string with separators (``pattern`` as in :data:`FORMATS`)."""
     if pattern is None and rng.random() < VANITY_SHARE:
         return random_vanity_text(rng)
-    pattern = pattern or _pick(rng, FORMATS)
+    pattern = pattern or pick_weighted(rng, FORMATS)
     serial = "9" in pattern
     out = []
     for c in pattern:
@@ -349,7 +350,7 @@ class LatinPlateRenderer:
     def render(self, text: str | None = None, style: str | None = None) -> LatinPlate:
         """One plate; ``text`` may carry separators (they are drawn, not labelled)."""
         rng = self.rng
-        style = style or _pick(rng, STYLES)
+        style = style or pick_weighted(rng, STYLES)
         condensed = style == "us" and rng.random() < CONDENSED_US_SHARE
         if not text:
             text = random_latin_text(rng, "9AAA999" if condensed and rng.random() < 0.7 else None)

@@ -3,13 +3,11 @@
 Gate cameras run all night. A dark colour frame keeps its plates dim and noisy; an infrared frame is grey,
 its scene dark and its retroreflective plates bright. The real training photos are daylight, so a detector
 trained on them alone loses plates at night (a simulated night ``kr-dev`` fell from 13 to 11 of 14 found).
-These copies keep every label and change only the pixels. Deterministic for a seed; the output folder
-(``train/images`` + ``train/labels``) is a cache reused when its manifest matches the request.
+These copies keep every label and change only the pixels (:func:`~gatekeeper.dataset.copies.write_copies`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,14 +15,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gatekeeper.dataset.composite import read_yolo_boxes
+from gatekeeper.dataset.copies import write_copies
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "low_light.json"
 VERSION = 1
 STYLES = ("night", "ir", "grey_dusk")
-SUFFIXES = {".jpg", ".jpeg", ".png"}
 
 
 def night(img: np.ndarray, rng: np.random.Generator,
@@ -87,45 +84,8 @@ def _clip_boxes(boxes: Sequence[Sequence[float]], shape: tuple[int, ...],
     return out
 
 
-def _wanted(count: int, seed: int, sources: Sequence[Path]) -> dict:
-    return {"version": VERSION, "count": count, "seed": seed, "sources": [str(s) for s in sources]}
-
-
 def write_low_light_copies(out_dir: Path, sources: Sequence[Path], count: int, seed: int = 0) -> Path:
     """Write ``count`` low-light copies of images drawn from the YOLO ``sources`` folders (each holding
     ``images/`` and ``labels/``) to ``out_dir/train``; returns ``out_dir``. Labels are copied unchanged."""
-    out_dir = Path(out_dir)
-    wanted = _wanted(count, seed, sources)
-    manifest = out_dir / MANIFEST
-    if manifest.is_file() and json.loads(manifest.read_text(encoding="utf-8")) == wanted:
-        return out_dir
-    pool: list[tuple[Path, Path]] = []
-    for src in sources:
-        for img in sorted(Path(src, "images").glob("*")):
-            if img.suffix.lower() in SUFFIXES:
-                pool.append((img, Path(src, "labels", img.stem + ".txt")))
-    if not pool:
-        raise FileNotFoundError(f"no images in {', '.join(str(s) for s in sources)}")
-    images, labels = out_dir / "train" / "images", out_dir / "train" / "labels"
-    images.mkdir(parents=True, exist_ok=True)
-    labels.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(len(pool), size=min(count, len(pool)), replace=False)
-    written = 0
-    for n, i in enumerate(picks):
-        img_path, label_path = pool[int(i)]
-        img = cv2.imread(str(img_path))
-        if img is None:
-            log.warning("skipping unreadable %s", img_path)
-            continue
-        h, w = img.shape[:2]
-        style = STYLES[n % len(STYLES)]
-        out = RENDER[style](img, rng, read_yolo_boxes(label_path, w, h))
-        stem = f"ll{n:05d}_{style}"
-        cv2.imwrite(str(images / f"{stem}.jpg"), out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 92))])
-        text = label_path.read_text(encoding="utf-8") if label_path.is_file() else ""
-        (labels / f"{stem}.txt").write_text(text, encoding="utf-8")
-        written += 1
-    manifest.write_text(json.dumps(wanted), encoding="utf-8")
-    log.info("wrote %d low-light copies to %s", written, out_dir)
-    return out_dir
+    return write_copies(out_dir, sources, count, seed, styles=STYLES, render=RENDER, manifest=MANIFEST,
+                        version=VERSION, prefix="ll", what="low-light")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -10,36 +11,23 @@ import numpy as np
 from gatekeeper.dataset.low_light import STYLES, infrared, night, write_low_light_copies
 
 
-def _yolo_folder(root: Path, n: int) -> Path:
-    (root / "images").mkdir(parents=True)
-    (root / "labels").mkdir()
-    rng = np.random.default_rng(1)
-    for i in range(n):
-        img = rng.integers(60, 200, (120, 160, 3), dtype=np.uint8)
-        img[50:70, 40:120] = 235  # a bright plate
-        img[56:64, 50:110] = 20
-        cv2.imwrite(str(root / "images" / f"p{i}.jpg"), img)
-        (root / "labels" / f"p{i}.txt").write_text("0 0.5 0.5 0.5 0.1667\n", encoding="utf-8")
-    return root
-
-
-def test_copies_keep_labels_and_darken(tmp_path: Path) -> None:
-    src = _yolo_folder(tmp_path / "src", 6)
+def test_copies_keep_labels_and_darken(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
+    src = yolo_folder(tmp_path / "src", 6)
     out = write_low_light_copies(tmp_path / "ll", [src], count=6, seed=3)
     images = sorted((out / "train" / "images").glob("*.jpg"))
     assert len(images) == 6
     assert {p.stem.split("_", 1)[1] for p in images} == set(STYLES)
     for img_path in images:
         label = (out / "train" / "labels" / f"{img_path.stem}.txt").read_text(encoding="utf-8")
-        assert label == "0 0.5 0.5 0.5 0.1667\n"
+        assert label == (src / "labels" / "p0.txt").read_text(encoding="utf-8")
         img = cv2.imread(str(img_path))
         assert img.mean() < 125, f"{img_path.name} is not dark"
         if "night" not in img_path.stem:
             assert np.array_equal(img[..., 0], img[..., 2]), "infrared and dusk frames are grey"
 
 
-def test_deterministic_and_cached(tmp_path: Path) -> None:
-    src = _yolo_folder(tmp_path / "src", 4)
+def test_deterministic_and_cached(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
+    src = yolo_folder(tmp_path / "src", 4)
     a = write_low_light_copies(tmp_path / "a", [src], count=4, seed=7)
     b = write_low_light_copies(tmp_path / "b", [src], count=4, seed=7)
     for p in sorted((a / "train" / "images").glob("*.jpg")):

@@ -15,7 +15,7 @@ import numpy as np
 from gatekeeper.domain import plates
 from gatekeeper.domain.latin_formats import fits_format
 from gatekeeper.domain.types import Box, PlateRead
-from gatekeeper.pipeline.deblur import smear_candidates, unsmear
+from gatekeeper.pipeline.deblur import Smear, smears
 from gatekeeper.pipeline.detector import mirror_finds
 from gatekeeper.pipeline.reader import korean_valid
 from gatekeeper.pipeline.reader_latin import latin_sure
@@ -198,10 +198,10 @@ class Recognizer:
     width) each box is also read moved by that much in the eight directions of a grid, and the text with
     the largest summed confidence over the nine reads is kept, as sure as the reads agree (that sum / 9): a
     read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted. With
-    ``unsmear`` a crop that looks smeared sideways is also read unsmeared at a few candidate lengths
-    (:mod:`.deblur`), and the reader's arbitration picks among the reads. With ``mirror`` the first look is
-    also made at the image mirrored left to right (:func:`~.detector.mirror_finds`): where the first look
-    found something, a box only the mirrored look found is reported only when read as a plate
+    ``unsmear`` a crop that looks smeared sideways or up and down is also read unsmeared at a few candidate
+    lengths (:func:`.deblur.smears`), and the reader's arbitration picks among the reads. With ``mirror`` the
+    first look is also made at the image mirrored left to right (:func:`~.detector.mirror_finds`): where the
+    first look found something, a box only the mirrored look found is reported only when read as a plate
     (``PLATE_LIKE_CONFIDENCE``), however it scored; where neither the first nor the fine look found
     anything, its boxes read as plates are reported, else what the second look finds, else its best box.
     """
@@ -273,17 +273,17 @@ class Recognizer:
             read = None
         return read, crop
 
-    def _smear_lengths(self, image: np.ndarray, box: Box) -> Callable[[], list[int]]:
-        """The candidate smear lengths of the box's crop (upscaled as it is read), estimated when first asked
-        for: a box whose every read is settled needs none."""
+    def _smear_lengths(self, image: np.ndarray, box: Box) -> Callable[[], list[Smear]]:
+        """The candidate smears of the box's crop (upscaled as it is read), estimated when first asked for: a
+        box whose every read is settled needs none."""
         return functools.cache(
-            lambda: smear_candidates(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
+            lambda: smears(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
 
     def _read_placed(self, image: np.ndarray, box: Box,
-                     lengths: Callable[[], list[int]] | None = None) -> tuple[PlateRead | None, np.ndarray]:
+                     lengths: Callable[[], list[Smear]] | None = None) -> tuple[PlateRead | None, np.ndarray]:
         """Read one box as placed; a read that is not sure is compared with a read of a wider crop. With smear
-        ``lengths`` (the box's, :meth:`_smear_lengths`), a read that is not settled is also compared with
-        reads of the crop unsmeared at each length."""
+        ``lengths`` (the box's smears, :meth:`_smear_lengths`), a read that is not settled is also compared
+        with reads of the crop unsmeared by each."""
         crop = narrow = crop_plate(image, box, self.margin)
         read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
@@ -292,9 +292,9 @@ class Recognizer:
             second = self._read_crop(wide)
             if self._pick([read, second]) is second and second is not None:
                 read, crop = second, wide
-        if lengths is not None and not self._settled(read) and (smears := lengths()):
+        if lengths is not None and not self._settled(read) and (found := lengths()):
             up = upscale(narrow, self.upscale_min_width)
-            read = self._pick([read] + [self._read_crop(unsmear(up, n)) for n in smears])
+            read = self._pick([read] + [self._read_crop(smear.undo(up)) for smear in found])
         return read, crop
 
     @staticmethod

@@ -12,7 +12,12 @@ from gatekeeper.dataset.synth.degrade import smear as smeared
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.deblur import CANDIDATES, smear_ratio
 from gatekeeper.pipeline.reader_chain import PlateReaderChain
-from gatekeeper.pipeline.track_reads import CAMERA_SMEAR_RATIO, FALLBACK_EVERY, TrackReads
+from gatekeeper.pipeline.track_reads import (
+    CAMERA_SMEAR_RATIO,
+    CAMERA_VERTICAL_SMEAR_RATIO,
+    FALLBACK_EVERY,
+    TrackReads,
+)
 
 TEXT = "12가3456"
 
@@ -63,6 +68,28 @@ def test_a_weak_read_of_a_smeared_crop_is_read_unsmeared(plate) -> None:  # noqa
     weak = plain.read(PlateReaderChain(SharpReader(ratio(plate)), NoRead()), blurred, 1)
     assert weak is not None and weak.text == TEXT[:-2] and plain.unsmeared == 0
     reader = SharpReader(ratio(plate))
+    reads = TrackReads("cam", unsmear=True)
+    fixed = reads.read(PlateReaderChain(reader, NoRead()), blurred, 1)
+    assert fixed is not None and fixed.text == TEXT and fixed.confidence == 0.99
+    assert reads.unsmeared == 1 and reader.calls == 1 + CANDIDATES
+
+
+class UprightReader(SharpReader):
+    """Reads ``TEXT`` surely only from a crop not much less sharp up and down than the clean plate (its ratio
+    at most 1.3x the clean plate's), else a weak fragment."""
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.calls += 1
+        if ratio(crop) <= 1.3 * self.sharp_ratio:
+            return PlateRead(TEXT, 0.99, (0.99,) * len(TEXT))
+        return PlateRead(TEXT[:-2], 0.4, (0.4,) * (len(TEXT) - 2))
+
+
+def test_a_weak_read_of_a_crop_smeared_up_and_down_is_read_unsmeared(plate) -> None:  # noqa: ANN001
+    turned = np.ascontiguousarray(np.swapaxes(plate, 0, 1))
+    blurred = np.ascontiguousarray(np.swapaxes(smeared(turned, 16), 0, 1))  # a quarter of its height
+    assert ratio(plate) <= CAMERA_VERTICAL_SMEAR_RATIO < ratio(blurred)
+    reader = UprightReader(ratio(plate))
     reads = TrackReads("cam", unsmear=True)
     fixed = reads.read(PlateReaderChain(reader, NoRead()), blurred, 1)
     assert fixed is not None and fixed.text == TEXT and fixed.confidence == 0.99

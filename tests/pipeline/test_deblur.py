@@ -11,9 +11,12 @@ from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import (
     CANDIDATES,
     SMEAR_RATIO,
+    VERTICAL_SMEAR_RATIO,
+    Smear,
     smear_candidates,
     smear_lengths,
     smear_ratio,
+    smears,
     unsmear,
 )
 from gatekeeper.pipeline.recognizer import Recognizer, crop_plate
@@ -100,7 +103,7 @@ class SharpnessReader:
         return PlateRead(self.text[:-2], 0.6, (0.6,) * (len(self.text) - 2))
 
 
-def test_a_smeared_still_plate_is_read_unsmeared(latin_plate) -> None:  # noqa: ANN001
+def test_a_smeared_still_plate_is_read_unsmeared(latin_plate, even_plate) -> None:  # noqa: ANN001
     image, text = latin_plate
     sharp = smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
     blurred = smeared(image, 24)
@@ -111,8 +114,9 @@ def test_a_smeared_still_plate_is_read_unsmeared(latin_plate) -> None:  # noqa: 
     assert len(fixed) == 1 and fixed[0].read is not None and fixed[0].read.text == text
     assert reader.calls == 1 + CANDIDATES  # a plate-shaped crop read whole: no wider crop to compare
     assert np.array_equal(fixed[0].crop, blurred)  # the evidence is the picture as taken
-    clean = SharpnessReader(text, sharp)
-    assert Recognizer(None, clean, unsmear=True).recognize(image)[0].read.text == text
+    sharp_image, sharp_text = even_plate
+    clean = SharpnessReader(sharp_text, smear_ratio(cv2.cvtColor(sharp_image, cv2.COLOR_BGR2GRAY)))
+    assert Recognizer(None, clean, unsmear=True).recognize(sharp_image)[0].read.text == sharp_text
     assert clean.calls == 1  # a sharp plate: no unsmeared reads
 
 
@@ -190,3 +194,94 @@ def test_with_the_shift_vote_every_placement_is_read_unsmeared(latin_plate) -> N
     # each placement: its crop, a wider one (the smeared read is unsure), and its crop unsmeared at every
     # candidate length of the box (estimated once, on the box as found)
     assert reader.calls == 9 * (2 + CANDIDATES)
+
+
+def smeared_up_and_down(image: np.ndarray, length: int) -> np.ndarray:
+    """``image`` smeared vertically by ``length`` px (a car driving at a camera above the lane)."""
+    turned = np.ascontiguousarray(np.swapaxes(image, 0, 1))
+    return np.ascontiguousarray(np.swapaxes(smeared(turned, length), 0, 1))
+
+
+@pytest.fixture(scope="module")
+def even_plate() -> tuple[np.ndarray, str]:
+    """A rendered EU plate, 320 px wide, as sharp up and down as sideways (its ratio between the two
+    thresholds)."""
+    from gatekeeper.dataset.synth.latin import LatinPlateRenderer
+
+    p = LatinPlateRenderer(seed=4).render(style="eu")
+    image = cv2.resize(p.image, (320, round(p.image.shape[0] * 320 / p.image.shape[1])))
+    assert SMEAR_RATIO <= smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)) <= VERTICAL_SMEAR_RATIO
+    return image, p.text
+
+
+def test_an_up_and_down_smear_is_noticed_measured_and_undone(even_plate) -> None:  # noqa: ANN001
+    image = even_plate[0]
+    assert smears(image) == []  # sharp
+    blurred = smeared_up_and_down(image, 14)  # ~20 % of the plate's height
+    assert smear_ratio(cv2.cvtColor(blurred, cv2.COLOR_BGR2GRAY)) > VERTICAL_SMEAR_RATIO
+    found = smears(blurred)
+    assert len(found) == CANDIDATES and all(s.vertical for s in found)
+    assert abs(found[0].length - 14) <= 1
+    inner = (slice(20, -20), slice(10, -10))  # the replicated borders are not restored
+
+    def error(x: np.ndarray) -> float:
+        return float(np.abs(x[inner].astype(int) - image[inner]).mean())
+
+    restored = found[0].undo(blurred)
+    assert restored.shape == image.shape and error(restored) < 0.7 * error(blurred)
+    assert all(error(restored) < error(Smear(n, vertical=True).undo(blurred)) for n in (8, 11, 17, 20))
+    assert error(Smear(14).undo(blurred)) > error(restored)  # the wrong way round undoes nothing
+    sideways = smears(smeared(image, 40))
+    assert sideways and not any(s.vertical for s in sideways)
+    assert smears(np.zeros((0, 0, 3), np.uint8)) == [] and smears(np.zeros((2, 40), np.uint8)) == []
+
+
+class UprightReader:
+    """Reads the plate right only from a crop as sharp up and down as a clean plate (its gradient ratio not
+    far above the clean plate's), otherwise a fragment. Counts its calls."""
+
+    name = "upright"
+
+    def __init__(self, text: str, sharp_ratio: float) -> None:
+        self.text, self.sharp_ratio, self.calls = text, sharp_ratio, 0
+
+    def read(self, crop: np.ndarray) -> PlateRead:
+        self.calls += 1
+        if smear_ratio(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) <= 1.3 * self.sharp_ratio:
+            return PlateRead(self.text, 0.95, (0.95,) * len(self.text))
+        return PlateRead(self.text[:-2], 0.6, (0.6,) * (len(self.text) - 2))
+
+
+def test_a_still_plate_smeared_up_and_down_is_read_unsmeared(even_plate) -> None:  # noqa: ANN001
+    image, text = even_plate
+    sharp = smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    blurred = smeared_up_and_down(image, 14)
+    plain = Recognizer(None, UprightReader(text, sharp)).recognize(blurred)
+    assert plain[0].read is not None and plain[0].read.text == text[:-2]
+    reader = UprightReader(text, sharp)
+    fixed = Recognizer(None, reader, unsmear=True).recognize(blurred)
+    assert fixed[0].read is not None and fixed[0].read.text == text
+    assert reader.calls == 1 + CANDIDATES
+
+
+@pytest.mark.slow
+def test_the_real_readers_read_a_plate_smeared_up_and_down(even_plate, tmp_path) -> None:  # noqa: ANN001
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    try:
+        models = load_models(Settings(), AppPaths(tmp_path / "config", tmp_path / "data"), device="cpu")
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+    image, text = even_plate
+    small = cv2.resize(image, (120, round(image.shape[0] * 120 / image.shape[1])),
+                       interpolation=cv2.INTER_AREA)
+    blurred = smeared_up_and_down(small, 8)  # a third of the plate's height at 120 px wide
+    plain = Recognizer(None, models.reader).recognize(blurred)
+    assert not plain or plain[0].read is None or plain[0].read.text != text
+    obs = Recognizer(None, models.reader, unsmear=True).recognize(blurred)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text

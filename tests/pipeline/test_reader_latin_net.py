@@ -142,7 +142,8 @@ def test_real_latin_plates_read_wrong_before_the_tenth_session(latin_reader, sha
                             recheck_below=s.reader.recheck_below,
                             fallback_confidence=s.detector.still_fallback_confidence,
                             max_imgsz=s.detector.still_max_imgsz,
-                            unsure_min_score=s.detector.still_unsure_min_score)
+                            unsure_min_score=s.detector.still_unsure_min_score,
+                            shift_vote=s.reader.still_shift_vote)
     for image, plate in (("us-ucsd/images/cars068.jpg", "4TDS709"),
                          ("us-ucsd/images/cars3_015.jpg", "2BKP112"), ("es/images/CY110KS.jpg", "CY110KS"),
                          ("es/images/OUTSTDN.jpg", "OUTSTDN"), ("es/images/WONELLY.jpg", "WONELLY"),

@@ -208,16 +208,19 @@ def test_a_car_waiting_at_the_barrier_is_logged_once_with_little_work(models,  #
 
 @pytest.mark.slow
 @pytest.mark.skipif(not UK_VIDEO.exists(), reason="../shared test video not present")
-def test_a_tree_the_detector_takes_for_a_plate_is_not_logged(models) -> None:  # noqa: ANN001
-    """Frame 10 of the real video: the parked car's plate and a false box on the trees behind it."""
+def test_a_parked_real_car_is_logged_once_and_nothing_else(models) -> None:  # noqa: ANN001
+    """Frame 20 of the real video held for 30 s: the parked car's plate, the trees and the road behind it.
+    (The second detector also boxed the trees on frame 10, and that box was logged as ``IUIIT`` / ``IDIIT``
+    every time its track renewed; the shipped detector boxes no tree, and finds the plate, ~85 px wide on
+    frame 10, from frame 20: see weights/README.md, *Blur run*.)"""
     import cv2
 
     cap = cv2.VideoCapture(str(UK_VIDEO))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, 10)
+    cap.set(cv2.CAP_PROP_POS_FRAMES, 20)
     ok, frame = cap.read()
     assert ok
     pipeline, texts, drawn = run_still(models, frame, seconds=30, fps=15)
-    assert texts == ["LS15EBC"]  # before: the tree logged as IUIIT / IDIIT every time its track renewed
+    assert texts == ["LS15EBC"]
     assert pipeline.frames - pipeline.detector_skipped <= 60  # of 450 (before: 430)
     assert pipeline.reads <= 30  # before: ~120 in 30 s
     assert drawn == 1.0  # the decided car is held on every rested frame

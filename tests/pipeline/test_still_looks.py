@@ -31,7 +31,8 @@ def test_a_small_plate_in_a_large_still_is_found_at_a_larger_input(models, stop_
     frame, plate = stop_frame
     h, w = frame.shape[:2]
     big = cv2.copyMakeBorder(frame, 0, 2 * h, 0, 2 * w, cv2.BORDER_CONSTANT, value=(90, 90, 90))
-    assert Recognizer(models.detector, models.reader).recognize(big) == []
+    lost = Recognizer(models.detector, models.reader).recognize(big)  # at most the car boxed whole
+    assert plate not in [o.read.text for o in lost if o.read is not None]
     obs = Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big)
     assert obs and obs[0].read is not None and obs[0].read.text == plate
 
@@ -43,7 +44,8 @@ def test_a_far_plate_in_a_traffic_camera_frame_is_found_by_the_fine_look(models,
     frame, plate = stop_frame
     h, w = frame.shape[:2]
     big = cv2.copyMakeBorder(frame, 0, 5 * h, 0, 5 * w, cv2.BORDER_CONSTANT, value=(90, 90, 90))
-    assert Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big) == []
+    lost = Recognizer(models.detector, models.reader, max_imgsz=640).recognize(big)
+    assert plate not in [o.read.text for o in lost if o.read is not None]
     rec = Recognizer(models.detector, models.reader, max_imgsz=640, fine_max_imgsz=1280)
     assert rec.fine_size(big) == 1280
     obs = rec.recognize(big)

@@ -67,20 +67,6 @@ def test_copies_keep_labels_and_blur(tmp_path: Path, yolo_folder: Callable[[Path
         assert cv2.Laplacian(grey, cv2.CV_64F).var() < 0.5 * sharp, f"{img_path.name} is not blurred"
 
 
-def test_deterministic_and_cached(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
-    src = yolo_folder(tmp_path / "src", 4)
-    a = write_blur_copies(tmp_path / "a", [src], count=4, seed=7)
-    b = write_blur_copies(tmp_path / "b", [src], count=4, seed=7)
-    for p in sorted((a / "train" / "images").glob("*.jpg")):
-        assert p.read_bytes() == (b / "train" / "images" / p.name).read_bytes()
-    stamp = {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
-    write_blur_copies(tmp_path / "a", [src], count=4, seed=7)
-    assert stamp == {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
-    c = write_blur_copies(tmp_path / "c", [src], count=4, seed=8)
-    assert any(p.read_bytes() != (c / "train" / "images" / p.name).read_bytes()
-               for p in (a / "train" / "images").glob("*.jpg"))
-
-
 def test_no_pictures_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "empty" / "images").mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match="no images"):

@@ -26,17 +26,6 @@ def test_copies_keep_labels_and_darken(tmp_path: Path, yolo_folder: Callable[[Pa
             assert np.array_equal(img[..., 0], img[..., 2]), "infrared and dusk frames are grey"
 
 
-def test_deterministic_and_cached(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
-    src = yolo_folder(tmp_path / "src", 4)
-    a = write_low_light_copies(tmp_path / "a", [src], count=4, seed=7)
-    b = write_low_light_copies(tmp_path / "b", [src], count=4, seed=7)
-    for p in sorted((a / "train" / "images").glob("*.jpg")):
-        assert p.read_bytes() == (b / "train" / "images" / p.name).read_bytes()
-    stamp = {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
-    write_low_light_copies(tmp_path / "a", [src], count=4, seed=7)
-    assert stamp == {p.name: p.stat().st_mtime_ns for p in (a / "train" / "images").glob("*.jpg")}
-
-
 def test_infrared_makes_the_plate_the_brightest_thing() -> None:
     rng = np.random.default_rng(0)
     img = np.full((200, 300, 3), 140, np.uint8)

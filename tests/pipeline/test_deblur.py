@@ -42,6 +42,23 @@ def latin_plate() -> tuple[np.ndarray, str]:
     return cv2.resize(p.image, (320, round(p.image.shape[0] * 320 / p.image.shape[1]))), p.text
 
 
+@pytest.fixture(scope="module")
+def shipped_reader(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The shipped reader chain, as the app loads it (skips when weights/ lacks the models)."""
+    import torch
+
+    torch.set_num_threads(1)
+    from gatekeeper.domain.paths import AppPaths
+    from gatekeeper.domain.settings import Settings
+    from gatekeeper.services.runtime import ModelsMissingError, load_models
+
+    root = tmp_path_factory.mktemp("models")
+    try:
+        return load_models(Settings(), AppPaths(root / "config", root / "data"), device="cpu").reader
+    except ModelsMissingError as exc:
+        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+
+
 def test_a_sideways_smear_lowers_the_gradient_ratio(plate) -> None:  # noqa: ANN001
     grey = cv2.cvtColor(plate[0], cv2.COLOR_BGR2GRAY)
     sharp = smear_ratio(grey)
@@ -121,21 +138,10 @@ def test_a_smeared_still_plate_is_read_unsmeared(latin_plate, even_plate) -> Non
 
 
 @pytest.mark.slow
-def test_the_real_readers_read_a_smeared_plate_unsmeared(plate, tmp_path) -> None:  # noqa: ANN001
-    import torch
-
-    torch.set_num_threads(1)
-    from gatekeeper.domain.paths import AppPaths
-    from gatekeeper.domain.settings import Settings
-    from gatekeeper.services.runtime import ModelsMissingError, load_models
-
-    try:
-        models = load_models(Settings(), AppPaths(tmp_path / "config", tmp_path / "data"), device="cpu")
-    except ModelsMissingError as exc:
-        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+def test_the_real_readers_read_a_smeared_plate_unsmeared(plate, shipped_reader) -> None:  # noqa: ANN001
     image, text = plate
     blurred = smeared(image, 22)  # 7 % of the plate's width
-    obs = Recognizer(None, models.reader, unsmear=True).recognize(blurred)
+    obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)
     assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
 
 
@@ -265,23 +271,12 @@ def test_a_still_plate_smeared_up_and_down_is_read_unsmeared(even_plate) -> None
 
 
 @pytest.mark.slow
-def test_the_real_readers_read_a_plate_smeared_up_and_down(even_plate, tmp_path) -> None:  # noqa: ANN001
-    import torch
-
-    torch.set_num_threads(1)
-    from gatekeeper.domain.paths import AppPaths
-    from gatekeeper.domain.settings import Settings
-    from gatekeeper.services.runtime import ModelsMissingError, load_models
-
-    try:
-        models = load_models(Settings(), AppPaths(tmp_path / "config", tmp_path / "data"), device="cpu")
-    except ModelsMissingError as exc:
-        pytest.skip(f"weights/ lacks the shipped models: {exc}")
+def test_the_real_readers_read_a_plate_smeared_up_and_down(even_plate, shipped_reader) -> None:  # noqa: ANN001
     image, text = even_plate
     small = cv2.resize(image, (120, round(image.shape[0] * 120 / image.shape[1])),
                        interpolation=cv2.INTER_AREA)
     blurred = smeared_up_and_down(small, 8)  # a third of the plate's height at 120 px wide
-    plain = Recognizer(None, models.reader).recognize(blurred)
+    plain = Recognizer(None, shipped_reader).recognize(blurred)
     assert not plain or plain[0].read is None or plain[0].read.text != text
-    obs = Recognizer(None, models.reader, unsmear=True).recognize(blurred)
+    obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)
     assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text

@@ -5,7 +5,7 @@ short horizontal line. The smear weakens horizontal gradients (the characters' v
 vertical ones (their horizontal strokes), which :func:`smear_ratio` measures; its length shows as a dip of the
 rows' cepstrum (a box blur's spectrum has zeros every 1/length, :func:`smear_lengths`); and a Wiener filter
 with that length undoes most of it (:func:`unsmear`). The estimate is not always right on a noisy, compressed
-crop, so a few candidate lengths are tried and the reader's confidence picks (:func:`smear_candidates`).
+crop, so a few candidate lengths are tried and the reader's confidence picks (:func:`smears`).
 A car driving at a gate camera mounted above the lane moves down the picture and smears its plate up and
 down: the same, turned by a right angle (:func:`smears`, :data:`VERTICAL_SMEAR_RATIO`).
 
@@ -18,6 +18,7 @@ they are 13 / 100 / 184 -> 13 / 100 / 183.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -101,19 +102,6 @@ def unsmear(image: np.ndarray, length: int, nsr: float = NOISE_TO_SIGNAL,
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def smear_candidates(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO) -> list[int]:
-    """Candidate smear lengths (:func:`smear_lengths`) when the crop looks smeared sideways (its
-    :func:`smear_ratio` under ``max_ratio``); empty otherwise."""
-    if crop.size == 0 or min(crop.shape[:2]) < 3:
-        return []
-    grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    if smear_ratio(grey) >= max_ratio:
-        return []
-    lengths = smear_lengths(grey, count)
-    log.debug("crop looks smeared sideways: trying lengths %s", lengths)
-    return lengths
-
-
 @dataclass(frozen=True)
 class Smear:
     """A candidate motion blur of a crop: ``length`` px, sideways or ``vertical``."""
@@ -128,17 +116,25 @@ class Smear:
 
 def smears(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO,
            min_vertical_ratio: float = VERTICAL_SMEAR_RATIO) -> list[Smear]:
-    """Candidate smears of a crop: sideways ones (:func:`smear_candidates`) when its :func:`smear_ratio` is
-    under ``max_ratio``, up-and-down ones (the columns' cepstrum, up to :data:`VERTICAL_MAX_LENGTH_SHARE` of
-    the height) when it is over ``min_vertical_ratio``; none for a crop that looks sharp."""
+    """A crop's candidate smears, most likely first: sideways ones (the rows' cepstrum, :func:`smear_lengths`)
+    when its :func:`smear_ratio` is under ``max_ratio``, up-and-down ones (the columns' cepstrum, up to
+    :data:`VERTICAL_MAX_LENGTH_SHARE` of the height) when it is over ``min_vertical_ratio``; none for a crop
+    that looks sharp."""
     if crop.size == 0 or min(crop.shape[:2]) < 3:
         return []
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     ratio = smear_ratio(grey)
     if ratio < max_ratio:
-        return [Smear(n) for n in smear_lengths(grey, count)]
+        lengths = smear_lengths(grey, count)
+        log.debug("crop looks smeared sideways: trying lengths %s", lengths)
+        return [Smear(n) for n in lengths]
     if ratio > min_vertical_ratio:
         lengths = smear_lengths(np.ascontiguousarray(grey.T), count, VERTICAL_MAX_LENGTH_SHARE)
         log.debug("crop looks smeared up and down: trying lengths %s", lengths)
         return [Smear(n, vertical=True) for n in lengths]
     return []
+
+
+def smear_candidates(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO) -> list[int]:
+    """The lengths of a crop's sideways :func:`smears` (none when it does not look smeared sideways)."""
+    return [s.length for s in smears(crop, count, max_ratio, min_vertical_ratio=math.inf)]

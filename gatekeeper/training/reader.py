@@ -29,11 +29,10 @@ from gatekeeper.training.reader_data import (
     ChunkProducer,
     SampleSet,
     check_cache_styles,
-    latin_style_weights,
+    kind_style_weights,
     load_extra,
     make_samples,
     parse_styles,
-    style_weights,
     wait_for,
 )
 
@@ -294,7 +293,7 @@ def train_reader(
         raise ValueError("distill needs base_weights to hold the fine-tune to")
     styles = {k: float(v) for k, v in (styles or {}).items()}
     # refuses unknown styles and bad weights before anything is written
-    (latin_style_weights if kind == "latin" else style_weights)(styles)
+    kind_style_weights(kind, styles)
     charset, default_name, lang_list = KIND_SPECS[kind]
     name = name or default_name
     import torch

@@ -58,6 +58,12 @@ def latin_style_weights(overrides: Mapping[str, float] | None = None) -> dict[st
     return _replaced(weights, overrides, known, "Latin plate style")
 
 
+def kind_style_weights(kind: str, overrides: Mapping[str, float] | None = None) -> dict[Any, float]:
+    """The style weights of a ``kind`` of plates (``korean``: :func:`style_weights`, ``latin``:
+    :func:`latin_style_weights`) with ``overrides``, checked the same way."""
+    return (latin_style_weights if kind == "latin" else style_weights)(overrides)
+
+
 def _replaced(weights: dict[Any, float], overrides: Mapping[str, float] | None, key: Callable[[str], Any],
               what: str) -> dict[Any, float]:
     """``weights`` with those named in ``overrides`` replaced (``key``: a name's key, ``ValueError`` when
@@ -103,7 +109,7 @@ def parse_styles(specs: Sequence[str], kind: str = "korean") -> dict[str, float]
             out[name.strip()] = float(value)
         except ValueError:
             raise ValueError(f"--style-weight {spec!r}: expected STYLE=WEIGHT, e.g. rental=0.2") from None
-    (latin_style_weights if kind == "latin" else style_weights)(out)
+    kind_style_weights(kind, out)
     return out
 
 

@@ -1,13 +1,14 @@
-"""Motion blur on a plate crop, sideways or up and down: notice it, estimate its length, undo it.
+"""Motion blur on a plate crop, sideways, slanted or up and down: notice it, estimate it, undo it.
 
 A car crossing the view during a long (night) exposure smears its plate horizontally: every point becomes a
 short horizontal line. The smear weakens horizontal gradients (the characters' vertical strokes) against
-vertical ones (their horizontal strokes), which :func:`smear_ratio` measures; its length shows as a dip of the
-rows' cepstrum (a box blur's spectrum has zeros every 1/length, :func:`smear_lengths`); and a Wiener filter
-with that length undoes most of it (:func:`unsmear`). The estimate is not always right on a noisy, compressed
-crop, so a few candidate lengths are tried and the reader's confidence picks (:func:`smears`).
-A car driving at a gate camera mounted above the lane moves down the picture and smears its plate up and
-down: the same, turned by a right angle (:func:`smears`, :data:`VERTICAL_SMEAR_RATIO`).
+vertical ones (their horizontal strokes), which :func:`smear_ratio` measures; its length and direction show
+as a dip of the crop's 2D cepstrum (a line blur's spectrum is zero along stripes 1/length apart,
+:func:`smear_directions`); and a Wiener filter along that line undoes most of it (:func:`unsmear`,
+:func:`undo_tilted`). The estimate is not always right on a noisy, compressed crop, so a few candidates are
+tried and the reader's confidence picks (:func:`smears`). A car driving at a gate camera mounted above the
+lane moves down the picture and smears its plate up and down; one seen at an angle smears it on a slant
+(:data:`MAX_TILT`, :data:`VERTICAL_SMEAR_RATIO`).
 
 Measured end to end (``gatekeeper eval``, still images, weights/README.md) on copies of the shared sets
 smeared by a script: kr-dev 5 -> 11 of 14 with an 11 px smear, 4 -> 11 with 5 % of the plate's width plus
@@ -18,7 +19,6 @@ they are 13 / 100 / 184 -> 13 / 100 / 183.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -30,11 +30,11 @@ SMEAR_RATIO = 0.8
 """A crop whose mean horizontal gradient is below this share of its mean vertical gradient may be smeared
 sideways. Sharp plates: median 0.79 (kr-dev), 1.09 (es), 1.41 (us-ucsd); smeared by 5 % of their width: 0.42,
 0.59, 0.79. Below it on sharp labelled crops: about half of kr-dev's, 22 of 109 es, 8 of 246 us-ucsd."""
-CANDIDATES = 3  # lengths tried, deepest cepstrum dips first: on noisy JPEG crops the first is within 10 % of
+CANDIDATES = 3  # smears tried, deepest cepstrum dips first: on noisy JPEG crops the first is within 10 % of
 # the true length for only 60 of 109 es crops smeared by 8 % (12 of 14 kr-dev),
 # and a length 30 % off undoes nothing
 MIN_LENGTH = 3  # px: shorter smears cost a reader little
-MAX_LENGTH_SHARE = 0.15  # of the crop's width
+MAX_LENGTH_SHARE = 0.15  # of the crop's width: the most a smear may span sideways
 NOISE_TO_SIGNAL = 0.01  # the Wiener filter's regularisation
 # (0.05: kr-dev 13 -> 6 of 14 at 6 % with the true length)
 VERTICAL_SMEAR_RATIO = 1.6
@@ -43,7 +43,7 @@ up and down (its horizontal strokes and edges weakened). Sharp plates (labelled 
 median 0.74 (kr-dev), 1.05 (es), 1.39 (us-ucsd, tall narrow characters), 0.91 (synthetic Korean); above it
 0 of 14, 1 of 109, 58 of 246 and 0 of 800; es smeared up and down by 9 px: median 2.17, 91 of 109 above."""
 VERTICAL_MAX_LENGTH_SHARE = 0.6
-"""An up-and-down smear's longest candidate, as a share of the crop's height: a plate is short, so its smear
+"""The most a smear may span up and down, as a share of the crop's height: a plate is short, so its smear
 is a large share of it (es smeared by 9 px: 10-21 px on crops 57-124 px high once upscaled; with this share
 the cepstrum's first two candidates held the true length within 12 % for 101 of 109 crops)."""
 
@@ -56,29 +56,6 @@ def smear_ratio(grey: np.ndarray) -> float:
     g = grey.astype(np.float32)
     gy = float(np.abs(np.diff(g, axis=0)).mean())
     return float(np.abs(np.diff(g, axis=1)).mean()) / gy if gy > 1e-6 else 1.0
-
-
-def smear_lengths(grey: np.ndarray, count: int = CANDIDATES,
-                  max_share: float = MAX_LENGTH_SHARE) -> list[int]:
-    """Candidate sideways smear lengths in px, most likely first: the deepest dips of the rows' mean power
-    cepstrum between :data:`MIN_LENGTH` and ``max_share`` of the width, no two within 15 % of each other."""
-    h, w = grey.shape[:2]
-    hi = int(w * max_share)
-    if grey.ndim != 2 or hi <= MIN_LENGTH or h < 2:
-        return []
-    g = grey.astype(np.float32)
-    g = g - g.mean(axis=1, keepdims=True)
-    window = np.hanning(w).astype(np.float32)
-    spectrum = np.log(np.abs(np.fft.rfft(g * window, axis=1)) ** 2 + 1e-3).mean(axis=0)
-    cepstrum = np.fft.irfft(spectrum, n=w)
-    out: list[int] = []
-    for i in np.argsort(cepstrum[MIN_LENGTH:hi]):
-        length = MIN_LENGTH + int(i)
-        if all(abs(length - o) > max(1.0, 0.15 * o) for o in out):
-            out.append(length)
-            if len(out) == count:
-                break
-    return out
 
 
 def unsmear(image: np.ndarray, length: int, nsr: float = NOISE_TO_SIGNAL,
@@ -102,39 +79,95 @@ def unsmear(image: np.ndarray, length: int, nsr: float = NOISE_TO_SIGNAL,
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+MAX_TILT = 35.0
+"""Degrees a smear may lean off sideways (or off up and down) and still be estimated: a car seen at an angle
+crosses the view on a slant. Its direction and length are the deepest dip of the crop's 2D power cepstrum in
+that sector (:func:`smear_directions`)."""
+
+
+def smear_directions(grey: np.ndarray, count: int = CANDIDATES, vertical: bool = False,
+                     max_tilt: float = MAX_TILT, max_width_share: float = MAX_LENGTH_SHARE,
+                     max_height_share: float = VERTICAL_MAX_LENGTH_SHARE) -> list[tuple[int, float]]:
+    """Candidate smears ``(length px, angle degrees)``, most likely first: the deepest dips of the crop's 2D
+    power cepstrum (a line blur's spectrum is zero along stripes 1/length apart, across its direction) within
+    ``max_tilt`` of sideways (or of up and down), at least :data:`MIN_LENGTH` long and spanning at most the
+    given shares of the width and height; no two alike (length within 15 %, angle within 8 degrees).
+    Angles are measured in the picture: 0 sideways, positive leaning down to the right, 90 up and down."""
+    if grey.ndim != 2 or min(grey.shape) < 3:
+        return []
+    h, w = grey.shape
+    g = grey.astype(np.float32)
+    g -= g.mean()
+    window = np.outer(np.hanning(h), np.hanning(w)).astype(np.float32)
+    spectrum = np.log(np.abs(np.fft.fft2(g * window)) ** 2 + 1e-3)
+    cepstrum = np.fft.fftshift(np.real(np.fft.ifft2(spectrum)))
+    dy, dx = np.mgrid[0:h, 0:w]
+    dy, dx = dy - h // 2, dx - w // 2
+    length = np.hypot(dx, dy)
+    angle = np.degrees(np.arctan2(dy, dx))
+    lean = np.abs(90 - np.abs(angle)) if vertical else np.minimum(np.abs(angle), 180 - np.abs(angle))
+    half = (dx > 0) | ((dx == 0) & (dy > 0))  # the cepstrum is symmetric: one of each pair
+    ok = (half & (lean <= max_tilt) & (length >= MIN_LENGTH)
+          & (np.abs(dx) <= w * max_width_share) & (np.abs(dy) <= h * max_height_share))
+    idx = np.flatnonzero(ok)
+    out: list[tuple[int, float]] = []
+    for i in idx[np.argsort(cepstrum.flat[idx])]:
+        n, a = int(round(length.flat[i])), float(angle.flat[i])
+        a = a - 180 if a > 90 else a  # (-90, 90]
+        if all(abs(n - m) > max(1.0, 0.15 * m) or abs(a - b) > 8 for m, b in out):
+            out.append((n, a))
+            if len(out) == count:
+                break
+    return out
+
+
+def undo_tilted(image: np.ndarray, length: int, angle: float, nsr: float = NOISE_TO_SIGNAL) -> np.ndarray:
+    """``image`` with a box blur of ``length`` px along ``angle`` degrees undone: turned so the smear runs
+    sideways, unsmeared (:func:`unsmear`), turned back."""
+    h, w = image.shape[:2]
+    pad = 2 * length
+    big = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    size = (big.shape[1], big.shape[0])
+    centre = (size[0] / 2 - 0.5, size[1] / 2 - 0.5)
+    turn = dict(flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    level = cv2.warpAffine(big, cv2.getRotationMatrix2D(centre, angle, 1.0), size, **turn)
+    undone = unsmear(level, length, nsr)
+    back = cv2.warpAffine(undone, cv2.getRotationMatrix2D(centre, -angle, 1.0), size, **turn)
+    return np.ascontiguousarray(back[pad:pad + h, pad:pad + w])
+
+
 @dataclass(frozen=True)
 class Smear:
-    """A candidate motion blur of a crop: ``length`` px, sideways or ``vertical``."""
+    """A candidate motion blur of a crop: ``length`` px along ``angle`` degrees (0 sideways, 90 up and down,
+    positive leaning down to the right)."""
 
     length: int
-    vertical: bool = False
+    angle: float = 0.0
+
+    @property
+    def vertical(self) -> bool:
+        """Nearer up and down than sideways."""
+        return abs(self.angle) > 45
 
     def undo(self, image: np.ndarray) -> np.ndarray:
-        """``image`` unsmeared (:func:`unsmear`)."""
-        return unsmear(image, self.length, vertical=self.vertical)
+        """``image`` unsmeared (:func:`unsmear`; :func:`undo_tilted` for a slanted smear)."""
+        if self.angle == 0 or abs(self.angle) == 90:
+            return unsmear(image, self.length, vertical=self.angle != 0)
+        return undo_tilted(image, self.length, self.angle)
 
 
 def smears(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO,
            min_vertical_ratio: float = VERTICAL_SMEAR_RATIO) -> list[Smear]:
-    """A crop's candidate smears, most likely first: sideways ones (the rows' cepstrum, :func:`smear_lengths`)
-    when its :func:`smear_ratio` is under ``max_ratio``, up-and-down ones (the columns' cepstrum, up to
-    :data:`VERTICAL_MAX_LENGTH_SHARE` of the height) when it is over ``min_vertical_ratio``; none for a crop
-    that looks sharp."""
+    """A crop's candidate smears, most likely first (:func:`smear_directions`): near sideways when its
+    :func:`smear_ratio` is under ``max_ratio``, near up and down (up to :data:`VERTICAL_MAX_LENGTH_SHARE` of
+    the height) when it is over ``min_vertical_ratio``; none for a crop that looks sharp."""
     if crop.size == 0 or min(crop.shape[:2]) < 3:
         return []
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     ratio = smear_ratio(grey)
-    if ratio < max_ratio:
-        lengths = smear_lengths(grey, count)
-        log.debug("crop looks smeared sideways: trying lengths %s", lengths)
-        return [Smear(n) for n in lengths]
-    if ratio > min_vertical_ratio:
-        lengths = smear_lengths(np.ascontiguousarray(grey.T), count, VERTICAL_MAX_LENGTH_SHARE)
-        log.debug("crop looks smeared up and down: trying lengths %s", lengths)
-        return [Smear(n, vertical=True) for n in lengths]
-    return []
-
-
-def smear_candidates(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_RATIO) -> list[int]:
-    """The lengths of a crop's sideways :func:`smears` (none when it does not look smeared sideways)."""
-    return [s.length for s in smears(crop, count, max_ratio, min_vertical_ratio=math.inf)]
+    if ratio >= max_ratio and ratio <= min_vertical_ratio:
+        return []
+    vertical = ratio > min_vertical_ratio
+    found = [Smear(n, a) for n, a in smear_directions(grey, count, vertical=vertical)]
+    log.debug("crop looks smeared %s: trying %s", "up and down" if vertical else "sideways", found)
+    return found

@@ -1,11 +1,14 @@
-"""Sideways motion blur: noticed, its length estimated, undone; still images read unsmeared when smeared."""
+"""Motion blur, sideways, slanted or up and down: noticed, estimated, undone; still images read unsmeared."""
 
 from __future__ import annotations
+
+import math
 
 import cv2
 import numpy as np
 import pytest
 
+from gatekeeper.dataset.blur import line_kernel
 from gatekeeper.dataset.synth.degrade import smear as smeared
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import (
@@ -13,10 +16,10 @@ from gatekeeper.pipeline.deblur import (
     SMEAR_RATIO,
     VERTICAL_SMEAR_RATIO,
     Smear,
-    smear_candidates,
-    smear_lengths,
+    smear_directions,
     smear_ratio,
     smears,
+    undo_tilted,
     unsmear,
 )
 from gatekeeper.pipeline.recognizer import Recognizer, crop_plate
@@ -71,10 +74,10 @@ def test_a_sideways_smear_lowers_the_gradient_ratio(plate) -> None:  # noqa: ANN
 def test_the_smear_length_is_the_first_candidate(plate, length: int) -> None:  # noqa: ANN001
     grey = cv2.cvtColor(plate[0], cv2.COLOR_BGR2GRAY)
     noisy = smeared(grey, length).astype(np.float32) + np.random.default_rng(length).normal(0, 2, grey.shape)
-    lengths = smear_lengths(np.clip(noisy, 0, 255).astype(np.uint8))
-    assert abs(lengths[0] - length) <= 1 and len(lengths) == CANDIDATES
-    assert all(abs(a - b) > 1 for i, a in enumerate(lengths) for b in lengths[i + 1:])
-    assert smear_lengths(np.zeros((30, 15), np.uint8)) == []  # too narrow for any length
+    found = smear_directions(np.clip(noisy, 0, 255).astype(np.uint8))
+    assert abs(found[0][0] - length) <= 1 and found[0][1] == 0 and len(found) == CANDIDATES
+    assert all(abs(n - m) > 1 or abs(a - b) > 8 for i, (n, a) in enumerate(found) for m, b in found[i + 1:])
+    assert smear_directions(np.zeros((30, 15), np.uint8)) == []  # too narrow for any length
 
 
 def test_unsmearing_at_the_right_length_restores_the_plate(plate) -> None:  # noqa: ANN001
@@ -96,11 +99,15 @@ def test_unsmearing_at_the_right_length_restores_the_plate(plate) -> None:  # no
 def test_candidates_only_for_a_smeared_crop(latin_plate) -> None:  # noqa: ANN001
     image = latin_plate[0]
     assert smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)) >= SMEAR_RATIO
-    assert smear_candidates(image) == []
-    assert smear_candidates(smeared(image, 12)) == []  # 4 % of its width: a smear it reads through
-    lengths = smear_candidates(smeared(image, 24))
-    assert len(lengths) == CANDIDATES and lengths[0] == 24
-    assert smear_candidates(np.zeros((0, 0, 3), np.uint8)) == []
+
+    def sideways(crop: np.ndarray) -> list[Smear]:  # (its tall letters put it over the up-and-down ratio)
+        return smears(crop, min_vertical_ratio=math.inf)
+
+    assert sideways(image) == []
+    assert sideways(smeared(image, 12)) == []  # 4 % of its width: a smear it reads through
+    found = sideways(smeared(image, 24))
+    assert len(found) == CANDIDATES and found[0] == Smear(24, 0.0)
+    assert sideways(np.zeros((0, 0, 3), np.uint8)) == []
 
 
 class SharpnessReader:
@@ -235,11 +242,55 @@ def test_an_up_and_down_smear_is_noticed_measured_and_undone(even_plate) -> None
 
     restored = found[0].undo(blurred)
     assert restored.shape == image.shape and error(restored) < 0.7 * error(blurred)
-    assert all(error(restored) < error(Smear(n, vertical=True).undo(blurred)) for n in (8, 11, 17, 20))
+    assert all(error(restored) < error(Smear(n, 90).undo(blurred)) for n in (8, 11, 17, 20))
     assert error(Smear(14).undo(blurred)) > error(restored)  # the wrong way round undoes nothing
     sideways = smears(smeared(image, 40))
     assert sideways and not any(s.vertical for s in sideways)
     assert smears(np.zeros((0, 0, 3), np.uint8)) == [] and smears(np.zeros((2, 40), np.uint8)) == []
+
+
+def on_a_slant(image: np.ndarray, length: float, angle: float) -> np.ndarray:
+    """``image`` smeared by ``length`` px along ``angle`` degrees (a car seen at an angle)."""
+    return cv2.filter2D(image, -1, line_kernel(length, angle), borderType=cv2.BORDER_REPLICATE)
+
+
+@pytest.fixture(scope="module")
+def framed_plate() -> tuple[np.ndarray, str]:
+    """The rendered Korean plate 200 px wide in a grey margin of 1/12 of its width (a detector box's crop)."""
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    img, text = PlateRenderer(seed=31).render(style=PlateStyle.WHITE_8)
+    small = cv2.resize(img, (200, round(img.shape[0] * 200 / img.shape[1])), interpolation=cv2.INTER_AREA)
+    return cv2.copyMakeBorder(small, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=(90, 90, 90)), text
+
+
+@pytest.mark.parametrize("angle", [25.0, -30.0])
+def test_a_slanted_smear_is_measured_and_undone(framed_plate, angle: float) -> None:  # noqa: ANN001
+    image = framed_plate[0]
+    blurred = on_a_slant(image, 14, angle)
+    found = smears(blurred)
+    assert len(found) == CANDIDATES and not found[0].vertical
+    assert abs(found[0].angle - angle) <= 4 and abs(found[0].length - 14) <= 2
+    inner = (slice(20, -20), slice(20, -20))
+
+    def error(x: np.ndarray) -> float:
+        return float(np.abs(x[inner].astype(int) - image[inner]).mean())
+
+    restored = found[0].undo(blurred)
+    assert restored.shape == image.shape and restored.dtype == np.uint8
+    assert error(restored) < 0.7 * error(blurred)
+    assert error(restored) < error(Smear(found[0].length).undo(blurred))  # undone sideways
+    assert error(restored) < error(Smear(found[0].length, -angle).undo(blurred))  # the other slant
+
+
+def test_a_level_or_upright_smear_is_undone_without_turning(framed_plate) -> None:  # noqa: ANN001
+    grey = cv2.cvtColor(framed_plate[0], cv2.COLOR_BGR2GRAY)
+    assert np.array_equal(Smear(9).undo(grey), unsmear(grey, 9))
+    assert np.array_equal(Smear(9, 90).undo(grey), unsmear(grey, 9, vertical=True))
+    slanted = undo_tilted(grey, 9, 20.0)
+    assert slanted.shape == grey.shape and slanted.dtype == np.uint8
+    level = undo_tilted(grey, 9, 0.0).astype(int)  # turning by nothing only resamples the borders
+    assert np.abs(level[20:-20, 20:-20] - unsmear(grey, 9)[20:-20, 20:-20].astype(int)).mean() < 1.0
 
 
 class UprightReader:
@@ -276,6 +327,18 @@ def test_the_real_readers_read_a_plate_smeared_up_and_down(even_plate, shipped_r
     small = cv2.resize(image, (120, round(image.shape[0] * 120 / image.shape[1])),
                        interpolation=cv2.INTER_AREA)
     blurred = smeared_up_and_down(small, 8)  # a third of the plate's height at 120 px wide
+    plain = Recognizer(None, shipped_reader).recognize(blurred)
+    assert not plain or plain[0].read is None or plain[0].read.text != text
+    obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("angle", [25.0, -30.0])
+def test_the_real_readers_read_a_plate_smeared_on_a_slant(framed_plate, shipped_reader,  # noqa: ANN001
+                                                          angle: float) -> None:
+    image, text = framed_plate
+    blurred = on_a_slant(image, 14, angle)  # 7 % of the plate's width
     plain = Recognizer(None, shipped_reader).recognize(blurred)
     assert not plain or plain[0].read is None or plain[0].read.text != text
     obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)

@@ -112,8 +112,7 @@ def smear_directions(grey: np.ndarray, count: int = CANDIDATES, vertical: bool =
     idx = np.flatnonzero(ok)
     out: list[tuple[int, float]] = []
     for i in idx[np.argsort(cepstrum.flat[idx])]:
-        n, a = int(round(length.flat[i])), float(angle.flat[i])
-        a = a - 180 if a > 90 else a  # (-90, 90]
+        n, a = int(round(length.flat[i])), float(angle.flat[i])  # (-90, 90]: one of each pair
         if all(abs(n - m) > max(1.0, 0.15 * m) or abs(a - b) > 8 for m, b in out):
             out.append((n, a))
             if len(out) == count:

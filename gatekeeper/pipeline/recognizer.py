@@ -198,12 +198,13 @@ class Recognizer:
     width) each box is also read moved by that much in the eight directions of a grid, and the text with
     the largest summed confidence over the nine reads is kept, as sure as the reads agree (that sum / 9): a
     read that holds only at one box placement (reads swing with a box moved by a pixel) is outvoted. With
-    ``unsmear`` a crop that looks smeared sideways or up and down is also read unsmeared at a few candidate
-    lengths (:func:`.deblur.smears`), and the reader's arbitration picks among the reads. With ``mirror`` the
-    first look is also made at the image mirrored left to right (:func:`~.detector.mirror_finds`): where the
-    first look found something, a box only the mirrored look found is reported only when read as a plate
-    (``PLATE_LIKE_CONFIDENCE``), however it scored; where neither the first nor the fine look found
-    anything, its boxes read as plates are reported, else what the second look finds, else its best box.
+    ``unsmear`` a crop that looks smeared (sideways, up and down, or on a slant) is also read unsmeared by a
+    few candidate smears (:func:`.deblur.smears`), and the reader's arbitration picks among the reads.
+    With ``mirror`` the first look is also made at the image mirrored left to right
+    (:func:`~.detector.mirror_finds`): where the first look found something, a box only the mirrored look
+    found is reported only when read as a plate (``PLATE_LIKE_CONFIDENCE``), however it scored; where
+    neither the first nor the fine look found anything, its boxes read as plates are reported, else what
+    the second look finds, else its best box.
     """
 
     def __init__(
@@ -249,9 +250,9 @@ class Recognizer:
                  shifts: tuple[tuple[int, int], ...] = SHIFTS) -> tuple[PlateRead | None, np.ndarray]:
         """Read one known box: (read or None, the crop that gave it); with ``shift_vote``, the vote's winner
         over the box at each of ``shifts`` (in steps of ``shift_vote`` times its width; unmoved first)."""
-        lengths = self._smear_lengths(image, box) if self.unsmear else None
+        box_smears = self._box_smears(image, box) if self.unsmear else None
         if self.shift_vote <= 0:
-            read, crop = self._read_placed(image, box, lengths)
+            read, crop = self._read_placed(image, box, box_smears)
         else:
             step = max(1.0, self.shift_vote * box.width)
             seen: dict[tuple[int, int, int, int], tuple[PlateRead | None, np.ndarray]] = {}
@@ -261,7 +262,7 @@ class Recognizer:
                 moved = shifted(box, dx * step, dy * step)
                 key = crop_rect(image.shape, moved, self.margin)
                 if key not in seen:
-                    seen[key] = self._read_placed(image, moved, lengths)
+                    seen[key] = self._read_placed(image, moved, box_smears)
                 placed.append(seen[key])
             reads = [r for r, _ in placed]
             win = vote_reads(reads)
@@ -273,17 +274,18 @@ class Recognizer:
             read = None
         return read, crop
 
-    def _smear_lengths(self, image: np.ndarray, box: Box) -> Callable[[], list[Smear]]:
+    def _box_smears(self, image: np.ndarray, box: Box) -> Callable[[], list[Smear]]:
         """The candidate smears of the box's crop (upscaled as it is read), estimated when first asked for: a
         box whose every read is settled needs none."""
         return functools.cache(
             lambda: smears(upscale(crop_plate(image, box, self.margin), self.upscale_min_width)))
 
     def _read_placed(self, image: np.ndarray, box: Box,
-                     lengths: Callable[[], list[Smear]] | None = None) -> tuple[PlateRead | None, np.ndarray]:
-        """Read one box as placed; a read that is not sure is compared with a read of a wider crop. With smear
-        ``lengths`` (the box's smears, :meth:`_smear_lengths`), a read that is not settled is also compared
-        with reads of the crop unsmeared by each."""
+                     box_smears: Callable[[], list[Smear]] | None = None,
+                     ) -> tuple[PlateRead | None, np.ndarray]:
+        """Read one box as placed; a read that is not sure is compared with a read of a wider crop. With
+        ``box_smears`` (the box's candidate smears, :meth:`_box_smears`), a read that is not settled is also
+        compared with reads of the crop unsmeared by each."""
         crop = narrow = crop_plate(image, box, self.margin)
         read = self._read_crop(crop)
         wide = crop_plate(image, box, self.margin * 2.5) if not self._sure(read) else None
@@ -292,7 +294,7 @@ class Recognizer:
             second = self._read_crop(wide)
             if self._pick([read, second]) is second and second is not None:
                 read, crop = second, wide
-        if lengths is not None and not self._settled(read) and (found := lengths()):
+        if box_smears is not None and not self._settled(read) and (found := box_smears()):
             up = upscale(narrow, self.upscale_min_width)
             read = self._pick([read] + [self._read_crop(smear.undo(up)) for smear in found])
         return read, crop

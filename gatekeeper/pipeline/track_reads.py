@@ -81,9 +81,9 @@ class TrackReads:
     the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`.
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
-    passing a night shutter, :mod:`.deblur`) or up and down (a car driving at a camera above the lane) is
-    compared with the whole chain's reads of the crop unsmeared at a few candidate lengths, and the chain's
-    arbitration picks among them (counted in ``unsmeared``).
+    passing a night shutter, :mod:`.deblur`), up and down (a car driving at a camera above the lane) or on a
+    slant is compared with the whole chain's reads of the crop unsmeared by a few candidate smears, and the
+    chain's arbitration picks among them (counted in ``unsmeared``).
     """
 
     def __init__(self, camera: str, upscale_min_width: int = 160, unsmear: bool = False) -> None:

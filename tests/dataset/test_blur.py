@@ -1,5 +1,5 @@
-"""Blurred copies of detector training images: kernels of the asked size, labels kept, pixels smeared,
-deterministic, cached."""
+"""Blurred copies of detector training images: kernels of the asked size, pixels smeared (labels, determinism
+and the cache: test_copies.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gatekeeper.dataset.blur import STYLES, defocus, disc_kernel, line_kernel, motion, write_blur_copies
+from gatekeeper.dataset.blur import defocus, disc_kernel, line_kernel, motion, write_blur_copies
 
 
 def _centre(k: np.ndarray) -> tuple[float, float]:
@@ -53,16 +53,11 @@ def test_blur_smears_sideways_or_up_and_down() -> None:
     assert soft[100, 150, 0] > 20 and soft[100, 149, 0] < 225 and soft[100, 140, 0] == 230
 
 
-def test_copies_keep_labels_and_blur(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
+def test_copies_are_blurred(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
     src = yolo_folder(tmp_path / "src", 6)
     out = write_blur_copies(tmp_path / "bl", [src], count=6, seed=3)
-    images = sorted((out / "train" / "images").glob("*.jpg"))
-    assert len(images) == 6
-    assert {p.stem.split("_", 1)[1] for p in images} == set(STYLES)
-    label = (src / "labels" / "p0.txt").read_text(encoding="utf-8")
     sharp = cv2.Laplacian(cv2.imread(str(src / "images" / "p0.jpg"), cv2.IMREAD_GRAYSCALE), cv2.CV_64F).var()
-    for img_path in images:
-        assert (out / "train" / "labels" / f"{img_path.stem}.txt").read_text(encoding="utf-8") == label
+    for img_path in sorted((out / "train" / "images").glob("*.jpg")):
         grey = cv2.imread(str(img_path), cv2.IMREAD_GRAYSCALE)
         assert cv2.Laplacian(grey, cv2.CV_64F).var() < 0.5 * sharp, f"{img_path.name} is not blurred"
 

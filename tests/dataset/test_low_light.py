@@ -1,4 +1,5 @@
-"""Low-light copies of detector training images: labels kept, pixels darkened, deterministic, cached."""
+"""Low-light copies of detector training images: pixels darkened (labels, determinism and the cache:
+test_copies.py)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gatekeeper.dataset.low_light import STYLES, infrared, night, write_low_light_copies
+from gatekeeper.dataset.low_light import infrared, night, write_low_light_copies
 
 
-def test_copies_keep_labels_and_darken(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
+def test_copies_are_dark(tmp_path: Path, yolo_folder: Callable[[Path, int], Path]) -> None:
     src = yolo_folder(tmp_path / "src", 6)
     out = write_low_light_copies(tmp_path / "ll", [src], count=6, seed=3)
-    images = sorted((out / "train" / "images").glob("*.jpg"))
-    assert len(images) == 6
-    assert {p.stem.split("_", 1)[1] for p in images} == set(STYLES)
-    for img_path in images:
-        label = (out / "train" / "labels" / f"{img_path.stem}.txt").read_text(encoding="utf-8")
-        assert label == (src / "labels" / "p0.txt").read_text(encoding="utf-8")
+    for img_path in sorted((out / "train" / "images").glob("*.jpg")):
         img = cv2.imread(str(img_path))
         assert img.mean() < 125, f"{img_path.name} is not dark"
         if "night" not in img_path.stem:

@@ -111,18 +111,19 @@ def test_candidates_only_for_a_smeared_crop(latin_plate) -> None:  # noqa: ANN00
 
 
 class SharpnessReader:
-    """Reads the plate right only from a crop as sharp sideways as a clean plate (a stand-in for a network,
-    whose reads fall apart on a smeared plate); otherwise a fragment. Counts its calls."""
+    """Reads the plate right only from a crop whose gradient ratio is between ``low`` and ``high`` times a
+    clean plate's (a stand-in for a network, whose reads fall apart on a smeared plate: a sideways smear
+    lowers the ratio, an up-and-down one raises it); otherwise a fragment. Counts its calls."""
 
     name = "sharpness"
 
-    def __init__(self, text: str, sharp_ratio: float) -> None:
-        self.text, self.sharp_ratio, self.calls = text, sharp_ratio, 0
+    def __init__(self, text: str, sharp_ratio: float, low: float = 0.7, high: float = math.inf) -> None:
+        self.text, self.sharp_ratio, self.low, self.high, self.calls = text, sharp_ratio, low, high, 0
 
     def read(self, crop: np.ndarray) -> PlateRead:
         self.calls += 1
         ratio = smear_ratio(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
-        if ratio >= 0.7 * self.sharp_ratio:
+        if self.low * self.sharp_ratio <= ratio <= self.high * self.sharp_ratio:
             return PlateRead(self.text, 0.95, (0.95,) * len(self.text))
         return PlateRead(self.text[:-2], 0.6, (0.6,) * (len(self.text) - 2))
 
@@ -293,29 +294,13 @@ def test_a_level_or_upright_smear_is_undone_without_turning(framed_plate) -> Non
     assert np.abs(level[20:-20, 20:-20] - unsmear(grey, 9)[20:-20, 20:-20].astype(int)).mean() < 1.0
 
 
-class UprightReader:
-    """Reads the plate right only from a crop as sharp up and down as a clean plate (its gradient ratio not
-    far above the clean plate's), otherwise a fragment. Counts its calls."""
-
-    name = "upright"
-
-    def __init__(self, text: str, sharp_ratio: float) -> None:
-        self.text, self.sharp_ratio, self.calls = text, sharp_ratio, 0
-
-    def read(self, crop: np.ndarray) -> PlateRead:
-        self.calls += 1
-        if smear_ratio(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)) <= 1.3 * self.sharp_ratio:
-            return PlateRead(self.text, 0.95, (0.95,) * len(self.text))
-        return PlateRead(self.text[:-2], 0.6, (0.6,) * (len(self.text) - 2))
-
-
 def test_a_still_plate_smeared_up_and_down_is_read_unsmeared(even_plate) -> None:  # noqa: ANN001
     image, text = even_plate
     sharp = smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
     blurred = smeared_up_and_down(image, 14)
-    plain = Recognizer(None, UprightReader(text, sharp)).recognize(blurred)
+    plain = Recognizer(None, SharpnessReader(text, sharp, low=0.0, high=1.3)).recognize(blurred)
     assert plain[0].read is not None and plain[0].read.text == text[:-2]
-    reader = UprightReader(text, sharp)
+    reader = SharpnessReader(text, sharp, low=0.0, high=1.3)  # read right only as sharp up and down
     fixed = Recognizer(None, reader, unsmear=True).recognize(blurred)
     assert fixed[0].read is not None and fixed[0].read.text == text
     assert reader.calls == 1 + CANDIDATES

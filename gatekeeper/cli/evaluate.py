@@ -50,7 +50,8 @@ def format_approach(report: dict[str, Any]) -> str:
         f"other_passes: {report['other_passes']}   cars_without_pass: {report['cars_without_pass']}",
         f"reader per crop ms: mean {ms['mean']}, median {ms['median']}, p95 {ms['p95']}, n={ms['n']}; "
         f"CPU mean {cpu['mean']}, median {cpu['median']}",
-        f"careful turns: {report['careful_turns']}   failed_images: {report['failed_images']}",
+        f"careful turns: {report['careful_turns']}   unsmeared turns: {report['unsmeared_turns']}   "
+        f"failed_images: {report['failed_images']}",
     ])
 
 

@@ -39,6 +39,7 @@ class CarResult:
     right: bool = False
     crops_read: int = 0
     careful_turns: int = 0
+    unsmeared_turns: int = 0
     error: str = ""
 
 
@@ -101,6 +102,7 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
         car.right = normalize_plate(row.plate) in {normalize_plate(p) for p in car.passes}
         car.crops_read = pipeline.reads
         car.careful_turns = pipeline.track_reads.fallback_reads
+        car.unsmeared_turns = pipeline.track_reads.unsmeared
     driven = [c for c in results if not c.error]
     right = sum(c.right for c in driven)
     report: dict[str, Any] = {
@@ -112,6 +114,7 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
         "cars_without_pass": sum(1 for c in driven if not c.passes),
         "crops_read": len(ms),
         "careful_turns": sum(c.careful_turns for c in driven),
+        "unsmeared_turns": sum(c.unsmeared_turns for c in driven),
         "read_ms_per_crop": timing_stats(ms),
         "read_cpu_ms_per_crop": timing_stats(cpu_ms),
         "frames_per_car": APPROACH_FRAMES + GAP_FRAMES,

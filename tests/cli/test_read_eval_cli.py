@@ -205,4 +205,4 @@ def test_eval_approach_end_to_end(
     assert report["cars"] == 1 and len(report["skipped_images"]) == 2 and report["failed_images"] == 0
     assert report["pass_accuracy"] == 1.0 and report["other_passes"] == 0 and report["model_version"]
     assert report["read_ms_per_crop"]["n"] == report["crops_read"] > 0
-    assert "pass_accuracy: 1.0 (1 cars logged right)" in err
+    assert "pass_accuracy: 1.0 (1 cars logged right)" in err and "unsmeared turns: " in err

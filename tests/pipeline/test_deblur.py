@@ -13,9 +13,11 @@ from gatekeeper.dataset.synth.degrade import smear as smeared
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import (
     CANDIDATES,
+    NOTICE_DEPTH,
     SMEAR_RATIO,
     VERTICAL_SMEAR_RATIO,
     Smear,
+    smear_depths,
     smear_directions,
     smear_ratio,
     smears,
@@ -100,14 +102,18 @@ def test_candidates_only_for_a_smeared_crop(latin_plate) -> None:  # noqa: ANN00
     image = latin_plate[0]
     assert smear_ratio(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)) >= SMEAR_RATIO
 
-    def sideways(crop: np.ndarray) -> list[Smear]:  # (its tall letters put it over the up-and-down ratio)
-        return smears(crop, min_vertical_ratio=math.inf)
+    def sideways(crop: np.ndarray) -> list[Smear]:  # the gradient ratio's gate alone
+        # (its tall letters put it over the up-and-down ratio)
+        return smears(crop, min_vertical_ratio=math.inf, notice_depth=math.inf)
 
     assert sideways(image) == []
-    assert sideways(smeared(image, 12)) == []  # 4 % of its width: a smear it reads through
+    assert sideways(smeared(image, 12)) == []  # 4 % of its width: the ratio hardly moves
     found = sideways(smeared(image, 24))
     assert len(found) == CANDIDATES and found[0] == Smear(24, 0.0)
     assert sideways(np.zeros((0, 0, 3), np.uint8)) == []
+    # the cepstrum's dip of a clean 12 px smear is deep enough to notice it all the same
+    assert smears(image, min_vertical_ratio=math.inf) == []
+    assert smears(smeared(image, 12), min_vertical_ratio=math.inf)[0] == Smear(12, 0.0)
 
 
 class SharpnessReader:
@@ -324,6 +330,62 @@ def test_the_real_readers_read_a_plate_smeared_on_a_slant(framed_plate, shipped_
                                                           angle: float) -> None:
     image, text = framed_plate
     blurred = on_a_slant(image, 14, angle)  # 7 % of the plate's width
+    plain = Recognizer(None, shipped_reader).recognize(blurred)
+    assert not plain or plain[0].read is None or plain[0].read.text != text
+    obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)
+    assert len(obs) == 1 and obs[0].read is not None and obs[0].read.text == text
+
+
+def grey_of(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+@pytest.mark.parametrize(("length", "angle"), [(10.0, 90.0), (14.0, 45.0), (14.0, -45.0)])
+def test_a_smear_the_gradient_ratio_misses_is_noticed_by_its_depth(framed_plate, length: float,  # noqa: ANN001
+                                                                   angle: float) -> None:
+    image = framed_plate[0]
+    sharp = smear_depths(grey_of(image))
+    assert set(sharp) == {"sideways", "slant", "vertical"} and max(sharp.values()) < NOTICE_DEPTH
+    assert smears(image) == []
+    blurred = on_a_slant(image, length, angle)
+    # a Korean plate's Hangul keeps the ratio in the sharp band, up and down or at 45 degrees
+    assert SMEAR_RATIO <= smear_ratio(grey_of(blurred)) <= VERTICAL_SMEAR_RATIO
+    depths = smear_depths(grey_of(blurred))
+    assert max(depths, key=depths.__getitem__) == ("vertical" if angle == 90 else "slant")
+    assert max(depths.values()) >= NOTICE_DEPTH
+    found = smears(blurred)
+    assert len(found) == CANDIDATES and abs(found[0].length - length) <= 2
+    assert min(abs(found[0].angle - angle), 180 - abs(found[0].angle - angle)) <= 4
+    inner = (slice(20, -20), slice(20, -20))
+
+    def error(x: np.ndarray) -> float:
+        return float(np.abs(x[inner].astype(int) - image[inner]).mean())
+
+    restored = found[0].undo(blurred)
+    assert error(restored) < 0.7 * error(blurred)
+    assert error(restored) < error(Smear(found[0].length).undo(blurred))  # undone sideways
+    assert smears(blurred, notice_depth=math.inf) == []  # the ratio alone misses it
+    assert smear_depths(np.zeros((2, 40), np.uint8)) == {}
+
+
+def test_a_crop_that_looks_smeared_sideways_is_searched_where_its_dip_is(framed_plate) -> None:  # noqa: ANN001
+    image = framed_plate[0]
+    slanted = on_a_slant(image, 14, 45)
+    ratio = smear_ratio(grey_of(slanted))
+    # taken for a sideways smear by its ratio, the depth not asked: its dip is far deeper on the slant
+    found = smears(slanted, max_ratio=ratio + 0.1, notice_depth=math.inf)
+    assert found and abs(found[0].angle - 45) <= 4 and abs(found[0].length - 14) <= 2
+    level = on_a_slant(image, 14, 20)  # a smear within the sideways sector stays there
+    found = smears(level, max_ratio=smear_ratio(grey_of(level)) + 0.1, notice_depth=math.inf)
+    assert found and abs(found[0].angle - 20) <= 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("length", "angle"), [(10.0, 90.0), (16.0, 45.0)])
+def test_the_real_readers_read_a_korean_plate_smeared_where_the_ratio_misses(  # noqa: ANN001
+        framed_plate, shipped_reader, length: float, angle: float) -> None:
+    image, text = framed_plate
+    blurred = on_a_slant(image, length, angle)
     plain = Recognizer(None, shipped_reader).recognize(blurred)
     assert not plain or plain[0].read is None or plain[0].read.text != text
     obs = Recognizer(None, shipped_reader, unsmear=True).recognize(blurred)

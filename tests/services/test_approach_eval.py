@@ -91,6 +91,8 @@ def test_rendered_cars_are_logged_right_once_each(models, tmp_path: Path) -> Non
     crop = report["read_ms_per_crop"]
     assert crop["n"] == report["crops_read"] == sum(c["crops_read"] for c in cars.values() if not c["error"])
     assert 0 < crop["median"] <= crop["p95"]
+    assert report["unsmeared_turns"] == sum(c["unsmeared_turns"] for c in cars.values())
+    assert report["careful_turns"] <= report["crops_read"]
 
 
 @pytest.mark.slow

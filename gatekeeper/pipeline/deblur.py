@@ -21,6 +21,7 @@ they are 13 / 100 / 184 -> 13 / 100 / 183.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -118,10 +119,11 @@ Cepstrum = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 for, and whether it is a plausible smear (:func:`_cepstrum`)."""
 
 
-def _cepstrum(grey: np.ndarray, max_width_share: float, max_height_share: float) -> Cepstrum:
+def _cepstrum(grey: np.ndarray) -> Cepstrum:
     """The crop's 2D power cepstrum (centred) with, per cell, the smear length and angle it stands for, how
     far that angle leans off sideways (0-90, either way) and whether the cell is a plausible smear: one of
-    each symmetric pair, at least :data:`MIN_LENGTH` long, within the shares of the width and height."""
+    each symmetric pair, at least :data:`MIN_LENGTH` long, spanning at most :data:`MAX_LENGTH_SHARE` of the
+    width and :data:`VERTICAL_MAX_LENGTH_SHARE` of the height."""
     h, w = grey.shape
     g = grey.astype(np.float32)
     g -= g.mean()
@@ -135,18 +137,17 @@ def _cepstrum(grey: np.ndarray, max_width_share: float, max_height_share: float)
     lean = np.minimum(np.abs(angle), 180 - np.abs(angle))
     half = (dx > 0) | ((dx == 0) & (dy > 0))  # the cepstrum is symmetric: one of each pair
     ok = (half & (length >= MIN_LENGTH)
-          & (np.abs(dx) <= w * max_width_share) & (np.abs(dy) <= h * max_height_share))
+          & (np.abs(dx) <= w * MAX_LENGTH_SHARE) & (np.abs(dy) <= h * VERTICAL_MAX_LENGTH_SHARE))
     return cepstrum, length, angle, lean, ok
 
 
-def smear_depths(grey: np.ndarray, max_width_share: float = MAX_LENGTH_SHARE,
-                 max_height_share: float = VERTICAL_MAX_LENGTH_SHARE) -> dict[str, float]:
+def smear_depths(grey: np.ndarray) -> dict[str, float]:
     """How deep the crop's deepest 2D cepstrum dip is in each sector (:data:`DEPTH_BANDS`), in robust
     deviations (median absolute deviation) below the median of every plausible smear's cell: a sharp plate's
     is 5-24, a clearly smeared one's 25 and more (:data:`NOTICE_DEPTH`). Empty for a crop too small."""
     if grey.ndim != 2 or min(grey.shape) < 3:
         return {}
-    return _depths(_cepstrum(grey, max_width_share, max_height_share))
+    return _depths(_cepstrum(grey))
 
 
 def _depths(parts: Cepstrum) -> dict[str, float]:
@@ -165,26 +166,23 @@ def _depths(parts: Cepstrum) -> dict[str, float]:
     return out
 
 
-def smear_directions(grey: np.ndarray, count: int = CANDIDATES, vertical: bool = False,
-                     max_tilt: float = MAX_TILT, max_width_share: float = MAX_LENGTH_SHARE,
-                     max_height_share: float = VERTICAL_MAX_LENGTH_SHARE,
-                     sector: tuple[float, float] | None = None) -> list[tuple[int, float]]:
+def smear_directions(grey: np.ndarray, count: int = CANDIDATES,
+                     sector: str = "sideways") -> list[tuple[int, float]]:
     """Candidate smears ``(length px, angle degrees)``, most likely first: the deepest dips of the crop's 2D
-    power cepstrum (a line blur's spectrum is zero along stripes 1/length apart, across its direction) within
-    ``max_tilt`` of sideways (or of up and down; or leaning off sideways between the two angles of
-    ``sector``), at least :data:`MIN_LENGTH` long and spanning at most the given shares of the width and
-    height; no two alike (length within 15 %, angle within 8 degrees).
-    Angles are measured in the picture: 0 sideways, positive leaning down to the right, 90 up and down."""
+    power cepstrum (a line blur's spectrum is zero along stripes 1/length apart, across its direction) in
+    one of :data:`SECTORS`, at least :data:`MIN_LENGTH` long and spanning at most :data:`MAX_LENGTH_SHARE` of
+    the width and :data:`VERTICAL_MAX_LENGTH_SHARE` of the height; no two alike (length within 15 %, angle
+    within 8 degrees). Angles are measured in the picture: 0 sideways, positive leaning down to the right,
+    90 up and down."""
     if grey.ndim != 2 or min(grey.shape) < 3:
         return []
-    lo, hi = sector if sector is not None else ((90.0 - max_tilt, 90.0) if vertical else (0.0, max_tilt))
-    return _dips(_cepstrum(grey, max_width_share, max_height_share), (lo, hi), count)
+    return _dips(_cepstrum(grey), sector, count)
 
 
-def _dips(parts: Cepstrum, sector: tuple[float, float], count: int) -> list[tuple[int, float]]:
-    """:func:`smear_directions` of a computed :func:`_cepstrum` in ``sector``."""
+def _dips(parts: Cepstrum, sector: str, count: int) -> list[tuple[int, float]]:
+    """:func:`smear_directions` of a computed :func:`_cepstrum`."""
     cepstrum, length, angle, lean, ok = parts
-    lo, hi = sector
+    lo, hi = SECTORS[sector]
     idx = np.flatnonzero(ok & (lean >= lo) & (lean <= hi))
     out: list[tuple[int, float]] = []
     for i in idx[np.argsort(cepstrum.flat[idx])]:
@@ -243,17 +241,20 @@ def smears(crop: np.ndarray, count: int = CANDIDATES, max_ratio: float = SMEAR_R
         return []
     grey = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     ratio = smear_ratio(grey)
-    parts = _cepstrum(grey, MAX_LENGTH_SHARE, VERTICAL_MAX_LENGTH_SHARE)
+    gated = ratio < max_ratio or ratio > min_vertical_ratio
+    if not gated and notice_depth == math.inf:  # the ratio alone decides: no cepstrum needed
+        return []
+    parts = _cepstrum(grey)
     depths = _depths(parts)
     deepest = max(depths, key=depths.__getitem__) if depths else ""
     if deepest and depths[deepest] >= notice_depth:
         sector = deepest
-    elif ratio < max_ratio or ratio > min_vertical_ratio:
+    elif gated:
         sector = "sideways" if ratio < max_ratio else "vertical"
         if depths.get("slant", 0.0) > SLANT_OVER * depths.get(sector, 0.0):
             sector = "slant"
     else:
         return []
-    found = [Smear(n, a) for n, a in _dips(parts, SECTORS[sector], count)]
+    found = [Smear(n, a) for n, a in _dips(parts, sector, count)]
     log.debug("crop looks smeared %s (ratio %.2f, depths %s): trying %s", sector, ratio, depths, found)
     return found

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from gatekeeper.dataset.synth.latin import (
+    CALIFORNIA_GLYPH_SHARE,
     FORMATS,
     LATIN_CHARSET,
     PLATE_FACE_SHARE,
@@ -99,6 +100,10 @@ def test_plate_typefaces_draw_their_share_and_the_narrow_ones_the_californian_lo
         picks.append(used[0])
     narrow_share = sum(f == str(narrow) for f in picks[-200:]) / 200
     assert 0.4 < narrow_share < 0.6
+    strokes = [f for f in picks[-200:] if isinstance(f, tuple)]
+    californian = sum(f[3] for f in strokes) / len(strokes)  # type: ignore[index]
+    assert abs(californian - CALIFORNIA_GLYPH_SHARE) < 0.15
+    assert not any(f[3] for f in (r._font() for _ in range(500)) if isinstance(f, tuple))
     plates = [r.render(style="us") for _ in range(60)]
     assert all(p.text and p.image.shape[:2] == (240, 480) for p in plates)
 
@@ -113,6 +118,29 @@ def test_stroke_alphabet_covers_the_charset_with_distinct_variants() -> None:
     closed, open_ = stroke_mask("4", 0, 1.0), stroke_mask("4", 1, 1.0)
     assert closed.shape != open_.shape or not np.array_equal(closed, open_)
     assert stroke_mask("O").shape[1] > stroke_mask("0").shape[1]  # letter O is rounder than digit 0
+
+
+def test_californian_w_is_an_h_with_a_peak_rising_from_the_stems_feet() -> None:
+    from gatekeeper.dataset.synth.stroke_font import CALIFORNIA, stroke_mask
+
+    h = stroke_mask("H", 0, 1.0)
+    for variant in range(len(CALIFORNIA["W"][0])):
+        w = stroke_mask("W", variant, 1.0, california=True)
+        common = stroke_mask("W", variant, 1.0)
+        assert w.shape == h.shape and w.shape[1] < common.shape[1]  # as wide as an H, narrower than a W
+        cols = w.shape[1] // 5
+        rows = w.shape[0]
+        stems = w[rows // 10:-rows // 10, :cols].mean(axis=1)
+        assert stems.min() > 0.5  # the left stem runs the glyph's full height, upright
+        inner = w[:, 2 * cols:3 * cols].mean(axis=1)
+        assert inner[: rows // 4].max() < 0.1  # nothing at the top of the middle (a W, not an M)
+        assert inner[rows // 2: 2 * rows // 3].max() > 0.5  # the peak reaches the middle
+        assert not np.array_equal(w > 0.5, h > 0.5)
+        quarter = w.shape[1] * 3 // 10  # between the stem and the middle: the peak's flank, H's crossbar
+        lows = [float(np.average(np.arange(rows), weights=g[:, quarter])) / rows for g in (w, h)]
+        assert lows[0] > 0.6 and lows[1] < 0.52  # the flank runs low, from the stem's foot
+    for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVXYZ":  # every other character as the common alphabet draws it
+        assert np.array_equal(stroke_mask(ch, 1, 0.8, california=True), stroke_mask(ch, 1, 0.8))
 
 
 def test_latin_training_samples_are_network_lines_with_charset_labels() -> None:

@@ -60,6 +60,8 @@ HERSHEY = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_T
 STROKE_SHARE = 0.3  # plates drawn in the stroke plate alphabet
 CONDENSED_US_SHARE = 0.4  # US plates in a tall, thin, tightly spaced stroke face filling the plate
 # (California)
+CALIFORNIA_GLYPH_SHARE = 0.7  # ... of those in the stroke face, drawn with California's own W
+# (stroke_font.CALIFORNIA), the rest with the common W
 HERSHEY_SHARE = 0.1
 # Real plate typefaces (file name patterns under FONT_DIRS). When present they draw PLATE_FACE_SHARE of the
 # plates (taken from the machine's other fonts, which then draw the rest), and half of the condensed US plates
@@ -283,12 +285,13 @@ class LatinPlateRenderer:
     def _glyph(self, ch: str, font: object, thick: int) -> np.ndarray:
         if isinstance(font, str):
             return _ttf_mask(font, ch)
-        if isinstance(font, tuple):  # (variant, thickness) of the stroke alphabet
-            return stroke_mask(ch, font[0] + (ord(ch) % 2) * font[2], font[1])
+        if isinstance(font, tuple):  # (variant, thickness, mix, california) of the stroke alphabet
+            return stroke_mask(ch, font[0] + (ord(ch) % 2) * font[2], font[1], california=font[3])
         return _hershey_mask(int(font), ch, thick)
 
     def _font(self) -> object:
-        """A TrueType path, a Hershey font id, or ``(variant, thickness, mix)`` for the stroke alphabet."""
+        """A TrueType path, a Hershey font id, or ``(variant, thickness, mix, california)`` for the stroke
+        alphabet."""
         k = self.rng.random()
         if k < STROKE_SHARE:
             return self._stroke_font(0.5, 1.4)
@@ -298,10 +301,14 @@ class LatinPlateRenderer:
             return self.plate_faces[int(self.rng.integers(len(self.plate_faces)))]
         return self.fonts[int(self.rng.integers(len(self.fonts)))]
 
-    def _stroke_font(self, thin: float, thick: float) -> tuple[int, float, int]:
-        """``(variant, thickness, mix)`` of the stroke alphabet, thickness drawn from ``thin``-``thick``."""
+    def _stroke_font(self, thin: float, thick: float,
+                     california: bool = False) -> tuple[int, float, int, bool]:
+        """``(variant, thickness, mix, california)`` of the stroke alphabet, thickness drawn from
+        ``thin``-``thick``; ``california``: with California's own glyphs."""
         rng = self.rng
-        return int(rng.integers(3)), round(float(rng.uniform(thin, thick)), 2), int(rng.integers(2))
+        variant = int(rng.integers(3))
+        thickness = round(float(rng.uniform(thin, thick)), 2)
+        return variant, thickness, int(rng.integers(2)), california
 
     def _text_mask(self, text: str, height: int, condensed: bool = False) -> np.ndarray:
         """The characters as one float mask ``height`` px tall, condensed, spaced and thickened at random;
@@ -310,7 +317,7 @@ class LatinPlateRenderer:
         if condensed:
             narrow = bool(self.narrow_faces) and rng.random() < 0.5
             font: object = (self.narrow_faces[int(rng.integers(len(self.narrow_faces)))] if narrow
-                            else self._stroke_font(0.55, 0.95))
+                            else self._stroke_font(0.55, 0.95, rng.random() < CALIFORNIA_GLYPH_SHARE))
             condense = rng.uniform(0.65, 0.9) if narrow else rng.uniform(0.5, 0.75)
             gap = rng.uniform(0.03, 0.12) * height
         else:

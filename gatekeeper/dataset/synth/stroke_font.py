@@ -1,7 +1,9 @@
 """A uniform-stroke, condensed plate alphabet drawn from polylines (the look of DIN 1451, California's
 Penitentiary Gothic and similar plate faces), with the variants real plates use: open or closed 4,
 flat- or round-topped 3, 1 with or without a foot (or a bare bar), pointed or flat-topped A, and
-California's 4 (open, its stem starting below the middle) and W (the middle apex at full height).
+California's 4 (open, its stem starting below the middle) and W (the middle apex at full height), and
+California's own W (:data:`CALIFORNIA`: upright stems, the inner strokes rising from their feet to a point
+near mid-height, as wide as an H), which no installed face draws and which readers take for an H.
 
 Coordinates are on a 4 x 8 grid (x right, y down); glyphs are rendered as float masks.
 """
@@ -71,15 +73,24 @@ GLYPHS: dict[str, list[list[Stroke]]] = {  # character -> variants -> strokes
     "Z": [[[(0, 0), (4, 0), (0, 8), (4, 8)]]],
 }
 WIDTH = {"0": 0.9, "O": 1.15, "Q": 1.15, "M": 1.2, "W": 1.25, "I": 0.5, "1": 0.75}
+# California's plate face (Penitentiary Gothic), where it differs from the glyphs above: character ->
+# (variants, width). Its W is an H whose crossbar is a peak rising from the stems' feet.
+CALIFORNIA: dict[str, tuple[list[list[Stroke]], float]] = {
+    "W": ([[[(0, 0), (0, 8), (2, 3.4), (4, 8), (4, 0)]], [[(0, 0), (0, 8), (2, 4.4), (4, 8), (4, 0)]]], 1.0),
+}
 
 
 @lru_cache(maxsize=4096)
-def stroke_mask(ch: str, variant: int = 0, thickness: float = 1.1, unit: int = 12) -> np.ndarray:
+def stroke_mask(ch: str, variant: int = 0, thickness: float = 1.1, unit: int = 12,
+                california: bool = False) -> np.ndarray:
     """The glyph of ``ch`` (its ``variant`` modulo the variants it has) as a float mask, ``thickness`` in
-    grid units (the glyph is 8 units tall); round joins and caps."""
-    variants = GLYPHS[ch]
+    grid units (the glyph is 8 units tall); round joins and caps. ``california``: California's glyph
+    (:data:`CALIFORNIA`) where it has its own."""
+    variants, width = GLYPHS[ch], WIDTH.get(ch, 1.0)
+    if california and ch in CALIFORNIA:
+        variants, width = CALIFORNIA[ch]
     strokes = variants[variant % len(variants)]
-    sx = unit * WIDTH.get(ch, 1.0)
+    sx = unit * width
     t = max(1, int(round(thickness * unit)))
     pad = t
     w = int(4 * sx) + 2 * pad + 1

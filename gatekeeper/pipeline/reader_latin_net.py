@@ -118,6 +118,11 @@ read (a look-alike or two, the leading 4 lost by a frame); so it is asked only a
 many edits of the layout, not about a European, British or personalised plate, nor about the digit-only
 reads the Latin network makes of Korean plates."""
 
+NARROW_OF_H = "WM"
+"""Letters the serial network may put where the Latin network read an H on any plate (see
+:meth:`LatinNetReader.serial_read`): it was trained on California's W (upright stems, the inner strokes
+peaking near mid-height), which the Latin network reads as H, on plates of every layout."""
+
 Q_SURE = 0.98
 """A plate read's Q under this confidence is taken for an O (:func:`unsure_q`)."""
 
@@ -132,6 +137,15 @@ def unsure_q(text: str, confs: tuple[float, ...], sure: float | None = None) -> 
     if "Q" not in text or len(confs) != len(text):
         return text
     return "".join("O" if ch == "Q" and c < sure else ch for ch, c in zip(text, confs))
+
+
+def narrow_h(first: str, serial: str) -> bool:
+    """Whether ``serial`` is ``first`` with some of its H read as W or M (:data:`NARROW_OF_H`) and nothing
+    else changed: California's W on a personalised plate (``VGREHAL`` -> ``VGREWAL``), a narrow M
+    (``ZUH619`` -> ``ZUM619``)."""
+    if len(first) != len(serial) or first == serial:
+        return False
+    return all(a == b or (a == "H" and b in NARROW_OF_H) for a, b in zip(first, serial, strict=True))
 
 
 def o_or_zero(text: str) -> str:
@@ -240,18 +254,24 @@ class LatinNetReader(CtcNetwork):
 
     def serial_read(self, lines: Sequence[np.ndarray], got: PlateRead | None) -> PlateRead | None:
         """``got`` (the vote of the views ``lines``), or the ``serial`` network's vote of the same views when
-        that fits the US serial layout (:data:`SERIAL_LAYOUT`) within :data:`SERIAL_EDITS` of ``got``. The
-        serial network is a fine-tune that reads the narrow Californian W, F, V and O apart from H, E, M and Q
-        better than this network, but reads personalised and European plates worse; it is asked only when
-        ``got`` is within :data:`SERIAL_EDITS` of the layout (else no read it may give would be taken)."""
-        if (self.serial is None or got is None
-                or latin_formats.layout_distance(got.text, SERIAL_LAYOUT) > SERIAL_EDITS):
+        that fits the US serial layout (:data:`SERIAL_LAYOUT`) within :data:`SERIAL_EDITS` of ``got``, or,
+        on a plate of any layout, when it differs from ``got`` only by an H read as W or M
+        (:func:`narrow_h`). The serial network is a fine-tune that reads the narrow Californian W, F, V and O
+        apart from H, E, M and Q better than this network, but reads personalised and European plates worse
+        elsewhere; it is asked only when ``got`` is within :data:`SERIAL_EDITS` of the layout or holds an H
+        (else no read it may give would be taken)."""
+        if self.serial is None or got is None:
+            return got
+        near = latin_formats.layout_distance(got.text, SERIAL_LAYOUT) <= SERIAL_EDITS
+        if not near and "H" not in got.text:
             return got
         alt = pick(self._reads(self.serial.line_probs(list(lines)), self.serial))
-        if (alt is None or alt.text == got.text or not latin_formats.fits_layout(alt.text, SERIAL_LAYOUT)
-                or edit_distance(alt.text, got.text) > SERIAL_EDITS):
+        if alt is None or alt.text == got.text:
             return got
-        return alt
+        if (near and latin_formats.fits_layout(alt.text, SERIAL_LAYOUT)
+                and edit_distance(alt.text, got.text) <= SERIAL_EDITS):
+            return alt
+        return alt if narrow_h(got.text, alt.text) else got
 
     def draft(self, crop: np.ndarray) -> LatinDraft | None:
         """The quick read's work (the crop's rows and its first two views), which :meth:`finish` reuses for

@@ -80,6 +80,26 @@ def test_the_serial_network_is_not_asked_about_reads_far_from_the_layout(first: 
     assert reader.serial_read(LINES, first_read) is first_read and net.lines == []
 
 
+@pytest.mark.parametrize(("first", "serial"), [("VGREHAL", "VGREWAL"), ("ZUH619", "ZUM619"),
+                                               ("HEFLYN", "WEFLYN"), ("HH12ABC", "WM12ABC")])
+def test_an_h_the_serial_network_reads_as_w_or_m_is_taken_on_any_plate(first: str, serial: str) -> None:
+    reader, net = _with_serial(serial)
+    got = reader.serial_read(LINES, _read(first))
+    assert got is not None and got.text == serial and got.reader == "latin_us" and net.lines == [len(LINES)]
+
+
+@pytest.mark.parametrize(("first", "serial"), [
+    ("VGREHAL", "VGRENAL"),  # an H read as another letter
+    ("VGREHAL", "VGREWAI"),  # more changed than the H
+    ("VGREHAL", "VGREWL"),  # a character short
+    ("ZUM619", "ZUH619"),  # the other way round
+])
+def test_other_changes_to_a_personalised_read_leave_it(first: str, serial: str) -> None:
+    reader, _net = _with_serial(serial)
+    first_read = _read(first)
+    assert reader.serial_read(LINES, first_read) is first_read
+
+
 def test_the_full_read_hands_every_view_to_the_serial_network() -> None:
     plate = LatinPlateRenderer(seed=3).render(text="5GWT825", style="us")
     reader, net = _with_serial("5GWT825")
@@ -152,24 +172,42 @@ def test_the_shipped_serial_network_reads_californias_w(monkeypatch) -> None:
     assert right >= 0.9 * len(texts), [(r.text if r else None, t) for r, t in zip(reads, texts, strict=True)]
 
 
-def test_real_californian_ws_are_read_as_w(tmp_path, shared_data) -> None:
-    """us-ucsd plates with California's W (never trained on), each labelled box with half its height above
-    and below, read by the Latin reader as the app builds it: the serial network trained without that glyph
-    read each W as an H."""
+def _labelled_crop(folder, name: str):
+    """``folder``'s picture ``name`` cut to its labelled box with half the box's height above and below,
+    and the box's plate text."""
     import csv
 
     import cv2
 
+    rows = {r["image"]: r for r in csv.DictReader((folder / "labels.csv").open(encoding="utf-8"))}
+    row = rows[f"images/{name}"]
+    x1, y1, x2, y2 = (int(float(row[k])) for k in ("x1", "y1", "x2", "y2"))
+    image = cv2.imread(str(folder / "images" / name))
+    return image[max(0, y1 - (y2 - y1) // 2):y2 + (y2 - y1) // 2, x1:x2], row["plate"]
+
+
+def test_a_real_personalised_plates_californian_w_is_read_as_w(tmp_path, shared_data) -> None:
+    """us-ucsd's ``VGREWAL``, a personalised plate (no serial layout) with California's W: the Latin
+    network reads an H there, the serial network the W, and the app's reader takes it."""
+    paths = AppPaths(tmp_path / "config", tmp_path / "data").ensure()
+    crop, text = _labelled_crop(shared_data / "eval" / "us-ucsd", "cars2_046.jpg")
+    alone = make_latin_reader(Settings.model_validate({"reader": {"latin_serial_weights": ""}}), paths)
+    first = alone.read(crop)
+    got = make_latin_reader(Settings(), paths).read(crop)
+    assert text == "VGREWAL" and first is not None and first.text == "VGREHAL", first
+    assert got is not None and got.text == "VGREWAL" and got.reader == "latin_us", got
+
+
+def test_real_californian_ws_are_read_as_w(tmp_path, shared_data) -> None:
+    """us-ucsd plates with California's W (never trained on), each labelled box with half its height above
+    and below, read by the Latin reader as the app builds it: the serial network trained without that glyph
+    read each W as an H."""
     paths = AppPaths(tmp_path / "config", tmp_path / "data").ensure()
     reader = make_latin_reader(Settings(), paths)
-    folder = shared_data / "eval" / "us-ucsd"
-    rows = {r["image"]: r for r in csv.DictReader((folder / "labels.csv").open(encoding="utf-8"))}
     plates = ("cars2_019.jpg", "cars3_023.jpg", "cars4_065.jpg", "cars4_045.jpg", "cars4_013.jpg")
     reads = {}
     for name in plates:
-        row = rows[f"images/{name}"]
-        x1, y1, x2, y2 = (int(float(row[k])) for k in ("x1", "y1", "x2", "y2"))
-        image = cv2.imread(str(folder / "images" / name))
-        got = reader.read(image[max(0, y1 - (y2 - y1) // 2):y2 + (y2 - y1) // 2, x1:x2])
-        reads[row["plate"]] = got.text if got else None
+        crop, text = _labelled_crop(shared_data / "eval" / "us-ucsd", name)
+        got = reader.read(crop)
+        reads[text] = got.text if got else None
     assert sum(text == read for text, read in reads.items()) >= 4, reads

@@ -175,15 +175,13 @@ def test_the_shipped_serial_network_reads_californias_w(monkeypatch) -> None:
 def _labelled_crop(folder, name: str):
     """``folder``'s picture ``name`` cut to its labelled box with half the box's height above and below,
     and the box's plate text."""
-    import csv
+    from gatekeeper.dataset.labels import image_path, load_image, read_labels
 
-    import cv2
-
-    rows = {r["image"]: r for r in csv.DictReader((folder / "labels.csv").open(encoding="utf-8"))}
-    row = rows[f"images/{name}"]
-    x1, y1, x2, y2 = (int(float(row[k])) for k in ("x1", "y1", "x2", "y2"))
-    image = cv2.imread(str(folder / "images" / name))
-    return image[max(0, y1 - (y2 - y1) // 2):y2 + (y2 - y1) // 2, x1:x2], row["plate"]
+    row = next(r for r in read_labels(folder / "labels.csv") if r.image == f"images/{name}")
+    assert row.box is not None, row
+    x1, y1, x2, y2 = (int(v) for v in (row.box.x1, row.box.y1, row.box.x2, row.box.y2))
+    image = load_image(image_path(folder, row.image))
+    return image[max(0, y1 - (y2 - y1) // 2):y2 + (y2 - y1) // 2, x1:x2], row.plate
 
 
 def test_a_real_personalised_plates_californian_w_is_read_as_w(tmp_path, shared_data) -> None:

@@ -1,7 +1,7 @@
 """A uniform-stroke, condensed plate alphabet drawn from polylines (the look of DIN 1451, California's
 Penitentiary Gothic and similar plate faces), with the variants real plates use: open or closed 4,
 flat- or round-topped 3, 1 with or without a foot (or a bare bar), pointed or flat-topped A, and
-California's 4 (open, its stem starting below the middle) and W (the middle apex at full height), and
+California's 4 (open, its stem starting below the middle), a W whose middle apex is at full height, and
 California's own W (:data:`CALIFORNIA`: upright stems, the inner strokes rising from their feet to a point
 near mid-height, as wide as an H), which no installed face draws and which readers take for an H.
 

@@ -75,6 +75,7 @@ class CameraPipeline:
         self.min_read_width = min_read_width
         self.min_read_aspect = min_read_aspect
         self.unreadable_boxes = 0  # boxes never read: too tall for a plate
+        self.blank_boxes = 0  # crops not read: the reader saw nothing to read in them (reader_prep.blank)
         self.tracker = PlateTracker(camera, voting, early_reads=early_reads,
                                     early_confidence=early_confidence,
                                     max_reads_per_track=max_reads_per_track)
@@ -137,8 +138,13 @@ class CameraPipeline:
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
             if self._readable(det.box) and self.tracker.needs_read(tid, timestamp):
-                t_read, cpu_read = time.perf_counter(), time.thread_time()
                 crop = crop_plate(frame, det.box, CROP_MARGIN)
+                if self.track_reads.blank(reader, crop):  # a lamp or a wall: nothing to read
+                    self.blank_boxes += 1
+                    self.tracker.mark_read(tid, timestamp)
+                    observations.append(obs)
+                    continue
+                t_read, cpu_read = time.perf_counter(), time.thread_time()
                 read = self.track_reads.read(reader, crop, tid)
                 read_ms.append((time.perf_counter() - t_read) * 1e3)
                 read_cpu_ms.append((time.thread_time() - cpu_read) * 1e3)

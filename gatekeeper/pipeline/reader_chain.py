@@ -99,6 +99,12 @@ class PlateReaderChain:
         change the result."""
         return latin_sure(read)
 
+    def blank(self, crop: np.ndarray) -> bool:
+        """True when every reader that can tell (:func:`shows_nothing`) sees nothing to read in the crop,
+        and one at least can."""
+        judges = [r for r in self.readers if callable(getattr(r, "blank", None))]
+        return bool(judges) and all(r.blank(crop) for r in judges)  # type: ignore[attr-defined]
+
     def read(self, crop: np.ndarray) -> PlateRead | None:
         if self.stages:
             return self.staged(crop).read
@@ -219,6 +225,13 @@ class SecondOpinion:
 
     def _checked(self, read: PlateRead | None) -> PlateRead | None:
         return self.check(read) if self.check is not None else read
+
+
+def shows_nothing(reader: PlateReader, crop: np.ndarray) -> bool:
+    """True when the reader can tell that the crop (upscaled as it is read) holds nothing to read: a lamp,
+    a sky, a wall the detector boxed (a reader's ``blank``; a reader without one is always asked)."""
+    judge = getattr(reader, "blank", None)
+    return bool(crop.size) and callable(judge) and bool(judge(crop))
 
 
 def illegible(read: PlateRead | None) -> bool:

@@ -18,6 +18,7 @@ import numpy as np
 
 from gatekeeper.domain.files import sha256_file
 from gatekeeper.pipeline.reader_layout import IMG_H, IMG_W, to_tensor_array
+from gatekeeper.pipeline.reader_prep import blank
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,11 @@ class CtcNetwork:
         net = reader.recognizer
         net.eval()
         return net
+
+    def blank(self, crop: np.ndarray) -> bool:
+        """True when the crop shows nothing this network could read (:func:`.reader_prep.blank`): the
+        pipeline then does not ask it."""
+        return blank(crop)
 
     def line_probs(self, lines: list[np.ndarray]) -> np.ndarray:
         """N line images (uint8 H x W) -> N x T x C probabilities."""

@@ -13,6 +13,29 @@ DESKEW_ANGLES = np.arange(-12.0, 12.1, 2.0)
 DARK_MEAN = 70  # a crop darker than this on average (0-255 grey) is a night crop: its noise is smoothed
 
 
+BLANK_CONTRAST = 3.0
+"""A crop whose centre spans fewer grey levels than this (the 10th to the 90th percentile, after a 3x3
+Gaussian blur takes out pixel noise) shows no characters: :func:`blank`. Labelled plates (es, us-ucsd,
+kr-dev, 800 synthetic Korean crops, and their night, infrared-like, JPEG, rotated, defocused and smeared
+copies: 5,700 crops) span 5.9 or more (a us-ucsd plate darkened to night), mostly over 15; the flat cream
+headlights the detector boxes on the demo video 0.5-0.8. Such a crop was read by the whole reader chain
+and then unsmeared (its flat ellipse looks smeared sideways) at ~70-120 ms, for garbage."""
+BLANK_CENTRE = (0.25, 0.75, 0.15, 0.85)  # the centre looked at: rows, then columns, as shares of the crop
+
+
+def blank(crop: np.ndarray, contrast: float = BLANK_CONTRAST) -> bool:
+    """True when the crop's centre is flat (:data:`BLANK_CONTRAST`): a lamp, a sky, a wall boxed by the
+    detector, with no characters to read. False for a crop too small to tell."""
+    if crop is None or crop.ndim not in (2, 3) or min(crop.shape[:2]) < 8:
+        return False
+    grey = cv2.cvtColor(crop[..., :3], cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    h, w = grey.shape
+    r0, r1, c0, c1 = BLANK_CENTRE
+    centre = cv2.GaussianBlur(grey, (3, 3), 0)[int(h * r0):int(h * r1), int(w * c0):int(w * c1)]
+    lo, hi = np.percentile(centre, (10, 90))
+    return float(hi - lo) < contrast
+
+
 def denoise_dark(crop: np.ndarray) -> np.ndarray:
     """A dark (night) crop with its sensor noise smoothed by an edge-keeping bilateral filter; other crops
     unchanged. Latin reader on darkened es crops: 0.57 -> 0.64, day crops (es, us-ucsd) unchanged."""

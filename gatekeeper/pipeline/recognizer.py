@@ -18,6 +18,7 @@ from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.deblur import Smear, smears
 from gatekeeper.pipeline.detector import mirror_finds
 from gatekeeper.pipeline.reader import korean_valid
+from gatekeeper.pipeline.reader_chain import shows_nothing
 from gatekeeper.pipeline.reader_latin import latin_sure
 from gatekeeper.pipeline.tracker import dedupe_detections, part_of
 from gatekeeper.pipeline.types import Detection, PlateDetector, PlateObservation, PlateReader
@@ -136,10 +137,12 @@ def fine_tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
 
 
 def read_crop(reader: PlateReader, crop: np.ndarray, upscale_min_width: int) -> PlateRead | None:
-    """Upscale if small, read, grammar-check; ``None`` when the reader finds nothing."""
+    """Upscale if small, read, grammar-check; ``None`` when the reader finds nothing, or is not asked because
+    it tells that the crop shows nothing to read (:func:`~.reader_chain.shows_nothing`)."""
     if crop.size == 0:
         return None
-    return checked(reader.read(np.ascontiguousarray(upscale(crop, upscale_min_width))))
+    up = np.ascontiguousarray(upscale(crop, upscale_min_width))
+    return None if shows_nothing(reader, up) else checked(reader.read(up))
 
 
 def _numbered(observations: list[PlateObservation]) -> list[PlateObservation]:

@@ -11,7 +11,7 @@ import numpy as np
 
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.deblur import smear_ratio, smears
-from gatekeeper.pipeline.reader_chain import PlateReaderChain, SecondOpinion
+from gatekeeper.pipeline.reader_chain import PlateReaderChain, SecondOpinion, shows_nothing
 from gatekeeper.pipeline.reader_layout import to_grey
 from gatekeeper.pipeline.recognizer import checked, read_crop, upscale
 from gatekeeper.pipeline.types import PlateReader
@@ -122,6 +122,11 @@ class TrackReads:
         """How many tracks something is kept for."""
         return len(self._weak.keys() | self._lead.keys() | self._known.keys() | self._picked.keys()
                    | self._waits.keys())
+
+    def blank(self, reader: PlateReader, crop: np.ndarray) -> bool:
+        """True when ``reader`` tells that the crop, upscaled as it would be read, shows nothing to read
+        (:func:`~.reader_chain.shows_nothing`): a camera does not read it."""
+        return bool(crop.size) and shows_nothing(reader, upscale(crop, self.upscale_min_width))
 
     def read(self, reader: PlateReader, crop: np.ndarray, track_id: int) -> PlateRead | None:
         """The read of one crop of this track (grammar-checked), None when nothing is read. A reader that is

@@ -194,6 +194,7 @@ def run_bench(
             "frames_captured": r.frames_captured,
             "dropped_frames": r.dropped_frames,
             "boxes_not_read": r.pipeline.unreadable_boxes,
+            "blank_boxes": r.pipeline.blank_boxes,
             "unsmeared_reads": r.pipeline.unsmeared,
             "errors": r.errors,
             "passes": [p["text"] for p in st.passes],
@@ -226,6 +227,7 @@ def run_bench(
         "latency_measured": latency_kind,
         "dropped_frames": sum(c["dropped_frames"] for c in per_camera),
         "boxes_not_read": sum(c["boxes_not_read"] for c in per_camera),
+        "blank_boxes": sum(c["blank_boxes"] for c in per_camera),
         "unsmeared_reads": sum(c["unsmeared_reads"] for c in per_camera),
         "passes": sum(len(st.passes) for st in stats),
         "expected_plates": expected,
@@ -288,8 +290,9 @@ def format_report(r: dict[str, Any]) -> str:
         f"{r['logging_ms']['median']}, p95 {r['logging_ms']['p95']})",
         f"  dropped frames: {r['dropped_frames']}   peak RSS: {r['peak_rss_mb']} MiB   "
         f"CPU per analysed frame: {r['cpu_ms_per_analysed_frame']} ms   load average: {r['load_average']}",
-        f"  detector boxes too tall for a plate, not read: {r['boxes_not_read']}   weak reads of smeared "
-        f"crops also read unsmeared: {r['unsmeared_reads']}",
+        f"  detector boxes too tall for a plate, not read: {r['boxes_not_read']}   blank (nothing to read), "
+        f"not read: {r.get('blank_boxes', 0)}   weak reads of smeared crops also read unsmeared: "
+        f"{r['unsmeared_reads']}",
         f"  passes: {r['passes']}  " + ", ".join(p for c in r["per_camera"] for p in c["passes"][:12]),
     ]
     if r.get("expected_plates"):

@@ -96,6 +96,7 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     assert report["peak_rss_mb"] > 50
     assert report["boxes_not_read"] == sum(c["boxes_not_read"] for c in report["per_camera"]) >= 0
     assert report["unsmeared_reads"] == sum(c["unsmeared_reads"] for c in report["per_camera"]) >= 0
+    assert report["blank_boxes"] == sum(c["blank_boxes"] for c in report["per_camera"]) >= 0
     assert report["frame_size"] == [1280, 720]
     assert "logged pass" in report["latency_measured"]
     text = format_report(report)
@@ -104,6 +105,7 @@ def test_bench_on_the_demo_with_real_models(paths: AppPaths, tmp_path: Path) -> 
     assert f"CPU time of the reading thread: mean {cpu['mean']}" in text
     assert f"too tall for a plate, not read: {report['boxes_not_read']}" in text
     assert f"also read unsmeared: {report['unsmeared_reads']}" in text
+    assert f"blank (nothing to read), not read: {report['blank_boxes']}" in text
 
 
 def test_bench_cli_validates_arguments(capsys: pytest.CaptureFixture[str]) -> None:

@@ -102,8 +102,8 @@ class PlateReaderChain:
     def blank(self, crop: np.ndarray) -> bool:
         """True when every reader that can tell (:func:`shows_nothing`) sees nothing to read in the crop,
         and one at least can."""
-        judges = [r for r in self.readers if callable(getattr(r, "blank", None))]
-        return bool(judges) and all(r.blank(crop) for r in judges)  # type: ignore[attr-defined]
+        judges = [r for r in self.readers if can_tell(r)]
+        return bool(judges) and all(shows_nothing(r, crop) for r in judges)
 
     def read(self, crop: np.ndarray) -> PlateRead | None:
         if self.stages:
@@ -227,11 +227,15 @@ class SecondOpinion:
         return self.check(read) if self.check is not None else read
 
 
+def can_tell(reader: PlateReader) -> bool:
+    """Whether the reader can tell a crop with nothing to read (it has a ``blank``)."""
+    return callable(getattr(reader, "blank", None))
+
+
 def shows_nothing(reader: PlateReader, crop: np.ndarray) -> bool:
     """True when the reader can tell that the crop (upscaled as it is read) holds nothing to read: a lamp,
     a sky, a wall the detector boxed (a reader's ``blank``; a reader without one is always asked)."""
-    judge = getattr(reader, "blank", None)
-    return bool(crop.size) and callable(judge) and bool(judge(crop))
+    return bool(crop.size) and can_tell(reader) and bool(reader.blank(crop))  # type: ignore[attr-defined]
 
 
 def illegible(read: PlateRead | None) -> bool:

@@ -9,6 +9,7 @@ from collections.abc import Container, Sequence
 
 import numpy as np
 
+from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
 from gatekeeper.pipeline.deblur import smear_ratio, smears
 from gatekeeper.pipeline.reader_chain import PlateReaderChain, SecondOpinion, shows_nothing
@@ -34,6 +35,16 @@ MAX_WAITS = 2
 """How many of a track's crops a whole-chain turn waits past because their cheap read shows no plate
 (:data:`~gatekeeper.pipeline.reader_chain.ILLEGIBLE_CHARS`): a plate the Korean network cannot see at all (a
 foreign plate of letters alone, which it reads as a few characters) still gets its turn on the third crop."""
+SETTLED_BY = 2
+"""A track its Korean reader leads takes no more turns of the whole chain once that many of its crops (reads
+of unsmeared copies left out) were read strongly as the same Korean plate and a turn chose a Korean read
+beyond doubt (:func:`korean_beyond_doubt`): later weak crops of it (a plate half hidden by the next car's
+headlight, turned away) give what their cheap read gives. Before the forty-second session every such crop
+took the Korean careful pass and the Latin reads (~12-19 ms), a crop that looked smeared also four
+unsmeared reads (~90 ms): the demo bench's reader mean went 7.4-7.6 -> 4.6 ms, and the demo's ``26호0106``
+is no longer read ``24호0106`` by such a turn. Counting unsmeared reads too lost ``447머7853`` on the demo
+smeared by 11 px (its later cheap reads ``447너7853`` outvoted it); settling without a turn beyond doubt lost
+es ``BEHM927`` and us-ucsd ``3J66282`` on approach footage (forced Korean reads, ``85부4927``)."""
 CAMERA_SMEAR_RATIO = 0.45
 """A crop is read unsmeared on a camera only under this :func:`~.deblur.smear_ratio` (still images: under
 :data:`~.deblur.SMEAR_RATIO`). Crops of weak reads measured 0.45-0.75 on the sharp demo video (Hangul's
@@ -64,6 +75,14 @@ def looks_smeared(crop: np.ndarray) -> bool:
     return smear_ratio(to_grey(crop)) < CAMERA_SMEAR_RATIO
 
 
+def korean_beyond_doubt(reader: PlateReaderChain, reads: Sequence[PlateRead | None], best: PlateRead) -> bool:
+    """True when the whole chain chose a final Korean read (``best``) over the other readers' ``reads`` of a
+    crop, none of which holds a Latin letter: a Korean plate has none, a foreign plate that the Korean
+    network forces into its grammar usually shows some (es ``BEHM927``: ``85부4927`` against ``8EHM927``)."""
+    return plates.is_korean(best.text) and reader.final(best) and not any(
+        r is not None and r is not best and any(c.isascii() and c.isalpha() for c in r.text) for r in reads)
+
+
 class TrackReads:
     """Reads one camera's track crops and remembers, per track, which reader of a chain leads and how many
     weak reads it had.
@@ -80,6 +99,10 @@ class TrackReads:
     ``AGREE_CONFIDENCE`` or more), a cheap read of exactly that text on a later crop is taken as it is: the
     Korean reader's cheap pass (in either layout) without its careful pass, a leading reader's quick read
     without its full read. Two such turns that chose a later reader's read hand it the lead.
+
+    Tracks settle: a track its Korean reader leads takes no more whole-chain turns (nor unsmearing) once it
+    was read strongly as one Korean plate on ``SETTLED_BY`` crops and a turn chose a Korean read beyond
+    doubt (:func:`korean_beyond_doubt`); its later weak crops give what their cheap read gives.
 
     A chain that :attr:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.stages` reads a track its Korean
     reader leads through :meth:`~gatekeeper.pipeline.reader_chain.PlateReaderChain.staged`, as still images
@@ -105,6 +128,8 @@ class TrackReads:
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
+        self._strongly: dict[int, dict[str, int]] = {}  # track id -> its strong reads: text -> how many
+        self._korean: set[int] = set()  # tracks a whole-chain turn read as a trusted Korean plate
         self._picked: dict[int, tuple[int, str]] = {}  # track id -> (reader, text) its last turn chose
         self._agreed: dict[int, str] = {}  # track id -> the text two turns in a row chose
         self._waits: dict[int, int] = {}  # track id -> how many of its crops a turn waited past
@@ -114,6 +139,8 @@ class TrackReads:
         self._weak = {k: v for k, v in self._weak.items() if k in live}
         self._lead = {k: v for k, v in self._lead.items() if k in live}
         self._known = {k: v for k, v in self._known.items() if k in live}
+        self._strongly = {k: v for k, v in self._strongly.items() if k in live}
+        self._korean = {k for k in self._korean if k in live}
         self._picked = {k: v for k, v in self._picked.items() if k in live}
         self._agreed = {k: v for k, v in self._agreed.items() if k in live}
         self._waits = {k: v for k, v in self._waits.items() if k in live}
@@ -135,10 +162,20 @@ class TrackReads:
             return read_crop(reader, crop, self.upscale_min_width)
         up = np.ascontiguousarray(upscale(crop, self.upscale_min_width)) if crop.size else crop
         weak = self._weak.get(track_id, 0)
-        read = self._chain_read(reader, up, track_id)
-        if not self.unsmear or not up.size or weak % FALLBACK_EVERY or self._weak.get(track_id, 0) == weak:
+        turn = self._turn(track_id)
+        read = self._chain_read(reader, up, track_id, turn)
+        if not self.unsmear or not up.size or not turn or self._weak.get(track_id, 0) == weak:
             return read
         return self._unsmeared(reader, up, read, track_id)
+
+    def _turn(self, track_id: int) -> bool:
+        """True when the track's next weak read is the whole chain's turn: its first weak read and every
+        ``FALLBACK_EVERY``-th after it; none once the track settled (see the class, :data:`SETTLED_BY`)."""
+        if self._weak.get(track_id, 0) % FALLBACK_EVERY:
+            return False
+        strongly = self._strongly.get(track_id, {})
+        return bool(self._lead.get(track_id, 0)) or track_id not in self._korean or not any(
+            n >= SETTLED_BY and plates.is_korean(text) for text, n in strongly.items())
 
     def _unsmeared(self, reader: PlateReaderChain, up: np.ndarray, read: PlateRead | None,
                    track_id: int) -> PlateRead | None:
@@ -152,15 +189,16 @@ class TrackReads:
         self.unsmeared += 1
         best = reader.choose([read] + [checked(reader.read(smear.undo(up))) for smear in found])
         if best is not read:
-            self._strong(track_id, best, reader.final(best) or reader.leads(best))
+            self._strong(track_id, best, reader.final(best) or reader.leads(best), settles=False)
         return best
 
-    def _chain_read(self, reader: PlateReaderChain, up: np.ndarray, track_id: int) -> PlateRead | None:
-        """The chain's read of one (upscaled) crop of this track, as described on the class."""
+    def _chain_read(self, reader: PlateReaderChain, up: np.ndarray, track_id: int,
+                    turn: bool) -> PlateRead | None:
+        """The chain's read of one (upscaled) crop of this track, as described on the class (``turn``: the
+        whole chain's, :meth:`_turn`)."""
         chain = reader.readers
         lead = self._lead.get(track_id, 0)
         weak = self._weak.get(track_id, 0)
-        turn = weak % FALLBACK_EVERY == 0  # the whole chain's turn
         known = self._known.get(track_id, "")
         if lead == 0 and up.size and reader.stages:
             waits = self._waits.get(track_id, 0)
@@ -207,9 +245,15 @@ class TrackReads:
                 return quick
         return opinion.full()
 
-    def _strong(self, track_id: int, read: PlateRead | None, strong: bool) -> None:
+    def _strong(self, track_id: int, read: PlateRead | None, strong: bool, settles: bool = True) -> None:
+        """Remember a ``strong`` read as the track's text; it counts towards settling the track
+        (:data:`SETTLED_BY`) unless it is a read of an unsmeared copy (``settles``)."""
         if read is not None and strong:
             self._known[track_id] = read.text
+            if not settles:
+                return
+            counts = self._strongly.setdefault(track_id, {})
+            counts[read.text] = counts.get(read.text, 0) + 1
 
     def _choose(self, reader: PlateReaderChain, reads: list[PlateRead | None],
                 track_id: int) -> PlateRead | None:
@@ -224,6 +268,8 @@ class TrackReads:
         reader whose read it is when that :meth:`~PlateReaderChain.leads`, or when the track's turn before
         chose the same reader's read of the same text (:meth:`_agree`); else the first."""
         picked = next((i for i, r in enumerate(reads) if best is not None and r is best), 0)
+        if picked == 0 and best is not None and korean_beyond_doubt(reader, reads, best):
+            self._korean.add(track_id)
         agreed = self._agree(track_id, picked, best)
         self._lead[track_id] = picked if picked and (reader.leads(best) or agreed) else 0
 

@@ -16,6 +16,7 @@ from gatekeeper.pipeline.track_reads import (
     CAMERA_SMEAR_RATIO,
     CAMERA_VERTICAL_SMEAR_RATIO,
     FALLBACK_EVERY,
+    SETTLED_BY,
     TrackReads,
 )
 
@@ -117,6 +118,23 @@ def test_a_sharp_crop_or_a_settled_read_is_not_read_again(plate) -> None:  # noq
     surely = SharpReader(0.0)  # reads every crop surely, smeared or not
     got = reads.read(PlateReaderChain(surely, NoRead()), smeared(plate, 32), 2)
     assert got is not None and got.text == TEXT and reads.unsmeared == 0 and surely.calls == 1
+
+
+def test_a_korean_track_read_strongly_twice_is_not_read_unsmeared(real_chain, tmp_path) -> None:  # noqa: ANN001
+    from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
+
+    img, text = PlateRenderer(seed=0, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
+    pad = (img.shape[1] * 10 // 22 - img.shape[0]) // 2  # a loose box: the careful pass reads it
+    loose = cv2.copyMakeBorder(img, pad, pad, 4, 4, cv2.BORDER_CONSTANT, value=(60, 60, 60))
+    blurred = smeared(loose, loose.shape[1] // 8)  # the car passing a night shutter
+    assert ratio(blurred) < CAMERA_SMEAR_RATIO
+    reads = TrackReads("cam", unsmear=True)
+    assert [getattr(reads.read(real_chain, loose, 1), "text", None) for _ in range(SETTLED_BY)] == [text] * 2
+    assert reads.fallback_reads == reads.unsmeared == 0
+    reads.read(real_chain, blurred, 1)  # weak, and no turn of the whole chain: the track is read
+    assert reads.fallback_reads == reads.unsmeared == 0
+    reads.read(real_chain, blurred, 2)  # a new track's first weak read: its turn, and read unsmeared
+    assert reads.fallback_reads == reads.unsmeared == 1
 
 
 @pytest.mark.slow

@@ -12,7 +12,13 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader_chain import MultiReader
-from gatekeeper.pipeline.track_reads import AGREE_CONFIDENCE, FALLBACK_EVERY, MAX_WAITS, TrackReads
+from gatekeeper.pipeline.track_reads import (
+    AGREE_CONFIDENCE,
+    FALLBACK_EVERY,
+    MAX_WAITS,
+    SETTLED_BY,
+    TrackReads,
+)
 from gatekeeper.pipeline.types import Detection
 
 from .stand_in_readers import (
@@ -62,6 +68,53 @@ def test_a_cheap_read_that_agrees_with_the_tracks_strong_read_needs_no_careful_p
     korean.cheap = read_of("12가3459", 0.8, "kr")
     texts = [o.read.text for o in pipeline.process(frame, 0.45).observations if o.read]
     assert texts == ["12가3458"] and korean.finishes == 1 and latin.reads == 1
+
+
+def test_a_korean_track_read_strongly_twice_as_one_plate_takes_no_more_turns() -> None:
+    trusted = read_of("12가3456", 0.99, "kr")
+    korean, latin = StagedKorean(trusted, read_of("12가3458", 0.99, "kr"), good=True), Latin(None)
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    for _ in range(SETTLED_BY):  # strongly, but by the cheap pass alone: the Latin reader was never asked
+        assert reads.read(chain, CROP, 1).text == "12가3456"
+    korean.cheap, korean.good = read_of("12가3459", 0.8, "kr"), False  # a weak crop: its turn all the same
+    assert reads.read(chain, CROP, 1).text == "12가3458" and korean.finishes == 1
+    assert latin.quick_reads == 1  # the whole chain read it as a trusted Korean plate
+    korean.cheap, korean.good = trusted, True
+    assert reads.read(chain, CROP, 1).text == "12가3456"  # and strongly again
+    korean.cheap, korean.good = read_of("12가3459", 0.8, "kr"), False
+    assert [reads.read(chain, CROP, 1) for _ in range(2 * FALLBACK_EVERY)] == [None] * (2 * FALLBACK_EVERY)
+    assert korean.finishes == 1 and latin.quick_reads == 1 and reads.fallback_reads == 0  # no turn came
+    assert reads.read(chain, CROP, 2).text == "12가3458" and korean.finishes == 2  # a new track: its turn
+
+
+def test_a_korean_read_chosen_over_a_latin_read_with_letters_does_not_settle_a_track() -> None:
+    # es BEHM927: the Korean network forces it into 85부4927 (trusted), the Latin reader reads 8EHM927 weakly;
+    # the arbitration keeps the Korean read, but later turns (the Latin read may be sure there) must come
+    trusted = read_of("85부4927", 0.99, "kr")
+    korean = StagedKorean(read_of("85부492", 0.7, "kr"), trusted)
+    latin = Latin(read_of("8EHM927", 0.7, "latin"), quick=read_of("8EHM927", 0.7, "latin"))
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert reads.read(chain, CROP, 1).text == "85부4927" and korean.finishes == 1  # a turn chose it
+    korean.cheap, korean.good = trusted, True
+    assert [reads.read(chain, CROP, 1).text for _ in range(SETTLED_BY)] == ["85부4927"] * SETTLED_BY
+    korean.cheap, korean.good = read_of("85부492", 0.7, "kr"), False
+    latin.full = latin.quick = read_of("BEHM927", 1.0, "latin")
+    reads.read(chain, CROP, 1)  # its turn came: the Latin reader is asked again, fully this time
+    assert korean.finishes == 2 and latin.quick_reads == 2 and latin.reads == 1
+
+
+def test_a_track_read_strongly_twice_as_a_latin_plate_keeps_its_turns() -> None:
+    # the Korean reader's cheap pass reads a foreign plate as a valid Latin text; the whole chain's turns
+    # pick the Latin reader's read, which does not lead: the track still takes its turns
+    korean = StagedKorean(read_of("AB12CDE", 0.99, "kr"), None, good=True)
+    latin = Latin(read_of("AB12CDF", 0.7, "latin"), quick=read_of("AB12CDF", 0.7, "latin"))
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert [reads.read(chain, CROP, 3).text for _ in range(SETTLED_BY)] == ["AB12CDE"] * SETTLED_BY
+    korean.cheap, korean.good = read_of("12가3459", 0.8, "kr"), False
+    for _ in range(2):
+        reads.read(chain, CROP, 3)
+        reads.read(chain, CROP, 3)
+    assert reads.fallback_reads == 2 and korean.finishes == 2
 
 
 def test_a_weak_read_never_becomes_the_text_later_reads_agree_with() -> None:

@@ -129,7 +129,7 @@ class TrackReads:
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
         self._strongly: dict[int, dict[str, int]] = {}  # track id -> its strong reads: text -> how many
-        self._korean: set[int] = set()  # tracks a whole-chain turn read as a trusted Korean plate
+        self._korean: set[int] = set()  # tracks a whole-chain turn read as Korean beyond doubt
         self._picked: dict[int, tuple[int, str]] = {}  # track id -> (reader, text) its last turn chose
         self._agreed: dict[int, str] = {}  # track id -> the text two turns in a row chose
         self._waits: dict[int, int] = {}  # track id -> how many of its crops a turn waited past

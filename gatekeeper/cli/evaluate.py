@@ -44,12 +44,16 @@ def format_summary(report: dict[str, Any]) -> str:
 def format_approach(report: dict[str, Any]) -> str:
     """Human-readable summary of an ``--approach`` report."""
     ms, cpu = report["read_ms_per_crop"], report["read_cpu_ms_per_crop"]
+    plate, other = report["read_cpu_ms_per_plate_crop"], report["read_cpu_ms_per_other_crop"]
     return "\n".join([
         f"cars: {report['cars']} ({len(report['skipped_images'])} pictures left out)",
         f"pass_accuracy: {report['pass_accuracy']} ({report['cars_right']} cars logged right)",
         f"other_passes: {report['other_passes']}   cars_without_pass: {report['cars_without_pass']}",
         f"reader per crop ms: mean {ms['mean']}, median {ms['median']}, p95 {ms['p95']}, n={ms['n']}; "
         f"CPU mean {cpu['mean']}, median {cpu['median']}",
+        f"reader CPU per crop of the plate ms: mean {plate['mean']}, median {plate['median']}, "
+        f"n={plate['n']}; of other boxes: mean {other['mean']}, n={other['n']} "
+        f"({report['other_crops_cpu_share']:.0%} of the reader's CPU)",
         f"careful turns: {report['careful_turns']}   unsmeared turns: {report['unsmeared_turns']}   "
         f"failed_images: {report['failed_images']}",
     ])

@@ -58,14 +58,30 @@ def approach_frames(image: np.ndarray, box: Box, *, frames: int = APPROACH_FRAME
     if image is None or image.ndim != 3 or box.width <= 0 or box.height <= 0:
         raise ValueError("an approach needs a colour image and a plate box of positive size")
     w, h = size
-    cx, cy = (box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2
-    tx, ty = PLATE_CENTRE[0] * w, PLATE_CENTRE[1] * h
     for width in plate_widths(frames, start_width, end_width):
-        s = width / box.width
-        m = np.float32([[s, 0, tx - s * cx], [0, s, ty - s * cy]])
+        s, dx, dy = _placement(box, width, size)
+        m = np.float32([[s, 0, dx], [0, s, dy]])
         frame = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                borderValue=(BACKGROUND,) * 3)
         yield jpeg(frame, quality)
+
+
+def _placement(box: Box, width: float, size: tuple[int, int]) -> tuple[float, float, float]:
+    """The scale and shift (x, y) that make the plate in ``box`` ``width`` px wide, its centre at
+    :data:`PLATE_CENTRE` of a frame of ``size``."""
+    s = width / box.width
+    return (s, PLATE_CENTRE[0] * size[0] - s * (box.x1 + box.x2) / 2,
+            PLATE_CENTRE[1] * size[1] - s * (box.y1 + box.y2) / 2)
+
+
+def plate_boxes(box: Box, *, frames: int = APPROACH_FRAMES, start_width: float = START_WIDTH,
+                end_width: float = END_WIDTH, size: tuple[int, int] = FRAME_SIZE) -> list[Box]:
+    """Where the plate labelled ``box`` is in each frame of :func:`approach_frames` (same arguments)."""
+    out = []
+    for width in plate_widths(frames, start_width, end_width):
+        s, dx, dy = _placement(box, width, size)
+        out.append(Box(s * box.x1 + dx, s * box.y1 + dy, s * box.x2 + dx, s * box.y2 + dy))
+    return out
 
 
 def empty_frames(count: int = GAP_FRAMES, size: tuple[int, int] = FRAME_SIZE, seed: int = 0,

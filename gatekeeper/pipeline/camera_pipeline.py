@@ -135,6 +135,7 @@ class CameraPipeline:
         observations = []
         read_ms: list[float] = []
         read_cpu_ms: list[float] = []
+        read_boxes: list[Box] = []
         for det, tid in zip(detections, ids):
             obs = PlateObservation(detection=det, track_id=tid)
             if self._readable(det.box) and self.tracker.needs_read(tid, timestamp):
@@ -148,6 +149,7 @@ class CameraPipeline:
                 read = self.track_reads.read(reader, crop, tid)
                 read_ms.append((time.perf_counter() - t_read) * 1e3)
                 read_cpu_ms.append((time.thread_time() - cpu_read) * 1e3)
+                read_boxes.append(det.box)
                 self.tracker.mark_read(tid, timestamp)
                 self.reads += 1
                 if read is not None and read.confidence >= self.min_confidence:
@@ -172,6 +174,7 @@ class CameraPipeline:
                       "vote": (t3 - t2) * 1e3},
             read_ms=read_ms,
             read_cpu_ms=read_cpu_ms,
+            read_boxes=read_boxes,
             detected=detected,
         )
 

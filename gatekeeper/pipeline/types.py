@@ -59,6 +59,7 @@ class FrameResult:
     stage_ms: dict[str, float] = field(default_factory=dict)
     read_ms: list[float] = field(default_factory=list)  # one entry per plate crop read in this frame
     read_cpu_ms: list[float] = field(default_factory=list)  # the same reads' CPU time in the reading thread
+    read_boxes: list[Box] = field(default_factory=list)  # the same reads' boxes
     detected: bool = True  # False when the detector rested (a still frame, no open track needing reads)
     analysed_fps: float = 0.0
     dropped_frames: int = 0

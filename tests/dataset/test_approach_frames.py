@@ -13,6 +13,7 @@ from gatekeeper.dataset.approach import (
     START_WIDTH,
     approach_frames,
     empty_frames,
+    plate_boxes,
     plate_widths,
 )
 from gatekeeper.domain.types import Box
@@ -58,6 +59,19 @@ def test_every_frame_shows_the_plate_at_its_width_and_place() -> None:
         assert cy == pytest.approx(PLATE_CENTRE[1] * h, abs=2)
     # far away the whole picture is smaller than the frame (grey around it); near, it fills the frame
     assert abs(int(frames[0][0, 0, 0]) - 90) <= 3 and abs(int(frames[-1][0, 0, 0]) - 20) <= 3
+
+
+def test_plate_boxes_say_where_the_plate_is_in_each_frame() -> None:
+    image, box = _still()
+    boxes = plate_boxes(box)
+    assert len(boxes) == APPROACH_FRAMES
+    for frame, where, want in zip(approach_frames(image, box), boxes, plate_widths(), strict=True):
+        assert where.width == pytest.approx(want) and where.height == pytest.approx(want / 4)
+        x1, y1, x2, y2 = (round(v) for v in (where.x1, where.y1, where.x2, where.y2))
+        inner = frame[y1 + 2:y2 - 2, x1 + 2:x2 - 2]
+        assert inner.size and inner.min() > 160  # the white plate fills the box
+        assert frame[max(0, y1 - 4), (x1 + x2) // 2].max() < 100 and frame[y2 + 4, (x1 + x2) // 2].max() < 100
+    assert plate_boxes(box, frames=1, end_width=50)[0].width == pytest.approx(50)
 
 
 def test_bad_input_is_refused() -> None:

@@ -55,7 +55,9 @@ def test_demo_video_gives_one_pass_per_vehicle(models, demo: Path) -> None:  # n
     timed = [ms for r in results for ms in r.read_ms]  # one reader time per crop read, none for unread boxes
     assert len(timed) == pipeline.reads > 0 and all(ms > 0 for ms in timed)
     assert all(len(r.read_ms) <= len(r.observations) for r in results)
-    assert all(len(r.read_cpu_ms) == len(r.read_ms) for r in results)
+    assert all(len(r.read_cpu_ms) == len(r.read_ms) == len(r.read_boxes) for r in results)
+    # each read's box is one of its frame's observed boxes
+    assert all(set(r.read_boxes) <= {o.detection.box for o in r.observations} for r in results)
     assert sum(ms for r in results for ms in r.read_cpu_ms) > 0
 
 

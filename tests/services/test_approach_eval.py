@@ -10,7 +10,8 @@ import pytest
 
 from gatekeeper.domain.paths import AppPaths
 from gatekeeper.domain.settings import CameraSettings, Settings
-from gatekeeper.services.approach import cars_of, evaluate_approach
+from gatekeeper.domain.types import Box
+from gatekeeper.services.approach import cars_of, evaluate_approach, of_plate
 from gatekeeper.services.evaluation import load_labelled_set
 
 
@@ -54,6 +55,19 @@ def test_cars_are_the_pictures_with_one_plate_and_its_box(tmp_path: Path) -> Non
     assert skipped[1].startswith("images/nobox.jpg: the plate needs both its text and its box")
 
 
+def test_a_crop_is_of_the_plate_when_its_box_holds_most_of_it_and_not_much_more() -> None:
+    plate = Box(100, 100, 200, 130)
+    assert of_plate(Box(95, 95, 205, 135), plate)  # the whole plate, loosely
+    assert of_plate(Box(100, 100, 200, 150), Box(105, 112, 195, 135))  # a label of the characters only
+    assert of_plate(Box(80, 70, 240, 180), plate)  # far away, boxed loosely
+    assert of_plate(Box(150, 95, 250, 135), plate)  # half of it
+    assert not of_plate(Box(170, 95, 260, 135), plate)  # a sliver
+    assert not of_plate(Box(0, 0, 400, 300), plate)  # the car seen whole
+    assert not of_plate(Box(60, 60, 320, 140), plate)  # the car's rear, level with the plate
+    assert not of_plate(Box(300, 300, 400, 330), plate)  # a sticker
+    assert not of_plate(Box(95, 95, 205, 135), Box(100, 100, 100, 130))  # a label of no size
+
+
 @pytest.fixture(scope="module")
 def models():  # noqa: ANN201
     from gatekeeper.services.model_registry import shipped_weights
@@ -93,6 +107,12 @@ def test_rendered_cars_are_logged_right_once_each(models, tmp_path: Path) -> Non
     assert 0 < crop["median"] <= crop["p95"]
     assert report["unsmeared_turns"] == sum(c["unsmeared_turns"] for c in cars.values())
     assert report["careful_turns"] <= report["crops_read"]
+    # the reader's time apart for the crops of the plate and of other boxes (here the car body, if boxed)
+    plate, other = report["read_cpu_ms_per_plate_crop"], report["read_cpu_ms_per_other_crop"]
+    assert plate["n"] == report["plate_crops_read"] == sum(c["plate_crops_read"] for c in cars.values())
+    assert plate["n"] + other["n"] == report["crops_read"]
+    assert all(c["plate_crops_read"] >= 2 for c in cars.values() if not c["error"])
+    assert 0.0 <= report["other_crops_cpu_share"] < 1.0
 
 
 @pytest.mark.slow

@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--low-light", type=int, metavar="N", help="detector: night/IR copies of training images")
     p.add_argument("--blur", type=int, metavar="N",
                    help="detector: motion-blurred and defocused copies of training images")
+    p.add_argument("--lettering", type=int, metavar="N",
+                   help="detector: copies of training images with stickers and lettering that are not plates")
     p.add_argument("--lr0", type=float, help="detector: AdamW learning rate (fine-tuning)")
     p.add_argument("--lr", type=float, help="reader: peak learning rate (default 2e-3)")
     p.add_argument("--seed", type=int, help="random seed of the data and the training (default 0)")
@@ -123,8 +125,8 @@ def _stop_on_sigterm() -> None:
 
 def option_errors(args: argparse.Namespace) -> list[str]:
     """Options given that do not apply to this kind of model or mode (each a sentence)."""
-    detector_only = {"low_light": "--low-light", "blur": "--blur", "lr0": "--lr0", "imgsz": "--imgsz",
-                     "epochs": "--epochs"}
+    detector_only = {"low_light": "--low-light", "blur": "--blur", "lettering": "--lettering", "lr0": "--lr0",
+                     "imgsz": "--imgsz", "epochs": "--epochs"}
     reader_only = {"lr": "--lr", "stop_at": "--stop-at", "average_base": "--average-base",
                    "distill": "--distill", "held_out": "--held-out", "steps": "--steps", "name": "--name"}
     wrong = detector_only if args.kind != "detector" else reader_only
@@ -229,6 +231,8 @@ def _trainer_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             extra["low_light"] = args.low_light
         if getattr(args, "blur", None):
             extra["blur"] = args.blur
+        if getattr(args, "lettering", None):
+            extra["lettering"] = args.lettering
         if getattr(args, "lr0", None):
             extra["lr0"] = args.lr0
     else:

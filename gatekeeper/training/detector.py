@@ -110,6 +110,7 @@ def train_detector(
     export: bool = True,
     low_light: int = 0,
     blur: int = 0,
+    lettering: int = 0,
     lr0: float | None = None,
     warmup_epochs: float = 3.0,
 ) -> DetectorTrainResult:
@@ -119,7 +120,8 @@ def train_detector(
     photos, when present), ``synthetic`` Korean composites (generated under ``out_dir/composites``) and
     ``extra_data`` (a site dataset folder), plus ``low_light`` night/infrared copies of real and synthetic
     training images (:mod:`gatekeeper.dataset.low_light`) and ``blur`` motion-blurred and defocused copies
-    (:mod:`gatekeeper.dataset.blur`). ``time_budget_s`` caps training (ultralytics
+    (:mod:`gatekeeper.dataset.blur`) and ``lettering`` copies with writing that is not a plate (stickers,
+    lettering on cars: :mod:`gatekeeper.dataset.lettering`). ``time_budget_s`` caps training (ultralytics
     ``time=``, which also re-plans the epochs and learning-rate schedule after the first epoch). ``lr0``
     fixes AdamW at that learning rate (for fine-tuning; otherwise ultralytics picks the optimiser).
     """
@@ -148,6 +150,11 @@ def train_detector(
 
             say(0.0, f"writing {blur} blurred copies")
             extra.append(write_blur_copies(out_dir / "blur", sources, blur, seed=seed))
+        if lettering > 0:
+            from gatekeeper.dataset.lettering import write_lettering_copies
+
+            say(0.0, f"writing {lettering} copies with writing that is not a plate")
+            extra.append(write_lettering_copies(out_dir / "lettering", sources, lettering, seed=seed))
         data_yaml = write_detect_yaml(out_dir, real, synthetic=synth_dir, extra=extra or None).yaml_path
     elif not Path(data_yaml).is_file():
         raise DetectorTrainingError(f"data yaml not found: {data_yaml}")
@@ -219,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--no-export", action="store_true")
     p.add_argument("--low-light", type=int, default=0, help="night/infrared copies of training images to add")
     p.add_argument("--blur", type=int, default=0, help="blurred copies of training images to add")
+    p.add_argument("--lettering", type=int, default=0,
+                   help="copies of training images with stickers and lettering (not plates) to add")
     p.add_argument("--lr0", type=float, default=None, help="AdamW learning rate (default: auto)")
     p.add_argument("--warmup-epochs", type=float, default=3.0)
     a = p.parse_args(argv)
@@ -236,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         synthetic=a.synthetic, extra_data=a.extra_data, seed=a.seed, resume=not a.no_resume, device=a.device,
         progress=report, time_budget_s=a.hours * 3600 if a.hours else None,
         real_data=None if a.no_real else a.real_data, close_mosaic=a.close_mosaic, export=not a.no_export,
-        low_light=a.low_light, blur=a.blur, lr0=a.lr0, warmup_epochs=a.warmup_epochs,
+        low_light=a.low_light, blur=a.blur, lettering=a.lettering, lr0=a.lr0, warmup_epochs=a.warmup_epochs,
     )
     mins = res.seconds / 60
     print(f"weights: {res.weights}\nonnx: {res.onnx}\nmetrics: {res.metrics}")

@@ -147,11 +147,11 @@ def test_detector_fine_tune_options_reach_the_trainer() -> None:
     from gatekeeper.cli.train import _trainer_kwargs, option_errors
 
     args = _parse(["train", "detector", "--base", "weights/plate_detector.pt",
-                   "--low-light", "900", "--blur", "900", "--lr0", "0.001", "--batch-size", "16",
-                   "--seed", "1"])
+                   "--low-light", "900", "--blur", "900", "--lettering", "300", "--lr0", "0.001",
+                   "--batch-size", "16", "--seed", "1"])
     assert option_errors(args) == []
     assert _trainer_kwargs(args) == {"batch": 16, "seed": 1, "base_weights": args.base, "low_light": 900,
-                                     "blur": 900, "lr0": 0.001}
+                                     "blur": 900, "lettering": 300, "lr0": 0.001}
 
 
 def test_reader_recipe_options_reach_the_trainer() -> None:
@@ -176,6 +176,7 @@ def test_reader_recipe_options_reach_the_trainer() -> None:
     [
         (["train", "reader", "--low-light", "5"], "--low-light does not apply to the reader"),
         (["train", "latin-reader", "--blur", "5"], "--blur does not apply to the latin-reader"),
+        (["train", "reader", "--lettering", "5"], "--lettering does not apply to the reader"),
         (["train", "latin-reader", "--epochs", "3"], "--epochs does not apply to the latin-reader"),
         (["train", "detector", "--lr", "0.01"], "--lr does not apply to the detector"),
         (["train", "detector", "--average-base", "0.5"], "--average-base does not apply to the detector"),

@@ -74,15 +74,16 @@ def test_cli_entry_point(tiny_data: Path, tmp_path: Path, capsys: pytest.Capture
 
 
 @pytest.mark.slow
-def test_fine_tune_with_low_light_and_blurred_copies(tiny_data: Path, tmp_path: Path) -> None:
-    """The night/infrared and blur recipe: low-light and blurred copies of the training photos join the
-    training folders, and a fine-tune from base weights runs AdamW at the given learning rate."""
+def test_fine_tune_with_low_light_blurred_and_lettered_copies(tiny_data: Path, tmp_path: Path) -> None:
+    """The night/infrared, blur and lettering recipes: low-light, blurred and lettered copies of the
+    training photos join the training folders, and a fine-tune from base weights runs AdamW at the given
+    learning rate."""
     base = train_detector(tmp_path / "base", data_yaml=tiny_data, epochs=1, imgsz=64, batch=4, cache=False,
                           export=False).weights
     out, photos = tmp_path / "ft", tmp_path / "comp"
     res = train_detector(out, epochs=1, imgsz=64, batch=4, cache=False, export=False, real_data=photos,
-                         base_weights=base, low_light=4, blur=3, lr0=5e-4, warmup_epochs=0)
-    for i, (kind, n) in enumerate((("low_light", 4), ("blur", 3))):
+                         base_weights=base, low_light=4, blur=3, lettering=2, lr0=5e-4, warmup_epochs=0)
+    for i, (kind, n) in enumerate((("low_light", 4), ("blur", 3), ("lettering", 2))):
         copies = sorted((out / kind / "train" / "images").glob("*.jpg"))
         assert len(copies) == n
         linked = sorted((out / "data" / f"extra{i}" / "train" / "images").iterdir())

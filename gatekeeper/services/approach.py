@@ -125,9 +125,9 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
             assert row.box is not None  # cars_of keeps only rows with a box
             pipeline = make_pipeline()
             frames = chain(approach_frames(image, row.box), empty_frames(seed=i))
-            before = sum(on_plate)
+            start = len(on_plate)
             car.passes = drive_car(pipeline, frames, ms, cpu_ms, plate_boxes(row.box), on_plate)
-            car.plate_crops_read = sum(on_plate) - before
+            car.plate_crops_read = sum(on_plate[start:])
         except ValueError as exc:
             car.error = str(exc)
             log.warning("approach of %s: %s", row.image, exc)

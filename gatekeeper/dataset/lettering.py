@@ -25,7 +25,7 @@ import numpy as np
 
 from gatekeeper.dataset.copies import write_copies
 from gatekeeper.dataset.synth.latin import DEALER_WORDS, LETTERS, find_latin_fonts
-from gatekeeper.dataset.synth.renderer import FONT_CANDIDATES
+from gatekeeper.dataset.synth.renderer import FontNotFoundError, find_hangul_fonts
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,12 @@ HANGUL_WORDS = ("학원", "영어", "수학", "태권도", "어린이집", "유�
 
 @lru_cache(maxsize=1)
 def hangul_fonts() -> tuple[str, ...]:
-    """The installed Hangul fonts (:data:`~gatekeeper.dataset.synth.renderer.FONT_CANDIDATES`)."""
-    return tuple(p for p in FONT_CANDIDATES if Path(p).is_file())
+    """The installed Hangul fonts, as the plate renderer finds them
+    (:func:`~gatekeeper.dataset.synth.renderer.find_hangul_fonts`); empty when there is none."""
+    try:
+        return tuple(str(p) for p in find_hangul_fonts())
+    except FontNotFoundError:
+        return ()
 
 
 @lru_cache(maxsize=1)

@@ -54,7 +54,8 @@ def format_approach(report: dict[str, Any]) -> str:
         f"reader CPU per crop of the plate ms: mean {plate['mean']}, median {plate['median']}, "
         f"n={plate['n']}; of other boxes: mean {other['mean']}, n={other['n']} "
         f"({report['other_crops_cpu_share']:.0%} of the reader's CPU)",
-        f"careful turns: {report['careful_turns']}   unsmeared turns: {report['unsmeared_turns']}   "
+        f"careful turns: {report['careful_turns']}   faint turns: {report['faint_turns']}   "
+        f"unsmeared turns: {report['unsmeared_turns']}   "
         f"failed_images: {report['failed_images']}",
     ])
 

@@ -109,7 +109,10 @@ class TrackReads:
     are read, but with no second opinion on a final cheap read (the frames to come are), and the Korean
     careful pass and the later readers only on the whole chain's turn: between turns a weak cheap read gives
     nothing (the plate is read again a few frames later, usually nearer). A turn's careful pass leaves out
-    the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`.
+    the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`. A turn whose cheap read
+    and the later readers' quick reads are all unsure ends there, ``faint``
+    (:data:`~gatekeeper.pipeline.reader_chain.FAINT_BELOW`; counted in ``faint``, not in
+    ``fallback_reads``): nothing on the crop is legible yet.
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
     passing a night shutter, :mod:`.deblur`), up and down (a car driving at a camera above the lane) or on a
@@ -125,6 +128,7 @@ class TrackReads:
         self.fallback_reads = 0  # runs of the whole chain
         self.spared = 0  # careful passes spared by a concluding read
         self.waited = 0  # turns that waited for a crop showing a plate
+        self.faint = 0  # turns that ended early: nothing on the crop read sure (``FAINT_BELOW``)
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
@@ -204,13 +208,14 @@ class TrackReads:
             waits = self._waits.get(track_id, 0)
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
                                 agree=known, careful=turn, deskew=looks_smeared,
-                                wait_illegible=waits < MAX_WAITS)
+                                wait_illegible=waits < MAX_WAITS, faint=True)
             if got.postponed:  # not a turn: the next crop's is
                 self._waits[track_id] = waits + 1
                 self.waited += 1
             elif got.weak:
                 self._weak[track_id] = weak + 1
-                self.fallback_reads += turn
+                self.fallback_reads += turn and not got.faint
+                self.faint += got.faint
             self.spared += got.spared
             if got.reads:
                 self._lead_by(reader, got.reads, got.read, track_id)

@@ -64,6 +64,7 @@ class CarResult:
     crops_read: int = 0
     plate_crops_read: int = 0
     careful_turns: int = 0
+    faint_turns: int = 0  # turns that ended before the careful pass: nothing on the crop read surely
     unsmeared_turns: int = 0
     error: str = ""
 
@@ -135,6 +136,7 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
         car.right = normalize_plate(row.plate) in {normalize_plate(p) for p in car.passes}
         car.crops_read = pipeline.reads
         car.careful_turns = pipeline.track_reads.fallback_reads
+        car.faint_turns = pipeline.track_reads.faint
         car.unsmeared_turns = pipeline.track_reads.unsmeared
     driven = [c for c in results if not c.error]
     other = [t for t, p in zip(cpu_ms, on_plate) if not p]
@@ -148,6 +150,7 @@ def evaluate_approach(make_pipeline: Callable[[], CameraPipeline], dataset: Labe
         "cars_without_pass": sum(1 for c in driven if not c.passes),
         "crops_read": len(ms),
         "careful_turns": sum(c.careful_turns for c in driven),
+        "faint_turns": sum(c.faint_turns for c in driven),
         "unsmeared_turns": sum(c.unsmeared_turns for c in driven),
         "read_ms_per_crop": timing_stats(ms),
         "read_cpu_ms_per_crop": timing_stats(cpu_ms),

@@ -135,7 +135,8 @@ def test_a_korean_track_read_strongly_twice_is_not_read_unsmeared(real_chain, tm
     reads.read(real_chain, blurred, 1)  # weak, and no turn of the whole chain: the track is read
     assert reads.fallback_reads == reads.unsmeared == 0
     reads.read(real_chain, blurred, 2)  # a new track's first weak read: its turn, and read unsmeared
-    assert reads.fallback_reads == reads.unsmeared == 1
+    assert reads.unsmeared == 1 and reads.fallback_reads + reads.faint == 1  # (nothing reads it surely:
+    # the turn leaves out the careful pass, FAINT_BELOW, but not the unsmeared reads)
 
 
 @pytest.mark.slow

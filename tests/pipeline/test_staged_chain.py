@@ -8,7 +8,7 @@ import pytest
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
-from gatekeeper.pipeline.reader_chain import MultiReader
+from gatekeeper.pipeline.reader_chain import FAINT_BELOW, MultiReader
 from gatekeeper.pipeline.reader_latin import arbitrate, latin_hint, latin_sure
 from gatekeeper.pipeline.track_reads import TrackReads
 
@@ -91,6 +91,28 @@ def test_cameras_and_still_images_share_the_staged_flow_but_for_the_second_opini
     staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False)
     assert staged.read is SURE_LATIN and staged.spared and staged.weak and staged.reads == (None, SURE_LATIN)
     assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
+
+
+def test_a_faint_crop_ends_a_turn_before_the_careful_pass_when_asked() -> None:
+    # a sticker or a grille: the Korean cheap read and the Latin quick read are both unsure
+    faint_kr = read_of("5서12", FAINT_BELOW - 0.1, "kr")
+    faint_latin = read_of("HX1", FAINT_BELOW - 0.3, "latin")
+    korean, latin = StagedKorean(faint_kr, FORCED_KOREAN), Latin(FAIR_LATIN, quick=faint_latin)
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
+    assert staged.faint and staged.weak and staged.read is None and staged.reads == ()
+    assert korean.finishes == latin.reads == 0 and latin.quick_reads == 1
+    # not asked (a still image): the careful pass and the full read as ever
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False)
+    assert not staged.faint and staged.read is FORCED_KOREAN and korean.finishes == 1
+    # one sure read is enough to go on: a Korean plate's digits, read surely by the Latin network
+    latin.quick = read_of("1234567", FAINT_BELOW + 0.35, "latin")
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
+    assert not staged.faint and staged.read is FORCED_KOREAN and korean.finishes == 2  # final: weighed
+    # against the quick read
+    # and so is a sure cheap read, whatever the quick read
+    korean.cheap, latin.quick = read_of("12가345", FAINT_BELOW, "kr"), None
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
+    assert not staged.faint and korean.finishes == 3
 
 
 @pytest.mark.slow

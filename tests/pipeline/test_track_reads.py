@@ -11,7 +11,7 @@ from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
-from gatekeeper.pipeline.reader_chain import MultiReader
+from gatekeeper.pipeline.reader_chain import FAINT_BELOW, MultiReader
 from gatekeeper.pipeline.track_reads import (
     AGREE_CONFIDENCE,
     FALLBACK_EVERY,
@@ -266,7 +266,8 @@ def test_a_turn_waits_for_a_crop_whose_cheap_read_shows_a_plate() -> None:
 
 def test_a_turn_waits_past_few_crops_and_a_still_image_never_waits() -> None:
     # a plate the Korean network cannot see (letters alone) gets the whole chain on the crop after the waits
-    korean, latin = StagedKorean(ILLEGIBLE, None), Latin(read_of("WEFLYN", 0.95, "latin"))
+    weflyn = read_of("WEFLYN", 0.95, "latin")
+    korean, latin = StagedKorean(ILLEGIBLE, None), Latin(weflyn, quick=weflyn)
     reads, chain = TrackReads("cam"), MultiReader(korean, latin)
     assert _texts(reads, chain, MAX_WAITS + 1) == [""] * MAX_WAITS + ["WEFLYN"]
     assert reads.waited == MAX_WAITS and reads.fallback_reads == latin.reads == 1 and len(reads) == 1
@@ -274,6 +275,23 @@ def test_a_turn_waits_past_few_crops_and_a_still_image_never_waits() -> None:
     assert len(reads) == 0 and _texts(reads, chain, 1) == [""]  # a new track waits again
     korean.finishes = 0
     assert chain.read(CROP).text == "WEFLYN" and korean.finishes == 1
+
+
+def test_a_turn_on_a_crop_nothing_reads_surely_ends_before_the_careful_pass() -> None:
+    # a sticker on the boot: the Korean cheap read (legible: no wait) and the Latin quick read are unsure
+    faint = read_of("12가34", FAINT_BELOW - 0.1, "kr")
+    korean = StagedKorean(faint, read_of("12가3456", 0.7, "kr"))
+    latin = Latin(None, quick=read_of("AB", FAINT_BELOW - 0.2, "latin"))
+    reads, chain = TrackReads("cam"), MultiReader(korean, latin)
+    assert _texts(reads, chain, 1) == [""] and reads.faint == 1 and reads.waited == 0
+    assert korean.finishes == latin.reads == reads.fallback_reads == 0 and latin.quick_reads == 1
+    # the turns keep their pace: the plate came near and its digits read surely on the next turn's crop
+    latin.quick = read_of("1234567", 0.99, "latin")
+    assert _texts(reads, chain, FALLBACK_EVERY) == [""] * (FALLBACK_EVERY - 1) + ["12가3456"]
+    assert reads.faint == 1 and reads.fallback_reads == 1 and korean.finishes == 1 and latin.quick_reads == 2
+    # a still image is read in full
+    latin.quick = read_of("AB", FAINT_BELOW - 0.2, "latin")
+    assert chain.read(CROP).text == "12가3456" and korean.finishes == 2
 
 
 def test_track_reads_forgets_ended_tracks() -> None:
@@ -317,13 +335,25 @@ def test_real_reader_reads_a_loose_one_line_plate_in_its_other_layout(real_chain
         assert again is not None and again.text == text and len(finishes) == before + 1
 
 
+def test_real_readers_end_a_turn_on_a_grille_before_the_careful_pass(real_chain, finishes) -> None:
+    grille = np.zeros((60, 200, 3), np.uint8)
+    for y in range(0, 60, 8):
+        grille[y:y + 4] = 180
+    grille = cv2.GaussianBlur(grille, (3, 3), 0)  # the detector boxed a car's grille
+    reads, before = TrackReads("cam"), len(finishes)
+    assert [reads.read(real_chain, grille, 1) for _ in range(MAX_WAITS + 1)] == [None] * (MAX_WAITS + 1)
+    assert reads.waited == MAX_WAITS and reads.faint == 1 and reads.fallback_reads == 0
+    assert len(finishes) == before  # its turn came, and ended before the careful pass
+
+
 def test_a_camera_turn_reads_the_deskewed_copy_only_of_a_crop_that_looks_smeared(
         real_chain, finishes, tmp_path) -> None:
     from gatekeeper.pipeline.track_reads import looks_smeared
 
     img, _ = PlateRenderer(seed=0, glyph_dir=tmp_path).render("123나4567", PlateStyle.WHITE_8)
     loose = _loose(img)  # careful pass
-    smeared = cv2.blur(loose, (max(3, loose.shape[1] // 12), 1))  # a car crossing the view
+    smeared = cv2.blur(loose, (max(3, loose.shape[1] // 20), 1))  # a car crossing the view (a smear that
+    # leaves the digits legible: one smeared too far to read surely ends its turn faint, FAINT_BELOW)
     assert not looks_smeared(loose) and looks_smeared(smeared)
     before = len(finishes)
     TrackReads("cam").read(real_chain, loose, 1)

@@ -106,7 +106,8 @@ def test_rendered_cars_are_logged_right_once_each(models, tmp_path: Path) -> Non
     assert crop["n"] == report["crops_read"] == sum(c["crops_read"] for c in cars.values() if not c["error"])
     assert 0 < crop["median"] <= crop["p95"]
     assert report["unsmeared_turns"] == sum(c["unsmeared_turns"] for c in cars.values())
-    assert report["careful_turns"] <= report["crops_read"]
+    assert report["careful_turns"] + report["faint_turns"] <= report["crops_read"]
+    assert report["faint_turns"] == sum(c["faint_turns"] for c in cars.values())
     # the reader's time apart for the crops of the plate and of other boxes (here the car body, if boxed)
     plate, other = report["read_cpu_ms_per_plate_crop"], report["read_cpu_ms_per_other_crop"]
     assert plate["n"] == report["plate_crops_read"] == sum(c["plate_crops_read"] for c in cars.values())

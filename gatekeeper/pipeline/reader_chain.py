@@ -15,7 +15,14 @@ import numpy as np
 
 from gatekeeper.domain import plates
 from gatekeeper.domain.types import PlateRead
-from gatekeeper.pipeline.reader_latin import arbitrate, korean_trusted, latin_hint, latin_leads, latin_sure
+from gatekeeper.pipeline.reader_latin import (
+    KOREAN_WEAK,
+    arbitrate,
+    korean_trusted,
+    latin_hint,
+    latin_leads,
+    latin_sure,
+)
 from gatekeeper.pipeline.types import PlateReader
 
 log = logging.getLogger(__name__)
@@ -138,7 +145,7 @@ class PlateReaderChain:
     def staged(self, crop: np.ndarray, *, check: Check | None = None, context: str = "", others: bool = True,
                second_opinion: bool = True, agree: str = "", careful: bool = True,
                deskew: Callable[[np.ndarray], bool] | None = None,
-               wait_illegible: bool = False, faint: bool = False) -> Staged:
+               wait_illegible: bool = False, faint: bool = False, foreign_spares: bool = False) -> Staged:
         """The staged read of ``crop`` (needs :attr:`stages`): the first reader's cheap pass; when that is
         final, the cheap later readers' quick reads as a second opinion (``second_opinion``). Otherwise, when
         ``others`` (a camera asks them only now and then), the later readers' quick reads come first; when one
@@ -156,7 +163,10 @@ class PlateReaderChain:
         at most :data:`ILLEGIBLE_CHARS` characters ends there too, ``postponed`` (a camera's turn waits for a
         crop that shows a plate). With ``faint`` a turn whose cheap read and quick reads are all under
         :data:`FAINT_BELOW` ends with the cheap read, weak and ``faint``: the crop shows nothing legible (a
-        camera reads the track again in the frames to come)."""
+        camera reads the track again in the frames to come). With ``foreign_spares`` a quick read that
+        :meth:`looks_foreign` beside a cheap read under :data:`~.reader_latin.KOREAN_WEAK` spares the careful
+        pass even when no full read :meth:`concludes` (a camera: the Korean careful pass forces a foreign
+        plate into the Korean grammar, and the frames to come read it again)."""
         keep: Check = check if check is not None else _same
         first: Any = self.readers[0]
         draft = guarded(first, first.draft, crop, context)
@@ -181,7 +191,8 @@ class PlateReaderChain:
         if faint and quick and all(r is None or r.confidence < FAINT_BELOW for r in [draft.read, *quick]):
             return Staged(cheap, weak=True, faint=True)
         foreign = any(self.looks_foreign(r) for r in quick)
-        if foreign and any(self.concludes(o.full()) for o in opinions):
+        spares = foreign_spares and draft is not None and draft.read.confidence < KOREAN_WEAK
+        if foreign and (spares or any(self.concludes(o.full()) for o in opinions)):
             return self._chosen([cheap, *(o.full() for o in opinions)], weak=True, spared=True)
         if deskew is not None and is_dataclass(draft) and hasattr(draft, "deskewed") and not deskew(crop):
             draft = replace(draft, deskewed=False)

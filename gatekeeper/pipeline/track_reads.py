@@ -112,7 +112,8 @@ class TrackReads:
     the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`. A turn whose cheap read
     and the later readers' quick reads are all unsure ends there, ``faint``
     (:data:`~gatekeeper.pipeline.reader_chain.FAINT_BELOW`; counted in ``faint``, not in
-    ``fallback_reads``): nothing on the crop is legible yet.
+    ``fallback_reads``): nothing on the crop is legible yet. A turn whose Latin quick read looks foreign
+    beside an unsure Korean cheap read skips the careful pass (``foreign_spares``).
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
     passing a night shutter, :mod:`.deblur`), up and down (a car driving at a camera above the lane) or on a
@@ -208,7 +209,7 @@ class TrackReads:
             waits = self._waits.get(track_id, 0)
             got = reader.staged(up, check=checked, context=self.camera, others=turn, second_opinion=False,
                                 agree=known, careful=turn, deskew=looks_smeared,
-                                wait_illegible=waits < MAX_WAITS, faint=True)
+                                wait_illegible=waits < MAX_WAITS, faint=True, foreign_spares=True)
             if got.postponed:  # not a turn: the next crop's is
                 self._waits[track_id] = waits + 1
                 self.waited += 1

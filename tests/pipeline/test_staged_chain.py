@@ -9,7 +9,7 @@ import pytest
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
 from gatekeeper.pipeline.reader_chain import FAINT_BELOW, MultiReader
-from gatekeeper.pipeline.reader_latin import arbitrate, latin_hint, latin_sure
+from gatekeeper.pipeline.reader_latin import KOREAN_WEAK, arbitrate, latin_hint, latin_sure
 from gatekeeper.pipeline.track_reads import TrackReads
 
 from .stand_in_readers import (
@@ -113,6 +113,20 @@ def test_a_faint_crop_ends_a_turn_before_the_careful_pass_when_asked() -> None:
     korean.cheap, latin.quick = read_of("12가345", FAINT_BELOW, "kr"), None
     staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
     assert not staged.faint and korean.finishes == 3
+
+
+def test_a_camera_spares_the_careful_pass_when_a_quick_read_looks_foreign_and_the_cheap_one_is_weak() -> None:
+    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN, quick=FAIR_LATIN)
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, foreign_spares=True)
+    assert staged.read is FAIR_LATIN and staged.spared and staged.weak and staged.reads == (None, FAIR_LATIN)
+    assert korean.finishes == 0 and latin.quick_reads == 1 and latin.reads == 1
+    # a still image waits for a sure Latin read: the careful pass runs, and its forced Korean read wins
+    assert MultiReader(korean, latin).read(CROP) is FORCED_KOREAN and korean.finishes == 1
+    # a cheap read at KOREAN_WEAK or more looks Korean (kr-dev's 인천71바4770, whose region mark the Latin
+    # network read as letters, H477OE at 0.92): the careful pass runs
+    korean.cheap = read_of("인천716바4770", KOREAN_WEAK + 0.05, "kr")
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, foreign_spares=True)
+    assert not staged.spared and korean.finishes == 2
 
 
 @pytest.mark.slow

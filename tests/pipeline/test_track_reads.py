@@ -12,6 +12,7 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader_chain import FAINT_BELOW, MultiReader
+from gatekeeper.pipeline.reader_latin import KOREAN_WEAK
 from gatekeeper.pipeline.track_reads import (
     AGREE_CONFIDENCE,
     FALLBACK_EVERY,
@@ -99,8 +100,9 @@ def test_a_korean_read_chosen_over_a_latin_read_with_letters_does_not_settle_a_t
     assert [reads.read(chain, CROP, 1).text for _ in range(SETTLED_BY)] == ["85부4927"] * SETTLED_BY
     korean.cheap, korean.good = read_of("85부492", 0.7, "kr"), False
     latin.full = latin.quick = read_of("BEHM927", 1.0, "latin")
-    reads.read(chain, CROP, 1)  # its turn came: the Latin reader is asked again, fully this time
-    assert korean.finishes == 2 and latin.quick_reads == 2 and latin.reads == 1
+    reads.read(chain, CROP, 1)  # its turn came: the Latin reader is asked again, fully this time (its
+    # quick read looks foreign beside a weak cheap read: no careful pass)
+    assert korean.finishes == 1 and latin.quick_reads == 2 and latin.reads == 1 and reads.spared == 1
 
 
 def test_a_track_read_strongly_twice_as_a_latin_plate_keeps_its_turns() -> None:
@@ -363,14 +365,22 @@ def test_a_camera_turn_reads_the_deskewed_copy_only_of_a_crop_that_looks_smeared
 
 
 def test_a_camera_weighs_a_final_careful_read_against_the_latin_reads_it_made() -> None:
-    # a foreign-looking quick read whose full read is not sure: the careful pass runs, is final, and the
-    # chain arbitrates it against the full Latin read (here the Korean read keeps the track)
-    korean, latin = StagedKorean(WEAK_KOREAN, FORCED_KOREAN), Latin(FAIR_LATIN, quick=FAIR_LATIN)
+    # a foreign-looking quick read whose full read is not sure, beside a cheap read that looks Korean: the
+    # careful pass runs, is final, and the chain arbitrates it against the full Latin read (here the Korean
+    # read keeps the track)
+    korean = StagedKorean(read_of("542나225", KOREAN_WEAK + 0.05, "kr"), FORCED_KOREAN)
+    latin = Latin(FAIR_LATIN, quick=FAIR_LATIN)
     pipeline = stand_in_camera(korean, latin)
     result = pipeline.process(np.zeros((360, 640, 3), np.uint8), 0.0)
     assert [o.read.text for o in result.observations if o.read is not None] == ["542나2257"]
     assert korean.finishes == 1 and latin.quick_reads == 1 and latin.reads == 1
     assert pipeline.fallback_reads == 0 and pipeline.track_reads.spared == 0  # a final read is not weak
+    # beside a weak cheap read the careful pass is spared: the Latin read stands (weak) until frames agree
+    korean = StagedKorean(WEAK_KOREAN, FORCED_KOREAN)
+    pipeline = stand_in_camera(korean, Latin(FAIR_LATIN, quick=FAIR_LATIN))
+    result = pipeline.process(np.zeros((360, 640, 3), np.uint8), 0.0)
+    assert [o.read.text for o in result.observations if o.read is not None] == ["AB12CDE"]
+    assert korean.finishes == 0 and pipeline.track_reads.spared == 1 and pipeline.fallback_reads == 1
 
 
 def test_a_broken_second_reader_does_not_stop_a_camera(caplog: pytest.LogCaptureFixture) -> None:

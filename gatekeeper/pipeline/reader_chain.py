@@ -59,7 +59,8 @@ class Staged:
     reads: tuple[PlateRead | None, ...] = ()  # the reads chosen among, in chain order;
     # () when ``read`` stood alone
     weak: bool = False  # the first reader's read was never final
-    spared: bool = False  # a later reader's concluding read spared the first reader's careful pass
+    spared: bool = False  # a later reader's concluding read (or, ``foreign_spares``, its foreign-looking
+    # quick read) spared the first reader's careful pass
     postponed: bool = False  # the careful read waits: the cheap read saw no plate (``wait_illegible``)
     faint: bool = False  # the careful and full reads were left out: nothing on the crop read sure (``faint``)
 

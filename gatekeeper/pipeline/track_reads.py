@@ -127,7 +127,7 @@ class TrackReads:
         self.unsmear = unsmear
         self.unsmeared = 0  # weak reads compared with reads of their crop unsmeared
         self.fallback_reads = 0  # runs of the whole chain
-        self.spared = 0  # careful passes spared by a concluding read
+        self.spared = 0  # careful passes spared by a concluding or foreign-looking Latin read
         self.waited = 0  # turns that waited for a crop showing a plate
         self.faint = 0  # turns that ended early: nothing on the crop read sure (``FAINT_BELOW``)
         self._weak: dict[int, int] = {}

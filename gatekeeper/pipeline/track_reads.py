@@ -112,8 +112,9 @@ class TrackReads:
     the deskewed, sharpened copy of the crop unless the crop :func:`looks_smeared`. A turn whose cheap read
     and the later readers' quick reads are all unsure ends there, ``faint``
     (:data:`~gatekeeper.pipeline.reader_chain.FAINT_BELOW`; counted in ``faint``, not in
-    ``fallback_reads``): nothing on the crop is legible yet. A turn whose Latin quick read looks foreign
-    beside an unsure Korean cheap read skips the careful pass (``foreign_spares``).
+    ``fallback_reads``): nothing on the crop is legible yet; so does a turn whose reads, the later readers'
+    full reads too, are all dim (:data:`~gatekeeper.pipeline.reader_chain.DIM_BELOW`). A turn whose Latin
+    quick read looks foreign beside an unsure Korean cheap read skips the careful pass (``foreign_spares``).
 
     With ``unsmear``, a weak read on the whole chain's turn of a crop that looks smeared sideways (a car
     passing a night shutter, :mod:`.deblur`), up and down (a car driving at a camera above the lane) or on a

@@ -9,7 +9,7 @@ from gatekeeper.domain.settings import VotingSettings
 from gatekeeper.domain.types import Box, PlateRead
 from gatekeeper.pipeline.camera_pipeline import CameraPipeline
 from gatekeeper.pipeline.reader import Draft
-from gatekeeper.pipeline.reader_chain import MultiReader
+from gatekeeper.pipeline.reader_chain import DIM_BELOW, MultiReader
 from gatekeeper.pipeline.types import Detection
 
 CROP = np.full((40, 160, 3), 200, np.uint8)
@@ -66,7 +66,8 @@ class Latin:
         return self.quick
 
 
-WEAK_KOREAN = read_of("12가345", 0.6, "kr")  # the cheap pass on a Latin plate: invalid
+# the cheap pass on a Latin plate: invalid, but sure enough not to end a turn as faint
+WEAK_KOREAN = read_of("12가345", DIM_BELOW + 0.05, "kr")
 # us-ucsd 5AZJ257: the careful pass forces it into the Korean grammar at 0.995 with Hangul 0.999
 FORCED_KOREAN = read_of("542나2257", 0.995, "kr", hangul=0.999)
 SURE_LATIN = read_of("5AZJ257", 0.999, "latin")

@@ -8,7 +8,7 @@ import pytest
 
 from gatekeeper.dataset.synth import PlateRenderer, PlateStyle
 from gatekeeper.dataset.synth.latin import LatinPlateRenderer
-from gatekeeper.pipeline.reader_chain import FAINT_BELOW, MultiReader
+from gatekeeper.pipeline.reader_chain import DIM_BELOW, FAINT_BELOW, MultiReader
 from gatekeeper.pipeline.reader_latin import KOREAN_WEAK, arbitrate, latin_hint, latin_sure
 from gatekeeper.pipeline.track_reads import TrackReads
 
@@ -105,7 +105,7 @@ def test_a_faint_crop_ends_a_turn_before_the_careful_pass_when_asked() -> None:
     staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False)
     assert not staged.faint and staged.read is FORCED_KOREAN and korean.finishes == 1
     # one sure read is enough to go on: a Korean plate's digits, read surely by the Latin network
-    latin.quick = read_of("1234567", FAINT_BELOW + 0.35, "latin")
+    latin.quick = read_of("1234567", 0.97, "latin")
     staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
     assert not staged.faint and staged.read is FORCED_KOREAN and korean.finishes == 2  # final: weighed
     # against the quick read
@@ -113,6 +113,25 @@ def test_a_faint_crop_ends_a_turn_before_the_careful_pass_when_asked() -> None:
     korean.cheap, latin.quick = read_of("12가345", FAINT_BELOW, "kr"), None
     staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
     assert not staged.faint and korean.finishes == 3
+
+
+def test_a_dim_crop_ends_a_turn_before_the_careful_pass_unless_a_full_read_is_sure() -> None:
+    # every quick read between FAINT_BELOW and DIM_BELOW (the car seen whole, its grille read as letters):
+    # the Latin full read comes first, and when it is not sure either, the turn ends there
+    dim = (FAINT_BELOW + DIM_BELOW) / 2
+    korean = StagedKorean(read_of("5서12", dim, "kr"), FORCED_KOREAN)
+    latin = Latin(read_of("POURA9AL", DIM_BELOW - 0.05, "latin"), quick=read_of("POURA9AL", dim, "latin"))
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
+    assert staged.faint and staged.weak and staged.read is None
+    assert korean.finishes == 0 and latin.quick_reads == latin.reads == 1
+    # a plate at night: its quick reads are dim, its full read sure (es 1000051 darkened: 0.93)
+    latin.full = read_of("1000051", 0.93, "latin")
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False, faint=True)
+    assert not staged.faint and korean.finishes == 1 and latin.reads == 2
+    # not asked (a still image): the careful pass as ever, and no full read before it
+    latin.full = read_of("POURA9AL", DIM_BELOW - 0.05, "latin")
+    staged = MultiReader(korean, latin).staged(CROP, others=True, second_opinion=False)
+    assert not staged.faint and staged.read is FORCED_KOREAN and korean.finishes == 2 and latin.reads == 2
 
 
 def test_a_camera_spares_the_careful_pass_when_a_quick_read_looks_foreign_and_the_cheap_one_is_weak() -> None:

@@ -92,13 +92,13 @@ def test_a_korean_read_chosen_over_a_latin_read_with_letters_does_not_settle_a_t
     # es BEHM927: the Korean network forces it into 85부4927 (trusted), the Latin reader reads 8EHM927 weakly;
     # the arbitration keeps the Korean read, but later turns (the Latin read may be sure there) must come
     trusted = read_of("85부4927", 0.99, "kr")
-    korean = StagedKorean(read_of("85부492", 0.7, "kr"), trusted)
-    latin = Latin(read_of("8EHM927", 0.7, "latin"), quick=read_of("8EHM927", 0.7, "latin"))
+    korean = StagedKorean(read_of("85부492", 0.85, "kr"), trusted)
+    latin = Latin(read_of("8EHM927", 0.85, "latin"), quick=read_of("8EHM927", 0.85, "latin"))
     reads, chain = TrackReads("cam"), MultiReader(korean, latin)
     assert reads.read(chain, CROP, 1).text == "85부4927" and korean.finishes == 1  # a turn chose it
     korean.cheap, korean.good = trusted, True
     assert [reads.read(chain, CROP, 1).text for _ in range(SETTLED_BY)] == ["85부4927"] * SETTLED_BY
-    korean.cheap, korean.good = read_of("85부492", 0.7, "kr"), False
+    korean.cheap, korean.good = read_of("85부492", 0.85, "kr"), False
     latin.full = latin.quick = read_of("BEHM927", 1.0, "latin")
     reads.read(chain, CROP, 1)  # its turn came: the Latin reader is asked again, fully this time (its
     # quick read looks foreign beside a weak cheap read: no careful pass)
@@ -215,7 +215,7 @@ def test_a_cheap_read_in_the_other_layout_that_agrees_with_the_track_needs_no_ca
     reads, chain = TrackReads("cam"), MultiReader(korean, latin)
     assert reads.read(chain, CROP, 1).text == "12가3456"
     # a loose box of the plate: read in its likely layout (two lines, by its aspect) it is garbage
-    korean.cheap, korean.good = read_of("1212가3456", 0.7, "kr"), False
+    korean.cheap, korean.good = read_of("1212가3456", 0.85, "kr"), False
     korean.other, korean.careful = read_of("12가3456", 0.93, "kr"), read_of("12가3458", 0.9, "kr")
     assert [reads.read(chain, CROP, 1).text for _ in range(2)] == ["12가3456"] * 2
     assert korean.others == 2 and korean.finishes == 0 and latin.reads == latin.quick_reads == 0

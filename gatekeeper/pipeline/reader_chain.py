@@ -73,7 +73,7 @@ class Staged:
     spared: bool = False  # a later reader's concluding read (or, ``foreign_spares``, its foreign-looking
     # quick read) spared the first reader's careful pass
     postponed: bool = False  # the careful read waits: the cheap read saw no plate (``wait_illegible``)
-    faint: bool = False  # the careful and full reads were left out: nothing on the crop read sure (``faint``)
+    faint: bool = False  # the careful pass was left out: nothing on the crop read sure (``faint``)
 
 
 class PlateReaderChain:
@@ -201,10 +201,9 @@ class PlateReaderChain:
             seconds = [o.quick() if o.cheap else None for o in opinions] if second_opinion else []
             return self._chosen([cheap, *seconds]) if any(seconds) else Staged(cheap)
         quick = [o.quick() for o in opinions if o.probes] if others and draft is not None else []
-        if faint and quick and _all_under(FAINT_BELOW, [draft.read, *quick]):
-            return Staged(cheap, weak=True, faint=True)
-        if faint and quick and _all_under(DIM_BELOW, [draft.read, *quick]) and _all_under(
-                DIM_BELOW, [o.full() for o in opinions if o.probes]):
+        seen = [draft.read, *quick] if quick else []
+        if faint and seen and _all_under(DIM_BELOW, seen) and (_all_under(FAINT_BELOW, seen) or _all_under(
+                DIM_BELOW, [o.full() for o in opinions if o.probes])):  # full reads only for a dim crop
             return Staged(cheap, weak=True, faint=True)
         foreign = any(self.looks_foreign(r) for r in quick)
         spares = foreign_spares and draft is not None and draft.read.confidence < KOREAN_WEAK

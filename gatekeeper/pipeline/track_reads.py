@@ -130,7 +130,7 @@ class TrackReads:
         self.fallback_reads = 0  # runs of the whole chain
         self.spared = 0  # careful passes spared by a concluding or foreign-looking Latin read
         self.waited = 0  # turns that waited for a crop showing a plate
-        self.faint = 0  # turns that ended early: nothing on the crop read sure (``FAINT_BELOW``)
+        self.faint = 0  # turns ended early: nothing on the crop read sure (``FAINT_BELOW``, ``DIM_BELOW``)
         self._weak: dict[int, int] = {}
         self._lead: dict[int, int] = {}  # track id -> index of the chain's reader that reads it first
         self._known: dict[int, str] = {}  # track id -> the text it was last read as, strongly
